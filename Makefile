@@ -1,0 +1,38 @@
+# HandNet's one entry point. `make demo` runs the main job, `make test` the tests;
+# both create .venv and install the pinned requirements when they are missing or stale.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+MNIST_FULL ?= ../shared/data/mnist
+
+export PYTHONHASHSEED := 0
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: demo test bench subset venv clean
+
+demo: $(STAMP)
+	$(PY) -m handnet_ref.demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/bench_training.py --mnist $(MNIST_FULL)
+
+# Rebuild the bundled MNIST subset from the full IDX files (deterministic).
+subset: $(STAMP)
+	$(PY) scripts/build_mnist_subset.py --source $(MNIST_FULL)
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("HandNet needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,127 @@
+"""The network of the book's chapter 1: sigmoid neurons, quadratic cost, mini-batch SGD.
+
+The reference that HandNet grades against. Conventions (the book's):
+
+- ``sizes`` lists the neurons per layer, e.g. ``[784, 30, 10]``; layer 0 is the input.
+- ``weights[l]`` has shape (sizes[l+1], sizes[l]): row j holds the weights into neuron j
+  of the next layer. ``biases[l]`` has shape (sizes[l+1], 1).
+- An input is a column (sizes[0], 1); a batch is a matrix (sizes[0], m), one example per
+  column. ``feedforward`` accepts both.
+
+``backprop`` and ``update_mini_batch`` are the book's per-example algorithm, written to be
+read. ``SGD`` runs the same algorithm a whole mini-batch at a time (``matrix.py``) unless
+``engine="loop"`` asks for the per-example loop.
+"""
+
+import numpy as np
+
+from .activations import sigmoid, sigmoid_prime
+from .costs import QuadraticCost
+from .initializers import large_weights
+from .training import as_rows, run_sgd
+
+
+class Network:
+    """A fully connected sigmoid network.
+
+    ``rng`` (a seed or ``numpy.random.Generator``) draws the initial weights and biases
+    from N(0, 1); ``dtype`` is float64 or float32 and is kept through training.
+    """
+
+    cost = QuadraticCost
+
+    def __init__(self, sizes, rng=None, dtype=np.float64):
+        if len(sizes) < 2 or any(int(n) != n or n < 1 for n in sizes):
+            raise ValueError(f"sizes must list at least two positive layer sizes, got {sizes}")
+        self.sizes = [int(n) for n in sizes]
+        self.num_layers = len(self.sizes)
+        self.weights, self.biases = self.initial_parameters(rng, np.dtype(dtype))
+
+    def initial_parameters(self, rng, dtype):
+        """(weights, biases) for a new network: N(0, 1) entries."""
+        return large_weights(self.sizes, rng, dtype)
+
+    def feedforward(self, a):
+        """Output for input ``a``: (sizes[0], 1) -> (sizes[-1], 1), or (sizes[0], m) -> (sizes[-1], m)."""
+        for b, w in zip(self.biases, self.weights):
+            a = sigmoid(w @ a + b)
+        return a
+
+    def output_delta(self, z, a, y):
+        """Error of the output layer, dC/dz^L, for one example (equation BP1)."""
+        return self.cost_derivative(a, y) * sigmoid_prime(z)
+
+    def backprop(self, x, y):
+        """(nabla_b, nabla_w): the gradient of the cost for one example.
+
+        x: (sizes[0], 1); y: (sizes[-1], 1). The lists are shaped like ``biases`` and
+        ``weights``.
+        """
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation = x
+        activations = [x]   # a^l, layer by layer
+        zs = []             # z^l, layer by layer
+        for b, w in zip(self.biases, self.weights):
+            z = w @ activation + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        delta = self.output_delta(zs[-1], activations[-1], y)
+        nabla_b[-1] = delta
+        nabla_w[-1] = delta @ activations[-2].T
+        # l counts from the end, as in the book: l = 1 is the output layer, l = 2 the
+        # layer before it, so weights[-l + 1] feeds layer -l + 1 from layer -l.
+        for l in range(2, self.num_layers):
+            delta = (self.weights[-l + 1].T @ delta) * sigmoid_prime(zs[-l])
+            nabla_b[-l] = delta
+            nabla_w[-l] = delta @ activations[-l - 1].T
+        return nabla_b, nabla_w
+
+    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=None):
+        """One gradient step from a list of (x, y) pairs, by backprop on each example.
+
+        w -> (1 - eta lmbda / n) w - (eta / m) sum nabla_w, b -> b - (eta / m) sum nabla_b,
+        with m = len(mini_batch); the weight decay applies only when lmbda > 0 (then ``n``,
+        the size of the whole training set, is needed).
+        """
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        m = len(mini_batch)
+        decay = 1.0 - eta * lmbda / n if lmbda else 1.0
+        dtype = self.weights[0].dtype
+        self.weights = [(decay * w - (eta / m) * nw).astype(dtype, copy=False)
+                        for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [(b - (eta / m) * nb).astype(dtype, copy=False)
+                       for b, nb in zip(self.biases, nabla_b)]
+
+    def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
+            rng=None, engine="matrix", progress=None):
+        """Train with mini-batch stochastic gradient descent; return a ``History``.
+
+        training_data: a list of (x, y) pairs, x (sizes[0], 1), y one-hot (sizes[-1], 1),
+        or arrays (X (sizes[0], N), labels (N,)). test_data, if given, is evaluated after
+        each epoch (``history.evaluation_accuracy``). ``rng`` (seed or Generator) shuffles
+        the data; ``progress`` shows or hides the progress bar.
+        """
+        return run_sgd(self, training_data, epochs, mini_batch_size, eta, cost=self.cost,
+                       evaluation_data=test_data,
+                       monitor_evaluation_accuracy=test_data is not None,
+                       rng=rng, engine=engine, progress=progress)
+
+    def evaluate(self, test_data):
+        """Number of examples whose most active output neuron is the right digit.
+
+        test_data: a list of (x, label) pairs, or arrays (X (sizes[0], N), labels (N,)).
+        """
+        X, _, labels = as_rows(test_data, self.sizes[0], self.sizes[-1], self.weights[0].dtype)
+        outputs = self.feedforward(X.T)
+        return int(np.sum(np.argmax(outputs, axis=0) == labels))
+
+    def cost_derivative(self, output_activations, y):
+        """dC_x/da for the quadratic cost: a - y."""
+        return output_activations - y
