@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS := 1
 .PHONY: demo test bench subset venv clean
 
 demo: $(STAMP)
-	$(PY) -m handnet_ref.demo
+	$(PY) scripts/demo.py
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -104,21 +104,17 @@ def run_sgd(net, training_data, epochs, mini_batch_size, eta, *, lmbda=0.0, cost
     stopper = EarlyStopping(early_stopping_n)
     decay = 1.0 - eta * lmbda / n
     trainer = BatchTrainer(net.weights, net.biases, cost) if engine == "matrix" else None
-    X_shuffled, Y_shuffled = np.empty_like(X), np.empty_like(Y)
     history = History()
     bar = progress_bar(epochs, type(net).__name__ + ".SGD", progress)
     try:
         for _ in range(epochs):
             start = time.perf_counter()
             order = rng.permutation(n)
-            np.take(X, order, axis=0, out=X_shuffled)
-            np.take(Y, order, axis=0, out=Y_shuffled)
             if trainer is not None:
-                trainer.epoch(X_shuffled, Y_shuffled, mini_batch_size, eta, decay)
+                trainer.epoch(X, Y, order, mini_batch_size, eta, decay)
             else:
                 for k in range(0, n, mini_batch_size):
-                    batch = [(x[:, None], y[:, None]) for x, y in
-                             zip(X_shuffled[k:k + mini_batch_size], Y_shuffled[k:k + mini_batch_size])]
+                    batch = [(X[i][:, None], Y[i][:, None]) for i in order[k:k + mini_batch_size]]
                     net.update_mini_batch(batch, eta, lmbda, n)
             history.seconds.append(time.perf_counter() - start)
             if monitor_training_cost or monitor_training_accuracy:
