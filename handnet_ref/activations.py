@@ -25,13 +25,11 @@ def sigmoid_inplace(z):
 def sigmoid(z):
     """sigma(z) = 1 / (1 + e^-z), elementwise, for a number or an array of any shape.
 
-    Never warns: ``sigmoid(-1000.0)`` is 0.0, ``sigmoid(1000.0)`` is 1.0.
+    Never warns: ``sigmoid(-1000.0)`` is 0.0, ``sigmoid(1000.0)`` is 1.0. A float32
+    array stays float32; ints become float64.
     """
-    z = np.asarray(z)
-    a = z.astype(z.dtype if z.dtype.kind == "f" else np.float64, copy=True)
     with np.errstate(over="ignore"):
-        sigmoid_inplace(a)
-    return a[()] if a.ndim == 0 else a
+        return 1.0 / (1.0 + np.exp(-np.asarray(z)))
 
 
 def sigmoid_prime(z):

@@ -1,4 +1,4 @@
-"""Build the MNIST subset bundled with handnet_ref, deterministically, from the full IDX files.
+"""Build the MNIST subset bundled with handnet, deterministically, from the full IDX files.
 
     python scripts/build_mnist_subset.py --source ../shared/data/mnist
 
@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from handnet_ref.data.download import CANONICAL_FILES
-from handnet_ref.data.mnist_loader import (BOOK_COUNTS, SPLITS, SUBSET_CHECKSUM,
+from handnet.mnist.download import CANONICAL_FILES
+from handnet.mnist.loader import (BOOK_COUNTS, SPLITS, SUBSET_CHECKSUM,
                                            VALIDATION_SIZE, _book_split, _read_idx_set)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "mnist"
-DEFAULT_OUT = REPO / "handnet_ref" / "data"
+DEFAULT_OUT = REPO / "handnet" / "mnist"
 SUBSET_NAME = "mnist-subset.npz"
 MANIFEST_NAME = "MNIST-SUBSET.md"
 TRAINING_COUNT = 10_000
@@ -96,8 +96,8 @@ def manifest(arrays, data):
 
 <!-- Written by scripts/build_mnist_subset.py (`make subset`); do not edit by hand. -->
 
-`{SUBSET_NAME}` is a small, fixed part of MNIST shipped inside `handnet_ref`, so that the
-course runs with no download: `handnet_ref.data.load_data()` falls back to it when no full
+`{SUBSET_NAME}` is a small, fixed part of MNIST shipped inside the public package `handnet`, so that the
+course runs with no download: `handnet.mnist.load_data()` falls back to it when no full
 MNIST is found, and says so.
 
 ## Contents
@@ -120,7 +120,7 @@ order, one image per row; the loader divides pixels by 255 and widens labels to 
 | --- | --- | --- |
 | `{SUBSET_NAME}` | {len(data):,} | `{hashlib.sha256(data).hexdigest()}` |
 
-The loader checks this size and digest (`mnist_loader.SUBSET_CHECKSUM`) on every load.
+The loader checks this size and digest (`handnet.mnist.loader.SUBSET_CHECKSUM`) on every load.
 
 ## Source
 
@@ -167,7 +167,7 @@ def main(argv=None):
     digest = hashlib.sha256(data).hexdigest()
     print(f"wrote {args.out / SUBSET_NAME}: {len(data):,} bytes, SHA-256 {digest}")
     if (len(data), digest) != tuple(SUBSET_CHECKSUM):
-        print(f"note: this differs from mnist_loader.SUBSET_CHECKSUM; set it to "
+        print(f"note: this differs from handnet.mnist.loader.SUBSET_CHECKSUM; set it to "
               f"Checksum({len(data)}, \"{digest}\") for the loader to accept the new file.")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from handnet_ref import network2
 from handnet_ref.costs import CrossEntropyCost
-from handnet_ref.data import MnistError, load_data_arrays
+from handnet.mnist import MnistError, load_data_arrays
 from handnet_ref.network import Network
 
 

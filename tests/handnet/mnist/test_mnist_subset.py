@@ -1,4 +1,4 @@
-"""The MNIST subset bundled with handnet_ref: present, intact, documented, reproducible."""
+"""The MNIST subset bundled with handnet: present, intact, documented, reproducible."""
 
 import hashlib
 import re
@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from handnet_ref.data import MnistChecksumError
-from handnet_ref.data.mnist_loader import SUBSET_CHECKSUM, SUBSET_FILE, _load_subset
+from handnet.mnist import MnistChecksumError
+from handnet.mnist.loader import SUBSET_CHECKSUM, SUBSET_FILE, _load_subset
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]   # tests/handnet/mnist/ -> the repository
 MANIFEST = SUBSET_FILE.with_name("MNIST-SUBSET.md")
 BUILD_SCRIPT = REPO / "scripts" / "build_mnist_subset.py"
 

@@ -1,10 +1,10 @@
 """HandNet's MNIST data layer: find, verify and load MNIST in the book's split.
 
-``mnist_loader`` says where the data comes from and what is checked.
+``loader`` says where the data comes from and what is checked.
 """
 
-from .mnist_loader import (MnistArrays, MnistChecksumError, MnistDownloadError, MnistError,
+from .loader import (MnistArrays, MnistChecksumError, MnistDownloadError, MnistError,
                            MnistFormatError, MnistNotFoundError, MnistSource, find_mnist,
                            load_data, load_data_arrays, load_data_wrapper, mnist_cache_dir,
                            vectorized_result)
-from .mnist_loader import __all__
+from .loader import __all__

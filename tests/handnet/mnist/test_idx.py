@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from handnet_ref.data import MnistFormatError
-from handnet_ref.data.idx import idx_bytes, read_idx, write_idx
+from handnet.mnist import MnistFormatError
+from handnet.mnist.idx import idx_bytes, read_idx, write_idx
 
 IMAGES = np.arange(3 * 28 * 28, dtype=np.uint32).astype(np.uint8).reshape(3, 28, 28)
 LABELS = np.array([7, 2, 1], dtype=np.uint8)

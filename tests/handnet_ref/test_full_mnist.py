@@ -1,6 +1,6 @@
 """The book's headline run on the full MNIST (skipped where the full data is absent)."""
 
-from handnet_ref.data import load_data_arrays
+from handnet.mnist import load_data_arrays
 from handnet_ref.network import Network
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from handnet_ref.data.download import CANONICAL_FILES, Checksum
-from handnet_ref.data.idx import idx_bytes, write_idx
+from handnet.mnist.download import CANONICAL_FILES, Checksum
+from handnet.mnist.idx import idx_bytes, write_idx
 
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = CANONICAL_FILES
 

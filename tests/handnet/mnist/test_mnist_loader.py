@@ -11,12 +11,12 @@ import struct
 import numpy as np
 import pytest
 
-from handnet_ref.data import (MnistChecksumError, MnistFormatError, MnistNotFoundError,
+from handnet.mnist import (MnistChecksumError, MnistFormatError, MnistNotFoundError,
                               find_mnist, load_data, load_data_arrays, load_data_wrapper,
                               mnist_cache_dir, vectorized_result)
-from handnet_ref.data.download import CANONICAL_FILES, Checksum
-from handnet_ref.data.idx import write_idx
-from handnet_ref.data.mnist_loader import SplitLabels, _load_idx_folder, _load_pickle
+from handnet.mnist.download import CANONICAL_FILES, Checksum
+from handnet.mnist.idx import write_idx
+from handnet.mnist.loader import SplitLabels, _load_idx_folder, _load_pickle
 
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = CANONICAL_FILES
 

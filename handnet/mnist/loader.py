@@ -452,7 +452,7 @@ def _load_subset(path=SUBSET_FILE, *, expected=SUBSET_CHECKSUM):
     if not path.is_file():
         raise MnistNotFoundError(
             f"the bundled MNIST subset {path} is missing. Restore it (git checkout) or "
-            "reinstall handnet_ref; `make subset` rebuilds it from the full IDX files.")
+            "reinstall handnet; `make subset` rebuilds it from the full IDX files.")
     data = path.read_bytes()
     verify_content(data, expected, source=path,
                    remedy="Restore it (git checkout) or rebuild it with `make subset`.")

@@ -9,9 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from handnet_ref.data import MnistDownloadError
-from handnet_ref.data.download import download_file, download_mnist
-from handnet_ref.data.mnist_loader import _load_idx_folder
+from handnet.mnist import MnistDownloadError
+from handnet.mnist.download import download_file, download_mnist
+from handnet.mnist.loader import _load_idx_folder
 
 NAME = "train-labels-idx1-ubyte"
 
