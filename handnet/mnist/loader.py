@@ -123,32 +123,32 @@ class MnistArrays(NamedTuple):
 SUBSET_SOURCE = MnistSource("subset", SUBSET_FILE, False, "the bundled MNIST subset")
 
 
-def load_data(path=None, *, download=False, verbose=True):
+def load_data(path=None, *, download=False, subset=False, verbose=True):
     """MNIST as (training_data, validation_data, test_data), found as ``find_mnist`` says.
 
     Each is a tuple (X, y): X float32 of shape (n, 784) with pixels in [0, 1], y int64 of
     shape (n,). With ``verbose``, prints one line saying which data is used.
     """
-    splits, _ = _load(path, download, verbose)
+    splits, _ = _load(path, download, subset, verbose)
     return splits
 
 
-def load_data_wrapper(path=None, *, download=False, verbose=True):
+def load_data_wrapper(path=None, *, download=False, subset=False, verbose=True):
     """MNIST as the book's network code wants it: three lists.
 
     training_data: (x, y) pairs, x float32 (784, 1) and y the one-hot float64 (10, 1).
     validation_data, test_data: (x, label) pairs, x float32 (784, 1) and label an int.
     """
-    (training, validation, test), _ = _load(path, download, verbose)
+    (training, validation, test), _ = _load(path, download, subset, verbose)
     X, y = training
     training_data = [(x.reshape(IMAGE_PIXELS, 1), vectorized_result(label))
                      for x, label in zip(X, y.tolist())]
     return (training_data, _column_pairs(validation), _column_pairs(test))
 
 
-def load_data_arrays(path=None, *, download=False, verbose=True):
+def load_data_arrays(path=None, *, download=False, subset=False, verbose=True):
     """MNIST as an MnistArrays: per split (X, y), X of shape (784, n), y of shape (n,)."""
-    (training, validation, test), source = _load(path, download, verbose)
+    (training, validation, test), source = _load(path, download, subset, verbose)
     return MnistArrays(*((X.T, y) for X, y in (training, validation, test)), source=source)
 
 
@@ -161,12 +161,17 @@ def vectorized_result(j):
     return e
 
 
-def find_mnist(path=None, *, download=False):
+def find_mnist(path=None, *, download=False, subset=False):
     """The MnistSource that the loaders would use, following the order in the module
-    docstring, without loading anything.
+    docstring, without loading anything. ``subset=True`` asks for the bundled subset
+    whatever else exists (fast and the same everywhere: notebooks use it while graded).
 
     Raises MnistNotFoundError if an explicit ``path`` (or ``$HANDNET_MNIST``) is unusable.
     """
+    if subset:
+        if path is not None:
+            raise ValueError("give either a path or subset=True, not both")
+        return SUBSET_SOURCE
     if path is not None:
         return _explicit_source(Path(path), "the path argument")
     if os.environ.get("HANDNET_MNIST"):
@@ -250,9 +255,9 @@ def _require_idx_files(folder, origin=""):
 # --- loading ---------------------------------------------------------------------------
 
 
-def _load(path, download, verbose):
+def _load(path, download, subset, verbose):
     """((training, validation, test), source) for the loaders: float32 (n, 784) rows."""
-    source = find_mnist(path, download=download)
+    source = find_mnist(path, download=download, subset=subset)
     if source.kind == "download":
         download_mnist(source.location, verbose=verbose)
     if source.kind == "pickle":

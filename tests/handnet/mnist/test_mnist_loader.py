@@ -126,6 +126,17 @@ def test_cache_folder_follows_handnet_then_xdg_then_home(isolated, monkeypatch, 
     assert mnist_cache_dir() == tmp_path / "mine"
 
 
+def test_subset_true_takes_the_subset_even_when_full_data_is_found(isolated, small_mnist):
+    """Does subset=True ignore $HANDNET_MNIST and local files, and refuse a path beside it?"""
+    small_mnist.write(isolated.data, gz=False)
+    assert find_mnist().kind == "idx"
+    assert find_mnist(subset=True).kind == "subset"
+    X, y = load_data(subset=True, verbose=False)[0]
+    assert len(y) == 10_000
+    with pytest.raises(ValueError, match="subset"):
+        find_mnist(isolated.data, subset=True)
+
+
 def test_subset_is_used_when_nothing_else_is_found_and_says_so(isolated, capsys):
     """With no MNIST anywhere, do the loaders fall back to the bundled subset, print that
     they do with its size, and say how to get the full set?"""

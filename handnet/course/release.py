@@ -1,0 +1,76 @@
+"""Build student releases from source/ with nbgrader, and compare two releases."""
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from .layout import assignments, load_config
+
+
+class ReleaseError(Exception):
+    """nbgrader could not generate a release; the message carries its log."""
+
+
+@contextlib.contextmanager
+def _in_folder(folder):
+    """nbgrader's converters change the working directory; put it back afterwards."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def generate_release(root, names=None, release_dir=None, use_db=True):
+    """Run nbgrader generate_assignment for ``names`` (default: every assignment).
+
+    release_dir: where to write (default: the course's release/); use_db: record the
+    assignment in the gradebook (needed before autograding; off for throwaway builds).
+    Returns the release folder. Raises ReleaseError with nbgrader's log on failure.
+    """
+    root = Path(root)
+    config = load_config(root)
+    if release_dir is not None:
+        config.CourseDirectory.release_directory = str(Path(release_dir).resolve())
+    config.GenerateAssignment.no_database = not use_db
+    with _in_folder(root):
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        for name in names or assignments(root):
+            result = api.generate_assignment(name, force=True, create=use_db)
+            if not result["success"]:
+                raise ReleaseError(f"nbgrader could not generate {name}:\n"
+                                   f"{result.get('error') or ''}{result.get('log') or ''}")
+    return Path(release_dir) if release_dir is not None else root / "release"
+
+
+def notebook_content(path):
+    """What matters in a release notebook: per cell its type, source, nbgrader metadata
+    and outputs; the notebook's kernel. Volatile metadata (cell ids aside) is left out."""
+    nb = json.loads(Path(path).read_text())
+    return {"kernelspec": nb.get("metadata", {}).get("kernelspec"),
+            "cells": [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("nbgrader"),
+                       c.get("outputs")) for c in nb["cells"]]}
+
+
+def release_differences(expected_dir, actual_dir):
+    """Files that differ between two release folders (missing, extra, or changed), as
+    sorted relative paths with a reason each; empty when they are in sync."""
+    expected_dir, actual_dir = Path(expected_dir), Path(actual_dir)
+    files = lambda d: {p.relative_to(d) for p in d.rglob("*") if p.is_file()
+                       and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts}
+    expected, actual = files(expected_dir), files(actual_dir)
+    problems = [f"{p}: missing" for p in expected - actual]
+    problems += [f"{p}: not generated from source/" for p in actual - expected]
+    for p in expected & actual:
+        if p.suffix == ".ipynb":
+            same = notebook_content(expected_dir / p) == notebook_content(actual_dir / p)
+        else:
+            same = (expected_dir / p).read_bytes() == (actual_dir / p).read_bytes()
+        if not same:
+            problems.append(f"{p}: differs from what source/ generates")
+    return sorted(problems)

@@ -1,0 +1,20 @@
+"""Hidden-test checks, one module per assignment topic, and the catalogue of common
+mistakes they recognise. A hidden test cell calls one check in one line, e.g.
+``from handnet_ref.checks.neuron import check_sigmoid; check_sigmoid(sigmoid)``.
+
+Each topic module defines ``CHECKS`` (name -> check), ``REFERENCES`` (name -> the
+reference implementation that passes it) and ``CATALOGUE`` (its ``Mistake`` entries, each
+keyed ``"<check name>.<mistake>"``). ``TOPICS`` lists every topic module of this package.
+"""
+
+import importlib
+import pkgutil
+
+from .core import CheckFailed, Mistake
+
+TOPICS = tuple(importlib.import_module(f"{__name__}.{m.name}")
+               for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+               if m.name != "core")
+CATALOGUE = tuple(m for topic in TOPICS for m in topic.CATALOGUE)
+
+__all__ = ["CATALOGUE", "CheckFailed", "Mistake", "TOPICS"]

@@ -1,0 +1,152 @@
+"""The machinery of hidden tests: run the student's code on inputs chosen at grading
+time, compare with the reference, and name the most likely mistake when they differ.
+
+A check is a few lines in a topic module (``neuron.py``, ``backprop.py``, ...):
+
+    def check_sigmoid(sigmoid):
+        rng, seed = check_rng()
+        cases = [(rng.normal(0, 4, size=(5, 3)),) for _ in range(3)]
+        compare_function(sigmoid, reference_sigmoid, cases, SIGMOID_MISTAKES,
+                         what="sigmoid", seed=seed)
+
+and a hidden test cell calls it in one line. Each ``Mistake`` is a deliberately wrong
+copy of the reference; when the student's output equals one of them, the failure message
+is that mistake's hint, which says what to fix.
+"""
+
+import copy
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A hidden check failed; the message is written for the student."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common mistake: ``variant`` computes what code with this mistake returns, from
+    the same arguments as the reference; ``hint`` tells the student what went wrong."""
+
+    key: str
+    hint: str
+    variant: Callable
+
+
+def check_rng():
+    """(Generator, seed) for one check: the seed is ``$HANDNET_CHECK_SEED`` if set (to
+    replay a failure), else drawn fresh, so the inputs cannot be known in advance."""
+    seed = int(os.environ.get("HANDNET_CHECK_SEED") or secrets.randbits(32))
+    return np.random.default_rng(seed), seed
+
+
+def call_student(fn, args, what):
+    """fn(*deep copies of args), with the student's warnings kept off stderr.
+
+    Returns (result, warnings caught). An exception in the student's code becomes a
+    CheckFailed that names it (the student's own traceback is not what they need here).
+    """
+    if not callable(fn):
+        raise CheckFailed(f"{what}: expected a function, got {type(fn).__name__}.")
+    args = copy.deepcopy(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fn(*args)
+        except NotImplementedError:
+            raise CheckFailed(f"{what}: not written yet (it raises NotImplementedError).") from None
+        except Exception as e:
+            raise CheckFailed(f"{what} raised {type(e).__name__}: {e}") from None
+    return result, caught
+
+
+def as_plain(value):
+    """The value as nested lists/tuples of float64 arrays, or None if it is not numeric."""
+    if isinstance(value, (list, tuple)):
+        parts = [as_plain(v) for v in value]
+        return None if any(p is None for p in parts) else type(value)(parts)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array
+
+
+def outputs_match(got, expected, rtol=1e-6, atol=1e-9):
+    """Whether two plain values (see ``as_plain``) have the same structure, shapes and
+    numbers, within the tolerances."""
+    if isinstance(expected, (list, tuple)):
+        return (isinstance(got, (list, tuple)) and len(got) == len(expected)
+                and all(outputs_match(g, e, rtol, atol) for g, e in zip(got, expected)))
+    return (isinstance(got, np.ndarray) and got.shape == expected.shape
+            and bool(np.all(np.isfinite(got) == np.isfinite(expected)))
+            and np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def describe_difference(got, expected, what):
+    """One or two sentences: what was expected, what came back, where they differ."""
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(got, (list, tuple)):
+            return f"{what} should return a {type(expected).__name__} of {len(expected)} items; it returned a single value."
+        if len(got) != len(expected):
+            return f"{what} should return {len(expected)} items; it returned {len(got)}."
+        for i, (g, e) in enumerate(zip(got, expected)):
+            if not outputs_match(g, e):
+                return describe_difference(g, e, f"{what}, item {i},")
+    if got.shape != expected.shape:
+        hint = " (a transpose?)" if got.shape == expected.shape[::-1] else ""
+        return f"{what} should have shape {expected.shape}; it has shape {got.shape}{hint}."
+    diff = np.abs(got - expected)
+    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)), diff.shape) \
+        if diff.size else ()
+    return (f"{what} is wrong: at index {tuple(int(i) for i in worst)} the answer should be "
+            f"{expected[worst]:.6g}, yours is {got[worst]:.6g}.")
+
+
+def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
+    """Pass (return) if every result matches its expected output; otherwise raise
+    CheckFailed with the hint of the first mistake that explains every result, or else a
+    description of the first difference.
+
+    results: the student's outputs, one per case; expected: the reference's, as plain
+    values; variants: (Mistake, [its plain output per case, None where it raised]) pairs.
+    """
+    got = [as_plain(r) for r in results]
+    for r, g in zip(results, got):
+        if g is None:
+            raise CheckFailed(f"{what} should return numbers (a NumPy array); it returned "
+                              f"{type(r).__name__}.")
+    if all(outputs_match(g, e, rtol, atol) for g, e in zip(got, expected)):
+        return
+    for mistake, outputs in variants:
+        if all(w is not None and outputs_match(g, w, rtol, atol) for g, w in zip(got, outputs)):
+            raise CheckFailed(f"{what}: {mistake.hint}")
+    g, e = next((g, e) for g, e in zip(got, expected) if not outputs_match(g, e, rtol, atol))
+    replay = f" (check seed {seed})" if seed is not None else ""
+    raise CheckFailed(describe_difference(g, e, what) + replay)
+
+
+def quietly(fn, case):
+    """fn(*copy of case) with warnings silenced, or None if it raises: for running the
+    reference and the wrong variants, whose warnings are not the student's."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return as_plain(fn(*copy.deepcopy(case)))
+        except Exception:
+            return None
+
+
+def compare_function(fn, reference, cases, mistakes=(), what="your function", seed=None,
+                     rtol=1e-6, atol=1e-9):
+    """Check ``fn(*case)`` against ``reference(*case)`` for every case (a tuple of
+    arguments), naming a catalogued mistake when one explains the difference."""
+    results = [call_student(fn, case, what)[0] for case in cases]
+    expected = [quietly(reference, case) for case in cases]
+    variants = [(m, [quietly(m.variant, case) for case in cases]) for m in mistakes]
+    judge(results, expected, variants, what, seed, rtol, atol)

@@ -1,0 +1,44 @@
+"""Every entry of the common-mistakes catalogue is recognised, and every reference passes."""
+
+import re
+
+import pytest
+
+from handnet_ref.checks import CATALOGUE, TOPICS, CheckFailed
+
+SEEDS = ["1", "2", "3"]
+ALL_CHECKS = [(topic, name) for topic in TOPICS for name in topic.CHECKS]
+
+
+def check_for(key):
+    """The check that a mistake's key names: 'sigmoid.sign' -> the topic's check_sigmoid."""
+    name = key.split(".")[0]
+    for topic in TOPICS:
+        if name in topic.CHECKS:
+            return topic.CHECKS[name]
+    raise LookupError(f"no check named {name!r} for mistake {key!r}")
+
+
+def test_catalogue_keys_are_unique_and_name_a_check():
+    """Does every mistake have its own key, naming a check that exists?"""
+    keys = [m.key for m in CATALOGUE]
+    assert len(keys) == len(set(keys))
+    for key in keys:
+        check_for(key)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("topic, name", ALL_CHECKS, ids=[n for _, n in ALL_CHECKS])
+def test_reference_passes_its_check(monkeypatch, seed, topic, name):
+    """Does the reference implementation pass its own check, whatever the inputs?"""
+    monkeypatch.setenv("HANDNET_CHECK_SEED", seed)
+    topic.CHECKS[name](topic.REFERENCES[name])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("mistake", CATALOGUE, ids=[m.key for m in CATALOGUE])
+def test_each_mistake_fails_with_its_own_hint(monkeypatch, seed, mistake):
+    """Code with this mistake fails its check, and the message is this mistake's hint."""
+    monkeypatch.setenv("HANDNET_CHECK_SEED", seed)
+    with pytest.raises(CheckFailed, match=re.escape(mistake.hint)):
+        check_for(mistake.key)(mistake.variant)
