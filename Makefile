@@ -9,14 +9,26 @@ MNIST_FULL ?= ../shared/data/mnist
 
 export PYTHONHASHSEED := 0
 export OPENBLAS_NUM_THREADS := 1
+# nbgrader runs `alembic`, and nbval and nbgrader start kernels: all from the venv.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+NBVAL := --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: demo test bench subset venv clean
+.PHONY: demo test release bench subset venv clean
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
+# Unit and course tests; then every notebook run by nbval: source/ and release/ in lax
+# mode (the asserts are the checks; conftest.py makes release test cells fail on the
+# stubs), notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
 test: $(STAMP)
 	$(PY) -m pytest
+	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
+	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
+
+# Build release/ from source/ (all assignments, or A=name for one).
+release: $(STAMP)
+	$(VENV)/bin/handnet release $(A)
 
 bench: $(STAMP)
 	$(PY) bench/bench_training.py --mnist $(MNIST_FULL)

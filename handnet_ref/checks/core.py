@@ -65,16 +65,27 @@ def call_student(fn, args, what):
     return result, caught
 
 
-def as_plain(value):
-    """The value as nested lists/tuples of float64 arrays, or None if it is not numeric."""
-    if isinstance(value, (list, tuple)):
-        parts = [as_plain(v) for v in value]
+def as_plain(value, like=None):
+    """The value as float64 arrays, nested in lists/tuples, or None if it is not numbers.
+
+    Without ``like``, lists and tuples keep their structure (as in a reference's
+    (nabla_b, nabla_w)). With ``like`` (a plain value), the value is read in that shape of
+    structure: where ``like`` is an array, a list of numbers becomes an array too. Text,
+    None and other objects are not numbers, even when NumPy could parse them.
+    """
+    if isinstance(value, (list, tuple)) and (like is None or isinstance(like, (list, tuple))):
+        likes = like if like is not None and len(like) == len(value) else [None] * len(value)
+        parts = [as_plain(v, l) for v, l in zip(value, likes)]
         return None if any(p is None for p in parts) else type(value)(parts)
+    if value is None or isinstance(value, (str, bytes)):
+        return None
     try:
-        array = np.asarray(value, dtype=np.float64)
+        array = np.asarray(value)
     except (TypeError, ValueError):
         return None
-    return array
+    if array.dtype.kind not in "biuf":
+        return None
+    return array.astype(np.float64)
 
 
 def outputs_match(got, expected, rtol=1e-6, atol=1e-9):
@@ -116,7 +127,7 @@ def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
     results: the student's outputs, one per case; expected: the reference's, as plain
     values; variants: (Mistake, [its plain output per case, None where it raised]) pairs.
     """
-    got = [as_plain(r) for r in results]
+    got = [as_plain(r, e) for r, e in zip(results, expected)]
     for r, g in zip(results, got):
         if g is None:
             raise CheckFailed(f"{what} should return numbers (a NumPy array); it returned "
