@@ -6,6 +6,13 @@ this file's folder so that commands run from the repository root work.
 
 import os
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
+                                    LimitOutput, SaveAutoGrades)
+
+from handnet.course.execute import GuardedExecute
+from handnet.course.outputs import CapOutputSize
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,12 +30,32 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Grading runs each submission with HandNet's GuardedExecute in place of nbgrader's
+# Execute (a timeout or a dead kernel costs the cell it happened in, not the whole
+# submission), and caps output by size as well as by lines.
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CapOutputSize,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
 # Training cells on the bundled subset take seconds; allow a slow shared grading machine.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+c.GuardedExecute.submission_timeout = 600
+c.GuardedExecute.interrupt_grace = 5
+c.LimitedKernelManager.memory_mb = 4096
+c.LimitedKernelManager.cpu_seconds = 1800
+c.LimitedKernelManager.file_mb = 200
+
+# Python warnings printed to stderr (a DeprecationWarning from a library, an overflow
+# warning) are not failures: remove them before the points are counted. Tracebacks are
+# error outputs, not stderr, so they still fail a cell.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"^(.*:\d+: )?\w*Warning: "
 
 # A deleted locked test cell is put back, not scored 0 with needs_manual_grade.
 c.OverwriteCells.add_missing_cells = True
 
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+c.CapOutputSize.max_cell_bytes = 100_000
+c.CapOutputSize.max_notebook_bytes = 2_000_000
