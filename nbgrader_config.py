@@ -7,11 +7,13 @@ this file's folder so that commands run from the repository root work.
 import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
-                                    LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
+                                    DeduplicateIds, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 from handnet.course.execute import GuardedExecute
 from handnet.course.outputs import CapOutputSize
+from handnet.course.repairs import DropEmptyNbgraderMetadata
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -33,14 +35,19 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Grading runs each submission with HandNet's GuardedExecute in place of nbgrader's
 # Execute (a timeout or a dead kernel costs the cell it happened in, not the whole
 # submission), and caps output by size as well as by lines.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, DropEmptyNbgraderMetadata, OverwriteKernelspec,
+    OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
     GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CapOutputSize,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 # Training cells on the bundled subset take seconds; allow a slow shared grading machine.
-c.Execute.timeout = 120
+# HANDNET_CELL_TIMEOUT and HANDNET_SUBMISSION_TIMEOUT override them (the demo and the
+# tests grade infinite loops on purpose and need not wait two minutes for each).
+c.Execute.timeout = int(os.environ.get("HANDNET_CELL_TIMEOUT", 120))
 c.Execute.interrupt_on_timeout = True
-c.GuardedExecute.submission_timeout = 600
+c.GuardedExecute.submission_timeout = int(os.environ.get("HANDNET_SUBMISSION_TIMEOUT", 600))
 c.GuardedExecute.interrupt_grace = 5
 c.LimitedKernelManager.memory_mb = 4096
 c.LimitedKernelManager.cpu_seconds = 1800

@@ -16,7 +16,8 @@ as not run. The kernel runs under the memory, CPU and file-size limits of
 ``limited.py``.
 
 It records what happened in the notebook's metadata under ``handnet``: ``status``
-("graded", "timeout" or "kernel died"), per-cell ``events``, and the seconds taken.
+("graded", "memory limit", "timeout" or "kernel died", the worst that happened), per-cell
+``events``, and the seconds taken.
 """
 
 import sys
@@ -28,7 +29,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-STATUS_ORDER = ("graded", "timeout", "kernel died")
+STATUS_ORDER = ("graded", "memory limit", "timeout", "kernel died")
 
 
 class LimitedKernelManager(AsyncKernelManager):
@@ -86,6 +87,9 @@ class GuardedExecute(Execute):
                 event = self._run_cell(cell, index)
                 if event is None:
                     ran.append(cell)
+                    if any(o.get("ename") == "MemoryError" for o in cell.outputs):
+                        self._note(record, "memory limit", index,
+                                   "MemoryError: the cell reached the kernel's memory limit")
                     continue
                 status, message = event
                 self._note(record, status, index, message)

@@ -2,7 +2,8 @@
 mistakes they recognise. A hidden test cell calls one check in one line, e.g.
 ``from handnet_ref.checks.neuron import check_sigmoid; check_sigmoid(sigmoid)``.
 
-Each topic module defines ``CHECKS`` (name -> check), ``REFERENCES`` (name -> the
+Each topic module defines ``ASSIGNMENT`` (the assignment whose exercises it checks),
+``CHECKS`` (name -> check), ``REFERENCES`` (name -> the
 reference implementation that passes it) and ``CATALOGUE`` (its ``Mistake`` entries, each
 keyed ``"<check name>.<mistake>"``). ``TOPICS`` lists every topic module of this package.
 """
@@ -17,4 +18,13 @@ TOPICS = tuple(importlib.import_module(f"{__name__}.{m.name}")
                if m.name != "core")
 CATALOGUE = tuple(m for topic in TOPICS for m in topic.CATALOGUE)
 
-__all__ = ["CATALOGUE", "CheckFailed", "Mistake", "TOPICS"]
+
+def mistake_variant(key):
+    """The wrong variant of the catalogue entry ``key`` (for sample submissions)."""
+    for mistake in CATALOGUE:
+        if mistake.key == key:
+            return mistake.variant
+    raise KeyError(f"no mistake {key!r} in the catalogue")
+
+
+__all__ = ["CATALOGUE", "CheckFailed", "Mistake", "TOPICS", "mistake_variant"]

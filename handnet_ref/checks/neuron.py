@@ -7,6 +7,9 @@ from ..activations import sigmoid_prime as reference_sigmoid_prime
 from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, compare_function, judge
 
 
+ASSIGNMENT = "01_neuron"
+
+
 def reference_perceptron(x, w, b):
     """1 if w . x + b > 0 else 0; x and w of shape (n,), b a number."""
     return 1 if float(np.dot(w, x)) + b > 0 else 0

@@ -1,0 +1,289 @@
+"""Grade a class: check each submission, autograde it with nbgrader, keep a record.
+
+Every submission ends with a ``Record``: its status, points, and per test cell the points
+and the message the student should read, whatever went wrong. Statuses:
+
+- ``graded``: ran to the end (cells may have failed; that is what points are for);
+- ``memory limit``: a cell ran out of the kernel's memory (a MemoryError; later cells ran);
+- ``timeout``: a cell or the whole submission ran out of time (later cells still ran);
+- ``kernel died``: the kernel crashed or hit a limit (a fresh one ran the later cells);
+- ``invalid notebook``: the file is not a readable notebook (0 points, nothing run);
+- ``missing notebook``: the expected notebook is not in the submission (0 points);
+- ``error``: nbgrader itself failed on this submission (its log is in the message).
+
+A renamed notebook (the expected one missing and exactly one other notebook submitted) is
+graded under the expected name, and the record says so.
+
+Grading runs in ``workers`` processes, each taking a fixed share of the students (so two
+processes never grade the same student) and paying nbgrader's start-up once.
+"""
+
+import json
+import multiprocessing
+import shutil
+import time
+from queue import Empty
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .layout import assignments as all_assignments, load_config
+
+STATUSES = ("graded", "memory limit", "timeout", "kernel died", "invalid notebook",
+            "missing notebook", "error")
+MESSAGE_CHARS = 400
+
+
+@dataclass
+class CellResult:
+    """One autograded test cell: its points and what the student should read."""
+
+    name: str
+    points: float
+    max_points: float
+    message: str = ""
+
+
+@dataclass
+class Record:
+    """What happened to one student's submission of one assignment."""
+
+    student: str
+    assignment: str
+    status: str
+    points: float = 0.0
+    max_points: float = 0.0
+    message: str = ""
+    seconds: float = 0.0
+    notebooks: list = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+    def to_json(self):
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        data = dict(data)
+        data["cells"] = [CellResult(**c) for c in data.get("cells", [])]
+        return cls(**data)
+
+
+def records_dir(root):
+    return Path(root) / "grades" / "records"
+
+
+def record_path(root, assignment, student):
+    return records_dir(root) / assignment / f"{student}.json"
+
+
+def write_record(root, record):
+    path = record_path(root, record.assignment, record.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record.to_json(), indent=1))
+    tmp.replace(path)
+
+
+def load_records(root, assignment=None):
+    """Every record written so far (of one assignment, or all), sorted."""
+    folder = records_dir(root)
+    pattern = f"{assignment}/*.json" if assignment else "*/*.json"
+    return sorted((Record.from_json(json.loads(p.read_text())) for p in folder.glob(pattern)),
+                  key=lambda r: (r.assignment, r.student))
+
+
+def expected_notebooks(root, assignment):
+    """Names of the notebooks of an assignment, as in source/<assignment>/."""
+    return sorted(p.name for p in (Path(root) / "source" / assignment).glob("*.ipynb"))
+
+
+def find_submissions(root, assignment=None, student=None):
+    """(student, assignment) pairs present in submitted/, filtered, sorted."""
+    submitted = Path(root) / "submitted"
+    known = set(all_assignments(root))
+    pairs = []
+    if submitted.is_dir():
+        for folder in sorted(submitted.glob("*/*")):
+            s, a = folder.parent.name, folder.name
+            if folder.is_dir() and a in known and (assignment in (None, a)) and (student in (None, s)):
+                pairs.append((s, a))
+    return pairs
+
+
+def precheck(root, student, assignment):
+    """A Record when the submission cannot be graded as it is, else None.
+
+    Repairs one thing: a renamed notebook is copied to its expected name (the student's
+    file stays as it was), and the note is returned as ``(None, note)``.
+    """
+    folder = Path(root) / "submitted" / student / assignment
+    notes = []
+    for name in expected_notebooks(root, assignment):
+        path = folder / name
+        if not path.exists():
+            others = sorted(p for p in folder.glob("*.ipynb")
+                            if p.name not in expected_notebooks(root, assignment))
+            if len(others) != 1:
+                found = ", ".join(p.name for p in others) or "no notebook"
+                return Record(student, assignment, "missing notebook",
+                              message=f"expected {name}; the submission holds {found}",
+                              notebooks=[name]), None
+            shutil.copyfile(others[0], path)
+            notes.append(f"graded {others[0].name} as {name} (the notebook was renamed)")
+        try:
+            nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception as e:  # any unreadable file: JSON, encoding, schema
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            return Record(student, assignment, "invalid notebook",
+                          message=f"{name} is not a valid notebook ({first[:200]})",
+                          notebooks=[name]), None
+    return None, "; ".join(notes)
+
+
+def _cell_messages(notebook_path):
+    """{grade_id: short message} for failed test cells of an autograded notebook."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    messages = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade") or cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                text = f"{out.get('ename')}: {out.get('evalue')}".strip()
+                messages[meta["grade_id"]] = text[:MESSAGE_CHARS]
+                break
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                messages[meta["grade_id"]] = ("wrote to stderr: " + out.get("text", ""))[:MESSAGE_CHARS]
+    return nb.metadata.get("handnet", {}), messages
+
+
+def _collect(root, gradebook, student, assignment, record):
+    """Fill the record's points and cells from the gradebook and the graded notebook."""
+    submission = gradebook.find_submission(assignment, student)
+    for nb in submission.notebooks:
+        path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
+        meta, messages = _cell_messages(path) if path.exists() else ({}, {})
+        record.events += meta.get("events", [])
+        if meta.get("status") and STATUSES.index(meta["status"]) > STATUSES.index(record.status):
+            record.status = meta["status"]
+        for grade in sorted(nb.grades, key=lambda g: g.cell.name):
+            if grade.cell.cell_type != "code":
+                continue
+            record.cells.append(CellResult(grade.cell.name, float(grade.score or 0),
+                                           float(grade.max_score), messages.get(grade.cell.name, "")))
+    record.points = sum(c.points for c in record.cells)
+    record.max_points = sum(c.max_points for c in record.cells)
+
+
+def grade_submission(api, root, student, assignment):
+    """Autograde one submission with nbgrader and return its Record (also written)."""
+    from nbgrader.api import Gradebook
+    started = time.monotonic()
+    record, note = precheck(root, student, assignment)
+    if record is None:
+        result = api.autograde(assignment, student, force=True, create=True)
+        record = Record(student, assignment, "graded" if result["success"] else "error",
+                        notebooks=expected_notebooks(root, assignment))
+        if not result["success"]:
+            record.message = (result.get("error") or result.get("log") or "")[-MESSAGE_CHARS:]
+        with Gradebook(api.coursedir.db_url) as gradebook:
+            try:
+                _collect(root, gradebook, student, assignment, record)
+            except Exception as e:  # no submission row: nbgrader failed before grading
+                record.status = "error"
+                record.message = record.message or f"no grades recorded ({e})"
+        if note:
+            record.message = "; ".join(m for m in (note, record.message) if m)
+    if not record.max_points:
+        record.max_points = _max_points(api, assignment)
+    record.seconds = round(time.monotonic() - started, 3)
+    write_record(root, record)
+    return record
+
+
+def _max_points(api, assignment):
+    from nbgrader.api import Gradebook
+    try:
+        with Gradebook(api.coursedir.db_url) as gradebook:
+            return float(gradebook.find_assignment(assignment).max_score)
+    except Exception:
+        return 0.0
+
+
+def _worker(root, pairs, queue):
+    """Grade a share of the submissions in this process, reporting each Record."""
+    import contextlib
+    import io
+    import logging
+    import os
+    import warnings
+    warnings.simplefilter("ignore")   # SQLAlchemy's session warnings from nbgrader's API
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    os.chdir(root)
+    config = load_config(root)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.ERROR)
+    for student, assignment in pairs:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                record = grade_submission(api, root, student, assignment)
+        except Exception as e:  # never let one submission stop the class
+            record = Record(student, assignment, "error", message=f"{type(e).__name__}: {e}")
+            write_record(root, record)
+        queue.put(record.to_json())
+    queue.put(None)
+
+
+def shares(pairs, workers):
+    """Split (student, assignment) pairs into ``workers`` lists, all of a student's
+    submissions in the same list, students dealt round-robin."""
+    students = sorted({s for s, _ in pairs})
+    owner = {s: i % workers for i, s in enumerate(students)}
+    out = [[] for _ in range(workers)]
+    for s, a in pairs:
+        out[owner[s]].append((s, a))
+    return [share for share in out if share]
+
+
+def grade_class(root, assignment=None, student=None, workers=1, report=None):
+    """Grade every matching submission in ``workers`` processes; return the Records.
+
+    ``report(done, total, record)`` is called as each submission finishes.
+    """
+    root = Path(root).resolve()
+    pairs = find_submissions(root, assignment, student)
+    if not pairs:
+        return []
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(str(root), share, queue), daemon=True)
+             for share in shares(pairs, max(1, workers))]
+    for p in procs:
+        p.start()
+    records, finished = [], 0
+    while finished < len(procs):
+        try:
+            item = queue.get(timeout=0.5)
+        except Empty:
+            if any(p.is_alive() for p in procs):
+                continue
+            break   # every worker has stopped, some without saying so
+        if item is None:
+            finished += 1
+            continue
+        record = Record.from_json(item)
+        records.append(record)
+        if report:
+            report(len(records), len(pairs), record)
+    for p in procs:
+        p.join()
+    missing = set(pairs) - {(r.student, r.assignment) for r in records}
+    for s, a in sorted(missing):   # a worker died outright: say so for each of its students
+        record = Record(s, a, "error", message="the grading worker stopped unexpectedly")
+        write_record(root, record)
+        records.append(record)
+    return sorted(records, key=lambda r: (r.assignment, r.student))

@@ -1,0 +1,271 @@
+"""The sample class: submissions built from the release and the reference solutions,
+each named for the case it tests, with the points it must get.
+
+Cases per assignment:
+- ``reference``: every solution filled in: full marks;
+- ``untouched``: the release as students get it: 0;
+- ``partial``: only the first exercise filled in: the points of its test cells;
+- ``mistake-<key>``: the reference with one catalogued mistake (``handnet_ref.checks``)
+  swapped in: every test cell of that exercise scores 0, the feedback names the mistake,
+  and every exercise that does not use the mistaken function keeps its points. Exercises
+  whose solution calls it (``sigmoid_prime`` calls ``sigmoid``) may lose points too; where
+  there are none, the expected score is exact;
+- broken submissions (same score rules as their base case), named for what is wrong.
+
+An *exercise* is a solution cell and the test cells that follow it, up to the next
+solution cell: its tests are the cells "that test that piece".
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n|^[ \t]*### END SOLUTION[ \t]*\n?", re.M)
+
+
+@dataclass
+class Sample:
+    """One sample submission: the student name, how to write it, the points it must get."""
+
+    student: str
+    assignment: str
+    expected_points: float
+    expected_status: str
+    write: object          # write(folder): creates the submission's files in folder
+    expect_message: str = ""   # text that the record's cell messages must contain
+    exact: bool = True         # False: expected_points is an upper bound (see must_keep)
+    must_fail: tuple = ()      # test cells that must score 0
+    must_keep: tuple = ()      # test cells that must keep their points
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def exercises(nb):
+    """[(solution grade_id, [(test grade_id, points), ...]), ...] in notebook order."""
+    out = []
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if meta.get("solution") and not meta.get("grade"):
+            out.append((meta["grade_id"], []))
+        elif meta.get("grade") and out:
+            out[-1][1].append((meta["grade_id"], float(meta["points"])))
+    return out
+
+
+def total_points(nb):
+    return sum(float(_nbgrader(c)["points"]) for c in nb.cells if _nbgrader(c).get("grade"))
+
+
+def solutions(source_nb):
+    """{solution grade_id: the source cell's code without the solution markers}."""
+    return {_nbgrader(c)["grade_id"]: SOLUTION_REGION.sub("", c.source)
+            for c in source_nb.cells if _nbgrader(c).get("solution")}
+
+
+def filled(release_nb, solved, ids):
+    """A copy of the release notebook with the solution cells ``ids`` filled in."""
+    nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
+    for cell in nb.cells:
+        gid = _nbgrader(cell).get("grade_id")
+        if _nbgrader(cell).get("solution") and gid in ids:
+            cell.source = solved[gid]
+    return nb
+
+
+def defined_name(code):
+    """The function a solution cell defines (its first ``def``), or None."""
+    m = re.search(r"^def (\w+)\(", code, re.M)
+    return m.group(1) if m else None
+
+
+def dependents(solved, gid):
+    """Solution cells whose code calls, directly or through others, the function that
+    solution cell ``gid`` defines."""
+    found, frontier = set(), [gid]
+    while frontier:
+        name = defined_name(solved[frontier.pop()])
+        if name is None:
+            continue
+        for other, code in solved.items():
+            if other != gid and other not in found and re.search(
+                    rf"\b{name}\b", re.sub(rf"^def {name}\(.*$", "", code, flags=re.M)):
+                found.add(other)
+                frontier.append(other)
+    return found
+
+
+def mistake_target(solved, name):
+    """(solution grade_id, lines that swap in the mistake) for a check named ``name``:
+    the solution cell that defines ``name`` (a function, or a method attached to a class
+    with ``Class.name = name``)."""
+    for gid, code in solved.items():
+        if re.search(rf"^def {re.escape(name)}\(", code, re.M):
+            attach = re.findall(rf"^(\w+)\.{re.escape(name)} = {re.escape(name)}$", code, re.M)
+            return gid, [f"{name} = _mistake", *(f"{cls}.{name} = {name}" for cls in attach)]
+    return None, None
+
+
+def with_mistake(release_nb, solved, key):
+    """The reference submission with the catalogued mistake ``key`` in place of the
+    student's function, or None if no solution cell defines the function it concerns."""
+    gid, lines = mistake_target(solved, key.split(".")[0])
+    if gid is None:
+        return None
+    nb = filled(release_nb, solved, set(solved))
+    for cell in nb.cells:
+        if _nbgrader(cell).get("grade_id") == gid:
+            cell.source += ("\n\n# Sample submission: a catalogued mistake, swapped in.\n"
+                            "from handnet_ref.checks import mistake_variant\n"
+                            f"_mistake = mistake_variant({key!r})\n" + "\n".join(lines))
+    return nb, gid
+
+
+def _code(source):
+    return nbformat.v4.new_code_cell(source)
+
+
+def _write_nb(nb, name):
+    def write(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / name)
+    return write
+
+
+def _write_text(text, name):
+    def write(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return write
+
+
+def _insert_after_first_exercise(nb, cell):
+    """The notebook with ``cell`` inserted after the first exercise's test cells."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    first = exercises(nb)[0]
+    last_test = first[1][-1][0] if first[1] else first[0]
+    index = next(i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade_id") == last_test)
+    nb.cells.insert(index + 1, cell)
+    return nb
+
+
+def _first_test_cell(nb):
+    return next(i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade"))
+
+
+def broken_samples(assignment, name, release_nb, solved):
+    """Broken submissions of one assignment: (case, write, expected points, status)."""
+    full = total_points(release_nb)
+    reference = filled(release_nb, solved, set(solved))
+
+    deleted = nbformat.from_dict(json.loads(json.dumps(reference)))
+    del deleted.cells[_first_test_cell(deleted)]
+
+    cheated = nbformat.from_dict(json.loads(json.dumps(release_nb)))
+    for cell in cheated.cells:
+        if _nbgrader(cell).get("grade"):
+            cell.source = "pass  # tests removed by the student"
+
+    to_markdown = nbformat.from_dict(json.loads(json.dumps(reference)))
+    i = _first_test_cell(to_markdown)
+    old = to_markdown.cells[i]
+    to_markdown.cells[i] = nbformat.v4.new_markdown_cell(old.source, metadata=old.metadata)
+
+    duplicated = nbformat.from_dict(json.loads(json.dumps(reference)))
+    i = _first_test_cell(duplicated)
+    duplicated.cells.insert(i + 1, nbformat.from_dict(json.loads(json.dumps(duplicated.cells[i]))))
+    duplicated.cells[i + 1]["id"] = "duplicate-of-a-test-cell"
+
+    foreign = nbformat.from_dict(json.loads(json.dumps(reference)))
+    foreign.metadata = {"kernelspec": {"name": "python3-vscode", "display_name": "Python (venv)",
+                                       "language": "python"},
+                        "language_info": {"name": "python", "version": "3.12.1",
+                                          "codemirror_mode": {"name": "ipython", "version": 3}},
+                        "vscode": {"interpreter": {"hash": "0" * 64}}}
+    for cell in foreign.cells:
+        cell.metadata.update({"collapsed": False, "jupyter": {"source_hidden": False},
+                              "vscode": {"languageId": "python"}})
+
+    loop = _insert_after_first_exercise(reference, _code("while True:\n    pass"))
+    stubborn = _insert_after_first_exercise(reference, _code(
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
+    crash = _insert_after_first_exercise(reference, _code("import os\nos._exit(1)"))
+    hog = _insert_after_first_exercise(reference, _code(
+        "import numpy as np\nall_pairs = np.ones((50_000, 50_000))   # 20 GB"))
+    huge = _insert_after_first_exercise(reference, _code("print('x' * 20_000_000)"))
+
+    return [
+        ("invalid-json", _write_text('{"cells": [ this is not json', name), 0, "invalid notebook"),
+        ("missing-notebook", _write_text("my answers are in my head\n", "notes.txt"), 0,
+         "missing notebook"),
+        ("renamed-notebook", _write_nb(reference, name.replace(".ipynb", " (1).ipynb")), full,
+         "graded"),
+        ("test-cell-deleted", _write_nb(deleted, name), full, "graded"),
+        ("test-cells-edited", _write_nb(cheated, name), 0, "graded"),
+        ("test-cell-to-markdown", _write_nb(to_markdown, name), full, "graded"),
+        ("test-cell-duplicated", _write_nb(duplicated, name), full, "graded"),
+        ("foreign-metadata", _write_nb(foreign, name), full, "graded"),
+        ("infinite-loop", _write_nb(loop, name), full, "timeout"),
+        ("ignores-interrupts", _write_nb(stubborn, name), full, "timeout"),
+        ("kernel-crash", _write_nb(crash, name), full, "kernel died"),
+        ("memory-hog", _write_nb(hog, name), full, "memory limit"),
+        ("huge-output", _write_nb(huge, name), full, "graded"),
+    ]
+
+
+def sample_class(root, assignments=None, broken_in=None):
+    """The Samples of the given assignments (default: all). Broken submissions are made
+    for the assignments in ``broken_in`` (default: the first assignment only)."""
+    from handnet_ref.checks import TOPICS
+    from .layout import assignments as all_assignments
+    root = Path(root)
+    names = assignments or all_assignments(root)
+    broken_in = set(names[:1] if broken_in is None else broken_in)
+    samples = []
+    for assignment in names:
+        (source_path,) = sorted((root / "source" / assignment).glob("*.ipynb"))
+        name = source_path.name
+        release_nb = nbformat.read(root / "release" / assignment / name, as_version=4)
+        solved = solutions(nbformat.read(source_path, as_version=4))
+        full = total_points(release_nb)
+        groups = exercises(release_nb)
+        first_id, first_tests = groups[0]
+        samples.append(Sample("reference", assignment, full, "graded",
+                              _write_nb(filled(release_nb, solved, set(solved)), name)))
+        samples.append(Sample("untouched", assignment, 0.0, "graded", _write_nb(release_nb, name)))
+        samples.append(Sample("partial", assignment, sum(p for _, p in first_tests), "graded",
+                              _write_nb(filled(release_nb, solved, {first_id}), name)))
+        catalogue = [m for t in TOPICS if getattr(t, "ASSIGNMENT", None) == assignment
+                     for m in t.CATALOGUE]
+        for mistake in catalogue:
+            made = with_mistake(release_nb, solved, mistake.key)
+            if made is None:
+                continue
+            nb, gid = made
+            affected = dependents(solved, gid)
+            own = [t for g, tests in groups if g == gid for t, _ in tests]
+            keep = [t for g, tests in groups if g != gid and g not in affected for t, _ in tests]
+            lost = sum(p for g, tests in groups if g == gid for _, p in tests)
+            student = "mistake-" + re.sub(r"[^A-Za-z0-9]+", "-", mistake.key).strip("-")
+            samples.append(Sample(student, assignment, full - lost, "graded",
+                                  _write_nb(nb, name), expect_message=mistake.hint,
+                                  exact=not affected, must_fail=tuple(own),
+                                  must_keep=tuple(keep)))
+        if assignment in broken_in:
+            for case, write, points, status in broken_samples(assignment, name, release_nb, solved):
+                samples.append(Sample(case, assignment, points, status, write))
+    return samples
+
+
+def write_sample_class(root, samples):
+    """Write each sample into submitted/<student>/<assignment>/, replacing what was there."""
+    import shutil
+    for sample in samples:
+        folder = Path(root) / "submitted" / sample.student / sample.assignment
+        if folder.exists():
+            shutil.rmtree(folder)
+        sample.write(folder)
