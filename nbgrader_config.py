@@ -11,7 +11,11 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     DeduplicateIds, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
 from handnet.course.execute import GuardedExecute
+from handnet.course.feedback import ChecklistCell, ShortTestErrors
 from handnet.course.outputs import CapOutputSize
 from handnet.course.repairs import DropEmptyNbgraderMetadata
 
@@ -61,6 +65,10 @@ c.IgnorePattern.pattern = r"^(.*:\d+: )?\w*Warning: "
 
 # A deleted locked test cell is put back, not scored 0 with needs_manual_grade.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows what passed and failed, with the hints; never the hidden tests' code.
+c.GenerateFeedback.preprocessors = [
+    GetGrades, ClearHiddenTests, ShortTestErrors, ChecklistCell, CSSHTMLHeaderPreprocessor]
 
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100

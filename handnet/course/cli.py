@@ -1,13 +1,19 @@
 """The ``handnet`` command: the instructor's entry point, from anywhere inside the course.
 
-    handnet release [ASSIGNMENT ...]     build release/ from source/ (all by default)
-    handnet check-release                regenerate into a temporary folder and compare
+    handnet release [ASSIGNMENT ...]      build release/ from source/ (all by default)
+    handnet check-release                 regenerate into a temporary folder and compare
+    handnet autograde [-a A] [-s S] [-j N] grade submitted/ (N worker processes)
+    handnet feedback [-a A] [-s S]        feedback pages into feedback/
+    handnet export                        grades/grades.csv and grades/cells.csv
+    handnet summary [-a A]                the table of points and statuses
+    handnet demo [-j N]                   all of it on the sample class
 """
 
 import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .layout import CourseNotFound, assignments, course_root
@@ -15,18 +21,37 @@ from .release import ReleaseError, generate_release, release_differences
 
 
 def _use_this_environment():
-    """nbgrader runs the ``alembic`` command for its gradebook: find it beside Python."""
+    """nbgrader runs the ``alembic`` command for its gradebook, and kernels: find them
+    beside this Python."""
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
-def cmd_release(root, args):
-    names = args.assignments or assignments(root)
+def _api(root):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from .layout import load_config
+    import logging
+    import warnings
+    warnings.simplefilter("ignore")   # SQLAlchemy session warnings from nbgrader's API
+    os.chdir(root)
+    config = load_config(root)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.ERROR)
+    return api
+
+
+def _check_names(root, names):
     unknown = sorted(set(names) - set(assignments(root)))
     if unknown:
         sys.exit(f"handnet: no assignment {', '.join(unknown)} in {root / 'source'} "
                  f"(there are: {', '.join(assignments(root))})")
+
+
+def cmd_release(root, args):
+    names = args.assignments or assignments(root)
+    _check_names(root, names)
     out = generate_release(root, names)
     print(f"released {len(names)} assignment(s) into {out}: {', '.join(names)}")
 
@@ -43,6 +68,72 @@ def cmd_check_release(root, args):
     return 0
 
 
+def _progress(done, total, record):
+    print(f"[{done:>{len(str(total))}}/{total}] {record.assignment}  {record.student:<30} "
+          f"{record.points:>5g}/{record.max_points:<5g} {record.status}"
+          f"{'  (' + record.message[:60] + ')' if record.message else ''}", flush=True)
+
+
+def cmd_autograde(root, args):
+    from .grading import find_submissions, grade_class
+    if args.assignment:
+        _check_names(root, [args.assignment])
+    pairs = find_submissions(root, args.assignment, args.student)
+    if not pairs:
+        print("nothing to grade: no matching submissions in submitted/<student>/<assignment>/")
+        return 1
+    print(f"grading {len(pairs)} submission(s) with {args.workers} worker(s)")
+    started = time.monotonic()
+    records = grade_class(root, args.assignment, args.student, args.workers, report=_progress)
+    seconds = time.monotonic() - started
+    print(f"graded {len(records)} submission(s) in {seconds:.1f} s "
+          f"({seconds / max(len(records), 1):.2f} s each)")
+    return 0
+
+
+def cmd_feedback(root, args):
+    from .feedback import generate_feedback
+    n = generate_feedback(_api(root), root, args.assignment, args.student)
+    print(f"wrote {n} feedback page(s) into {root / 'feedback'}")
+
+
+def cmd_export(root, args):
+    from .report import export
+    for path in export(root):
+        print(f"wrote {path}")
+
+
+def cmd_summary(root, args):
+    from .grading import load_records
+    from .report import summary
+    records = load_records(root, args.assignment)
+    if not records:
+        print("no grading records yet: run `handnet autograde` first")
+        return 1
+    print(summary(records))
+
+
+def cmd_demo(root, args):
+    """The whole pipeline on the sample class."""
+    from .samples import sample_class, write_sample_class
+    os.environ.setdefault("HANDNET_CELL_TIMEOUT", "15")
+    names = assignments(root)
+    print(f"1. release: {', '.join(names)}")
+    generate_release(root, names)
+    samples = sample_class(root, names)
+    write_sample_class(root, samples)
+    print(f"2. sample class: {len(samples)} submissions in submitted/")
+    print("3. autograde")
+    args.assignment = args.student = None
+    cmd_autograde(root, args)
+    print("4. feedback")
+    cmd_feedback(root, args)
+    print("5. export")
+    cmd_export(root, args)
+    print("6. summary\n")
+    return cmd_summary(root, args)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="handnet", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +142,21 @@ def main(argv=None):
     p.set_defaults(func=cmd_release)
     p = sub.add_parser("check-release", help="check that release/ is what source/ generates")
     p.set_defaults(func=cmd_check_release)
+    for name, func, helptext in (("autograde", cmd_autograde, "grade submitted/"),
+                                 ("feedback", cmd_feedback, "write feedback pages"),
+                                 ("summary", cmd_summary, "print the grade summary")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("-a", "--assignment")
+        if name != "summary":
+            p.add_argument("-s", "--student")
+        if name == "autograde":
+            p.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
+        p.set_defaults(func=func)
+    p = sub.add_parser("export", help="write grades/grades.csv and grades/cells.csv")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("demo", help="release, sample class, autograde, feedback, export, summary")
+    p.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     _use_this_environment()
     try:

@@ -176,6 +176,9 @@ def _collect(root, gradebook, student, assignment, record):
                                            float(grade.max_score), messages.get(grade.cell.name, "")))
     record.points = sum(c.points for c in record.cells)
     record.max_points = sum(c.max_points for c in record.cells)
+    if record.events and not record.message:
+        first = record.events[0]
+        record.message = f"code cell {first['cell']}: {first['message']}"
 
 
 def grade_submission(api, root, student, assignment):

@@ -1,0 +1,97 @@
+"""Feedback for students: what passed, what failed and why, never the hidden tests.
+
+nbgrader's feedback page shows every test cell's code, hidden tests included, and full
+tracebacks that quote them. Here the feedback pipeline also runs ``ClearHiddenTests``
+(the hidden region leaves the page), ``ShortTestErrors`` (a failed test cell shows its
+message, e.g. the hint naming the mistake, not a traceback through grader code), and
+``ChecklistCell`` (a first cell listing every test cell with its points and message).
+Submissions that could not be graded get a short page saying why.
+"""
+
+import html
+from pathlib import Path
+
+from nbformat import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .grading import load_records
+
+
+def _is_test_cell(cell):
+    return cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+
+
+def _failure(cell):
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return f"{out.get('ename')}: {out.get('evalue')}".strip()
+    return None
+
+
+class ShortTestErrors(NbGraderPreprocessor):
+    """In test cells, replace each traceback by its last line: the message."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if _is_test_cell(cell):
+            for out in cell.outputs:
+                if out.get("output_type") == "error":
+                    out.traceback = [f"{out.ename}: {out.evalue}"]
+        return cell, resources
+
+
+class ChecklistCell(NbGraderPreprocessor):
+    """Put a markdown cell first that lists each test cell: passed or not, its points,
+    and for a failure the message."""
+
+    def preprocess(self, nb, resources):
+        rows = []
+        for cell in nb.cells:
+            if not _is_test_cell(cell):
+                continue
+            meta = cell.metadata.nbgrader
+            failure = _failure(cell)
+            points = float(meta.get("points", 0))
+            mark = "✗" if failure else "✓"
+            got = 0 if failure else points
+            text = html.escape(failure or "passed").replace("|", "\\|").replace("\n", " ")
+            rows.append(f"| {mark} | `{meta['grade_id']}` | {got:g} / {points:g} | {text} |")
+        if rows:
+            table = "\n".join(["## Your results", "",
+                               "| | test | points | message |", "|---|---|---|---|", *rows])
+            nb.cells.insert(0, NotebookNode(cell_type="markdown", metadata={}, source=table))
+        return nb, resources
+
+
+UNGRADED_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{assignment}: not graded</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto;">
+<h1>{assignment}: your submission could not be graded</h1>
+<p><strong>{status}</strong>: {message}</p>
+<p>Points: {points:g} / {max_points:g}. Fix the problem and submit again, or ask your
+instructor.</p>
+</body></html>
+"""
+
+
+def generate_feedback(api, root, assignment=None, student=None):
+    """Feedback pages for the graded submissions (nbgrader's generate_feedback, with the
+    preprocessors above) and a short page for each one that could not be graded.
+    Returns the number of pages written."""
+    written = 0
+    for record in load_records(root, assignment):
+        if student not in (None, record.student):
+            continue
+        folder = Path(root) / "feedback" / record.student / record.assignment
+        if record.status in ("invalid notebook", "missing notebook", "error"):
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in record.notebooks or [f"{record.assignment}.ipynb"]:
+                (folder / name.replace(".ipynb", ".html")).write_text(UNGRADED_PAGE.format(
+                    assignment=html.escape(record.assignment), status=html.escape(record.status),
+                    message=html.escape(record.message), points=record.points,
+                    max_points=record.max_points))
+                written += 1
+            continue
+        result = api.generate_feedback(record.assignment, record.student, force=True)
+        if result["success"]:
+            written += len(record.notebooks)
+    return written
