@@ -13,10 +13,16 @@ export OPENBLAS_NUM_THREADS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 NBVAL := --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: demo test release bench subset venv clean
+.PHONY: demo train test release bench bench-grading subset venv clean
 
+# The main job: the instructor pipeline on the sample class (release, autograde with two
+# workers, feedback, export, summary), on embedded defaults: SQLite gradebook, bundled MNIST.
 demo: $(STAMP)
-	$(PY) scripts/demo.py
+	$(VENV)/bin/handnet demo
+
+# Train the reference networks on the data found (bundled subset by default).
+train: $(STAMP)
+	$(PY) scripts/train_reference.py
 
 # Unit and course tests; then every notebook run by nbval: source/ and release/ in lax
 # mode (the asserts are the checks; conftest.py makes release test cells fail on the
@@ -32,6 +38,9 @@ release: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_training.py --mnist $(MNIST_FULL)
+
+bench-grading: $(STAMP)
+	$(PY) bench/bench_grading.py
 
 # Rebuild the bundled MNIST subset from the full IDX files (deterministic).
 subset: $(STAMP)

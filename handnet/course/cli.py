@@ -6,7 +6,9 @@
     handnet feedback [-a A] [-s S]        feedback pages into feedback/
     handnet export                        grades/grades.csv and grades/cells.csv
     handnet summary [-a A]                the table of points and statuses
-    handnet demo [-j N]                   all of it on the sample class
+    handnet demo [-j N]                   all of it on the sample class (every assignment's
+                                          reference, untouched and partial submissions;
+                                          the first one's mistakes and broken submissions)
 """
 
 import argparse
@@ -120,7 +122,7 @@ def cmd_demo(root, args):
     names = assignments(root)
     print(f"1. release: {', '.join(names)}")
     generate_release(root, names)
-    samples = sample_class(root, names)
+    samples = sample_class(root, names, mistakes_in=names[:1])
     write_sample_class(root, samples)
     print(f"2. sample class: {len(samples)} submissions in submitted/")
     print("3. autograde")

@@ -56,6 +56,7 @@ class Record:
     max_points: float = 0.0
     message: str = ""
     seconds: float = 0.0
+    execution_seconds: float = 0.0
     notebooks: list = field(default_factory=list)
     cells: list = field(default_factory=list)
     events: list = field(default_factory=list)
@@ -167,6 +168,7 @@ def _collect(root, gradebook, student, assignment, record):
         path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
         meta, messages = _cell_messages(path) if path.exists() else ({}, {})
         record.events += meta.get("events", [])
+        record.execution_seconds += meta.get("seconds", 0.0)
         if meta.get("status") and STATUSES.index(meta["status"]) > STATUSES.index(record.status):
             record.status = meta["status"]
         for grade in sorted(nb.grades, key=lambda g: g.cell.name):

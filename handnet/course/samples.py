@@ -217,9 +217,10 @@ def broken_samples(assignment, name, release_nb, solved):
     ]
 
 
-def sample_class(root, assignments=None, broken_in=None):
+def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
     """The Samples of the given assignments (default: all). Broken submissions are made
-    for the assignments in ``broken_in`` (default: the first assignment only)."""
+    for the assignments in ``broken_in`` (default: the first assignment only), catalogued
+    mistakes for those in ``mistakes_in`` (default: all)."""
     from handnet_ref.checks import TOPICS
     from .layout import assignments as all_assignments
     root = Path(root)
@@ -240,7 +241,7 @@ def sample_class(root, assignments=None, broken_in=None):
         samples.append(Sample("partial", assignment, sum(p for _, p in first_tests), "graded",
                               _write_nb(filled(release_nb, solved, {first_id}), name)))
         catalogue = [m for t in TOPICS if getattr(t, "ASSIGNMENT", None) == assignment
-                     for m in t.CATALOGUE]
+                     for m in t.CATALOGUE] if mistakes_in is None or assignment in mistakes_in else []
         for mistake in catalogue:
             made = with_mistake(release_nb, solved, mistake.key)
             if made is None:

@@ -1,4 +1,4 @@
-"""HandNet's main job on embedded defaults: train the reference networks and report.
+"""Train the reference networks on MNIST and report their accuracy per epoch.
 
 Loads MNIST the way the course does (the bundled subset unless the full set is found or
 named with --mnist / HANDNET_MNIST), trains the book's chapter-1 network
