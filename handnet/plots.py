@@ -8,6 +8,7 @@ Images are given as they come from ``handnet.mnist``: one image per column of a
 
 import numpy as np
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 SIDE = 28
 
@@ -28,8 +29,9 @@ def show_digits(images, labels=None, guesses=None, ncols=10, title=None, size=1.
     images = _images(images)
     n = len(images)
     nrows = max(1, -(-n // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * 1.25 * nrows),
-                             squeeze=False)
+    title_lines = (labels is not None) + (guesses is not None)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(size * ncols, size * (1.05 + 0.22 * title_lines) * nrows))
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
@@ -50,8 +52,9 @@ def show_digits(images, labels=None, guesses=None, ncols=10, title=None, size=1.
     return fig
 
 
-def plot_curves(curves, xlabel="epoch", ylabel="accuracy", title=None, percent=None):
-    """Line plot of named sequences, e.g. {"eta = 3.0": [0.91, 0.93, ...]}; accuracies
+def plot_curves(curves, xlabel="epoch", ylabel="accuracy", title=None, percent=None, first=1):
+    """Line plot of named sequences, e.g. {"eta = 3.0": [0.91, 0.93, ...]}, the i-th value
+    at x = first + i (epoch 1 is the state after one pass over the data); accuracies
     (all values within [0, 1]) are shown as percentages unless ``percent`` says otherwise."""
     fig, ax = plt.subplots(figsize=(7, 4))
     values = [v for seq in curves.values() for v in seq]
@@ -59,7 +62,9 @@ def plot_curves(curves, xlabel="epoch", ylabel="accuracy", title=None, percent=N
         percent = ylabel == "accuracy" and all(0 <= v <= 1 for v in values)
     for name, seq in curves.items():
         seq = np.asarray(seq, dtype=float) * (100 if percent else 1)
-        ax.plot(range(len(seq)), seq, marker="o" if len(seq) < 40 else None, ms=3, label=name)
+        ax.plot(range(first, first + len(seq)), seq, marker="o" if len(seq) < 40 else None,
+                ms=3, label=name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel + (" (%)" if percent else ""))
     if title:

@@ -20,20 +20,45 @@ It records what happened in the notebook's metadata under ``handnet``: ``status`
 ``events``, and the seconds taken.
 """
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 import time
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import CaselessStrEnum, Integer, default
 
 STATUS_ORDER = ("graded", "memory limit", "timeout", "kernel died")
+_IPC_DIR = []
+
+
+def _ipc_dir():
+    """One private folder per grading process for the kernels' socket files."""
+    if not _IPC_DIR:
+        _IPC_DIR.append(tempfile.mkdtemp(prefix="handnet-kernels-"))
+        atexit.register(shutil.rmtree, _IPC_DIR[0], True)
+    return _IPC_DIR[0]
 
 
 class LimitedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels start under resource limits."""
+    """A kernel manager whose kernels start under resource limits and talk over Unix
+    sockets: with TCP, kernels started at once by parallel graders can race for the same
+    free port ("Address already in use") and a submission is lost."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True,
+                                help="How the grader talks to the kernel")
+
+    @default("ip")
+    def _limited_ip_default(self):
+        """For ipc, an absolute socket path prefix (the kernel runs in another folder)."""
+        if self.transport == "ipc":
+            return os.path.join(_ipc_dir(), f"kernel-{os.getpid()}-{id(self)}")
+        return super()._ip_default()
 
     memory_mb = Integer(4096, help="Address-space limit of a grading kernel (MiB)").tag(config=True)
     cpu_seconds = Integer(1800, help="CPU-time limit of a grading kernel (s)").tag(config=True)
@@ -103,10 +128,19 @@ class GuardedExecute(Execute):
         nb.metadata["handnet"] = record
         return nb, self.resources
 
-    def _start_kernel(self):
-        self.km = self.create_kernel_manager()
-        self.start_new_kernel()
-        self.start_new_kernel_client()
+    def _start_kernel(self, attempts=3):
+        """A new kernel and client; a failed start is retried (a busy machine can miss
+        the start-up timeout) before the error is let through."""
+        for attempt in range(attempts):
+            try:
+                self.km = self.create_kernel_manager()
+                self.start_new_kernel()
+                self.start_new_kernel_client()
+                return
+            except Exception:
+                self._cleanup_kernel()
+                if attempt == attempts - 1:
+                    raise
 
     def _run_cell(self, cell, index):
         """None if the cell ran (with or without an exception); else (status, message)."""

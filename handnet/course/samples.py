@@ -6,10 +6,11 @@ Cases per assignment:
 - ``untouched``: the release as students get it: 0;
 - ``partial``: only the first exercise filled in: the points of its test cells;
 - ``mistake-<key>``: the reference with one catalogued mistake (``handnet_ref.checks``)
-  swapped in: every test cell of that exercise scores 0, the feedback names the mistake,
-  and every exercise that does not use the mistaken function keeps its points. Exercises
-  whose solution calls it (``sigmoid_prime`` calls ``sigmoid``) may lose points too; where
-  there are none, the expected score is exact;
+  swapped in: a test cell of that exercise scores 0 with the mistake's hint as its
+  message, and every exercise that does not use the mistaken function keeps its points.
+  Other cells of the same exercise may pass (partial credit: a test on a one-layer
+  network cannot see a mistake in the loop over layers), and exercises whose solution
+  calls the function (``sigmoid_prime`` calls ``sigmoid``) may lose points too;
 - broken submissions (same score rules as their base case), named for what is wrong.
 
 An *exercise* is a solution cell and the test cells that follow it, up to the next
@@ -36,8 +37,8 @@ class Sample:
     expected_status: str
     write: object          # write(folder): creates the submission's files in folder
     expect_message: str = ""   # text that the record's cell messages must contain
-    exact: bool = True         # False: expected_points is an upper bound (see must_keep)
-    must_fail: tuple = ()      # test cells that must score 0
+    exact: bool = True         # False: expected_points is an upper bound (see below)
+    hinted_in: tuple = ()      # one of these test cells must score 0 showing expect_message
     must_keep: tuple = ()      # test cells that must keep their points
 
 
@@ -101,13 +102,16 @@ def dependents(solved, gid):
 
 def mistake_target(solved, name):
     """(solution grade_id, lines that swap in the mistake) for a check named ``name``:
-    the solution cell that defines ``name`` (a function, or a method attached to a class
-    with ``Class.name = name``)."""
-    for gid, code in solved.items():
-        if re.search(rf"^def {re.escape(name)}\(", code, re.M):
-            attach = re.findall(rf"^(\w+)\.{re.escape(name)} = {re.escape(name)}$", code, re.M)
-            return gid, [f"{name} = _mistake", *(f"{cls}.{name} = {name}" for cls in attach)]
-    return None, None
+    the solution cell with that grade_id, or else the one that defines a function of that
+    name; the lines rebind the function it defines, and re-attach it wherever the cell
+    attaches it to a class (``Network.name = name``)."""
+    gid = name if name in solved else next(
+        (g for g, code in solved.items() if defined_name(code) == name), None)
+    if gid is None or defined_name(solved[gid]) is None:
+        return None, None
+    fn = defined_name(solved[gid])
+    attach = re.findall(rf"^(\w+)\.{re.escape(fn)} = {re.escape(fn)}$", solved[gid], re.M)
+    return gid, [f"{fn} = _mistake", *(f"{cls}.{fn} = {fn}" for cls in attach)]
 
 
 def with_mistake(release_nb, solved, key):
@@ -250,12 +254,10 @@ def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
             affected = dependents(solved, gid)
             own = [t for g, tests in groups if g == gid for t, _ in tests]
             keep = [t for g, tests in groups if g != gid and g not in affected for t, _ in tests]
-            lost = sum(p for g, tests in groups if g == gid for _, p in tests)
             student = "mistake-" + re.sub(r"[^A-Za-z0-9]+", "-", mistake.key).strip("-")
-            samples.append(Sample(student, assignment, full - lost, "graded",
+            samples.append(Sample(student, assignment, full, "graded",
                                   _write_nb(nb, name), expect_message=mistake.hint,
-                                  exact=not affected, must_fail=tuple(own),
-                                  must_keep=tuple(keep)))
+                                  exact=False, hinted_in=tuple(own), must_keep=tuple(keep)))
         if assignment in broken_in:
             for case, write, points, status in broken_samples(assignment, name, release_nb, solved):
                 samples.append(Sample(case, assignment, points, status, write))

@@ -108,7 +108,7 @@ def describe_difference(got, expected, what):
             return f"{what} should return {len(expected)} items; it returned {len(got)}."
         for i, (g, e) in enumerate(zip(got, expected)):
             if not outputs_match(g, e):
-                return describe_difference(g, e, f"{what}, item {i},")
+                return describe_difference(g, e, f"{what.rstrip(',')}, item {i},")
     if got.shape != expected.shape:
         hint = " (a transpose?)" if got.shape == expected.shape[::-1] else ""
         return f"{what} should have shape {expected.shape}; it has shape {got.shape}{hint}."

@@ -19,6 +19,14 @@ def check_for(key):
     raise LookupError(f"no check named {name!r} for mistake {key!r}")
 
 
+def test_check_names_are_unique_across_topics_and_each_topic_names_its_assignment():
+    """Could a mistake be sent to another topic's check of the same name? Does every topic
+    say which assignment it checks (the sample class needs it)?"""
+    names = [name for topic in TOPICS for name in topic.CHECKS]
+    assert len(names) == len(set(names))
+    assert all(isinstance(getattr(topic, "ASSIGNMENT", None), str) for topic in TOPICS)
+
+
 def test_catalogue_keys_are_unique_and_name_a_check():
     """Does every mistake have its own key, naming a check that exists?"""
     keys = [m.key for m in CATALOGUE]

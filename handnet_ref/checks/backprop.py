@@ -1,0 +1,423 @@
+"""Checks for assignment 3, backpropagation: ``cost_derivative``, ``backprop`` (the output
+layer, networks with one hidden layer, deeper networks), ``numerical_gradient`` and
+``rel_error``.
+
+``backprop`` and ``cost_derivative`` are methods: the student's function is called with a
+reference ``handnet_ref.network.Network`` as ``self``, so ``self.cost_derivative`` inside
+the student's ``backprop`` is the reference one and a mistake there is not counted twice.
+Networks whose layers all have the same size come first: on them a missing transpose still
+computes (and shows), where on other shapes it would only raise.
+"""
+
+import numpy as np
+
+from ..activations import sigmoid, sigmoid_prime
+from ..gradcheck import rel_error as reference_rel_error
+from ..network import Network as ReferenceNetwork
+from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly
+
+ASSIGNMENT = "03_backprop"
+
+
+def _method(obj, name):
+    """``obj.<name>`` when ``obj`` is the student's class, else ``obj`` (the function)."""
+    return getattr(obj, name) if isinstance(obj, type) else obj
+
+
+def _network(sizes, rng):
+    return ReferenceNetwork(sizes, rng=rng)
+
+
+def _example(rng, sizes):
+    """(x, y): x a column of numbers in [0, 1), y a one-hot column."""
+    x = rng.random((sizes[0], 1))
+    y = np.zeros((sizes[-1], 1))
+    y[rng.integers(sizes[-1])] = 1.0
+    return x, y
+
+
+def _describe(case):
+    net, x = case[0], case[1]
+    return f"network {net.sizes}, x of shape {np.shape(x)}"
+
+
+def _run(fn, cases, reference, mistakes, what, seed, reduce=None, rtol=1e-6, atol=1e-9):
+    """Call ``fn(*case)`` for each case (a failure names the case), then judge against the
+    reference and the mistakes; ``reduce`` picks the part of every output to compare."""
+    keep = reduce or (lambda r: r)
+    results = []
+    for case in cases:
+        result = call_student(fn, case, f"{what} ({_describe(case)})")[0]
+        results.append(keep(result))
+    expected = [quietly(lambda *c: keep(reference(*c)), case) for case in cases]
+    variants = [(m, [quietly(lambda *c, v=m.variant: keep(v(*c)), case) for case in cases])
+                for m in mistakes]
+    judge(results, expected, variants, what, seed, rtol, atol)
+
+
+# --- cost_derivative --------------------------------------------------------------------
+
+
+def reference_cost_derivative(self, output_activations, y):
+    """dC/da for the quadratic cost C = 1/2 ||a - y||^2: a - y."""
+    return output_activations - y
+
+
+COST_DERIVATIVE_MISTAKES = (
+    Mistake("cost_derivative.sign",
+            "your result is y - a; the derivative of 1/2 ||a - y||^2 with respect to a is "
+            "a - y (output minus target).",
+            lambda net, a, y: y - a),
+    Mistake("cost_derivative.cost",
+            "you returned 1/2 (a - y)^2, the cost itself; return its derivative, a - y.",
+            lambda net, a, y: 0.5 * (a - y) ** 2),
+    Mistake("cost_derivative.summed",
+            "return the column a - y, one entry per output neuron, not its sum.",
+            lambda net, a, y: np.sum(a - y)),
+    Mistake("cost_derivative.with_sigma_prime",
+            "your result includes the factor sigma'(z) = a (1 - a); cost_derivative is only "
+            "dC/da = a - y. The sigma' factor comes in backprop (equation BP1).",
+            lambda net, a, y: (a - y) * a * (1 - a)),
+)
+
+
+def check_cost_derivative(obj):
+    """cost_derivative(self, output_activations, y) on columns and batches."""
+    fn = _method(obj, "cost_derivative")
+    rng, seed = check_rng()
+    net = _network([3, 10], rng)
+    cases = []
+    for shape in ((10, 1), (3, 1), (10, 6)):
+        a = sigmoid(rng.normal(0, 2, size=shape))
+        y = (rng.random(shape) < 0.3).astype(float)
+        cases.append((net, a, y))
+    results = [call_student(fn, case, "cost_derivative")[0] for case in cases]
+    expected = [quietly(reference_cost_derivative, case) for case in cases]
+    variants = [(m, [quietly(m.variant, case) for case in cases]) for m in COST_DERIVATIVE_MISTAKES]
+    judge(results, expected, variants, "cost_derivative", seed)
+
+
+# --- backprop ---------------------------------------------------------------------------
+
+
+def _backprop(net, x, y, *, sp_of_a_output=False, sp_of_a_hidden=False, no_sp_output=False,
+              no_sp_hidden=False, nabla_w_transposed=False, index_output=False,
+              index_hidden=False, no_transpose=False, weight_index=False, sign=False,
+              hidden="all", swapped=False):
+    """The reference backprop, or, with a flag, a version with one common mistake."""
+    nabla_b = [np.zeros(b.shape) for b in net.biases]
+    nabla_w = [np.zeros(w.shape) for w in net.weights]
+    activation, activations, zs = x, [x], []
+    for b, w in zip(net.biases, net.weights):
+        z = w @ activation + b
+        zs.append(z)
+        activation = sigmoid(z)
+        activations.append(activation)
+    error = activations[-1] - y
+    if sign:
+        error = -error
+    if no_sp_output:
+        delta = error
+    else:
+        delta = error * sigmoid_prime(activations[-1] if sp_of_a_output else zs[-1])
+
+    def gradient_w(delta, a_prev):
+        return a_prev @ delta.T if nabla_w_transposed else delta @ a_prev.T
+
+    nabla_b[-1] = delta
+    nabla_w[-1] = gradient_w(delta, activations[-1] if index_output else activations[-2])
+    last = {"all": net.num_layers, "none": 2, "once": min(3, net.num_layers)}[hidden]
+    for l in range(2, last):
+        if no_transpose:
+            back = net.weights[-l + 1] @ delta
+        elif weight_index:
+            back = net.weights[-l].T @ delta
+        else:
+            back = net.weights[-l + 1].T @ delta
+        if no_sp_hidden:
+            delta = back
+        else:
+            delta = back * sigmoid_prime(activations[-l] if sp_of_a_hidden else zs[-l])
+        nabla_b[-l] = delta
+        nabla_w[-l] = gradient_w(delta, activations[-l] if index_hidden else activations[-l - 1])
+    return (nabla_w, nabla_b) if swapped else (nabla_b, nabla_w)
+
+
+def reference_backprop(self, x, y):
+    """(nabla_b, nabla_w) for one example, by equations BP1-BP4."""
+    return _backprop(self, x, y)
+
+
+def _variant(**flags):
+    return lambda net, x, y: _backprop(net, x, y, **flags)
+
+
+BACKPROP_MISTAKES = (
+    Mistake("backprop.nabla_w_transposed",
+            "your nabla_w is transposed: nabla_w[l] has the shape of weights[l], one row per "
+            "neuron of its layer, and equals delta @ a_prev.T (BP4), not a_prev @ delta.T.",
+            _variant(nabla_w_transposed=True)),
+    Mistake("backprop.sigma_prime_of_activation",
+            "you applied sigmoid_prime to the activations a; it takes the weighted inputs z "
+            "(keep them in a list zs during the forward pass and use zs[-1], zs[-l]).",
+            _variant(sp_of_a_output=True, sp_of_a_hidden=True)),
+    Mistake("backprop.sigma_prime_of_activation_output",
+            "in BP1 you applied sigmoid_prime to the output activations a^L; it takes the "
+            "weighted input z^L: delta = cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
+            _variant(sp_of_a_output=True)),
+    Mistake("backprop.no_sigma_prime_bp1",
+            "the output error is missing the factor sigma'(z^L) (BP1): delta = "
+            "cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
+            _variant(no_sp_output=True)),
+    Mistake("backprop.no_sigma_prime_bp2",
+            "the hidden layers' errors are missing the factor sigma'(z^l) (BP2): delta = "
+            "(weights[-l+1].T @ delta) * sigmoid_prime(zs[-l]).",
+            _variant(no_sp_hidden=True)),
+    Mistake("backprop.activation_index",
+            "in the loop, nabla_w[-l] used the wrong activations: the layer's weights act on "
+            "the activations of the layer before it, activations[-l-1], not activations[-l].",
+            _variant(index_hidden=True)),
+    Mistake("backprop.activation_index_everywhere",
+            "nabla_w used each layer's own activations; it needs those of the layer before: "
+            "activations[-2] for the output layer, activations[-l-1] in the loop (BP4).",
+            _variant(index_output=True, index_hidden=True)),
+    Mistake("backprop.no_transpose",
+            "the error travels backwards through the transpose of the weights (BP2): "
+            "weights[-l+1].T @ delta, not weights[-l+1] @ delta.",
+            _variant(no_transpose=True)),
+    Mistake("backprop.weight_index",
+            "BP2 used the weights of the wrong layer: the error of layer -l comes back "
+            "through the weights that layer feeds, weights[-l+1], not weights[-l].",
+            _variant(weight_index=True)),
+    Mistake("backprop.sign",
+            "every gradient has the wrong sign: the output error starts from a - y "
+            "(cost_derivative), not y - a.",
+            _variant(sign=True)),
+    Mistake("backprop.swapped_return",
+            "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
+            _variant(swapped=True)),
+    Mistake("backprop.hidden_layers_missing",
+            "only the output layer's gradients are filled in; the hidden layers' are still "
+            "zero. Loop backwards over l = 2, ..., num_layers - 1 with BP2, BP3 and BP4.",
+            _variant(hidden="none")),
+    Mistake("backprop.loop_once",
+            "only the last hidden layer got its gradients: the loop must go back through "
+            "every hidden layer, l = 2, ..., num_layers - 1 (range(2, self.num_layers)).",
+            _variant(hidden="once")),
+)
+
+
+def _backprop_cases(rng, square_depths, general):
+    """Square networks (all layers of one size) with the given numbers of layers, then
+    the given general shapes; two examples each."""
+    square = [[int(rng.integers(2, 6))] * k for k in square_depths]
+    out = []
+    for group in (square, general):
+        cases = []
+        for sizes in group:
+            net = _network(sizes, rng)
+            cases += [(net, *_example(rng, sizes)) for _ in range(2)]
+        out.append(cases)
+    return out
+
+
+def _output_layer(result):
+    """(nabla_b[-1], nabla_w[-1]) of a backprop result."""
+    try:
+        first, second = result
+        return first[-1], second[-1]
+    except Exception:
+        raise CheckFailed("backprop should return a pair (nabla_b, nabla_w) of lists, one "
+                          "array per layer.") from None
+
+
+def _check_backprop(obj, square_depths, general, reduce=None):
+    fn = _method(obj, "backprop")
+    rng, seed = check_rng()
+    for cases in _backprop_cases(rng, square_depths, general):
+        _run(fn, cases, reference_backprop, BACKPROP_MISTAKES, "backprop", seed, reduce)
+
+
+def check_backprop_output(obj):
+    """The output layer's gradients, nabla_b[-1] and nabla_w[-1] (BP1, BP3, BP4), on
+    networks of two to four layers; the hidden layers are not compared."""
+    # Besides square networks, shapes whose layers after the input all have one size, so
+    # that most mistakes confined to the hidden layers still compute (and cost nothing here).
+    _check_backprop(obj, (2, 3, 4), [[4, 3], [2, 6], [5, 3, 3], [6, 4, 4, 4]], _output_layer)
+
+
+def check_backprop_shallow(obj):
+    """All gradients on networks with one hidden layer (sizes of three entries)."""
+    _check_backprop(obj, (3, 3), [[4, 6, 3], [7, 3, 5], [2, 5, 1]])
+
+
+def check_backprop(obj):
+    """All gradients on deeper networks: two and three hidden layers."""
+    _check_backprop(obj, (4, 5), [[4, 6, 5, 3], [3, 5, 4, 6, 2], [8, 3, 7, 2]])
+
+
+# --- numerical_gradient -----------------------------------------------------------------
+
+
+def _cost(net, x, y):
+    return 0.5 * float(np.sum((net.feedforward(x) - y) ** 2))
+
+
+def _numerical(net, x, y, h, mode="centred", swapped=False):
+    """Finite-difference gradients of the quadratic cost, one parameter at a time; with
+    ``mode``, one of the common mistakes."""
+    grads = []
+    for params in (net.biases, net.weights):
+        layer_grads = []
+        for p in params:
+            g = np.zeros(p.shape)
+            if mode == "whole_array":
+                old = p.copy()
+                p += h
+                plus = _cost(net, x, y)
+                p -= 2 * h
+                minus = _cost(net, x, y)
+                p[...] = old
+                g[...] = (plus - minus) / (2 * h)
+                layer_grads.append(g)
+                continue
+            for i in np.ndindex(p.shape):
+                old = p[i]
+                p[i] = old + h
+                plus = _cost(net, x, y)
+                if mode == "one_sided":
+                    p[i] = old
+                    g[i] = (plus - _cost(net, x, y)) / h
+                    continue
+                p[i] = old - h
+                minus = _cost(net, x, y)
+                if mode != "not_restored":
+                    p[i] = old
+                g[i] = {"centred": (plus - minus) / (2 * h), "not_restored": (plus - minus) / (2 * h),
+                        "no_division": plus - minus, "doubled": (plus - minus) / h,
+                        "sign": (minus - plus) / (2 * h)}[mode]
+            layer_grads.append(g)
+        grads.append(layer_grads)
+    return (grads[1], grads[0]) if swapped else (grads[0], grads[1])
+
+
+def reference_numerical_gradient(net, x, y, h=1e-5):
+    """(nabla_b, nabla_w) by centred differences of C = 1/2 ||a - y||^2, each parameter
+    perturbed by +h and -h in turn and then restored."""
+    return _numerical(net, x, y, h)
+
+
+NUMERICAL_GRADIENT_MISTAKES = (
+    Mistake("numerical_gradient.not_restored",
+            "the network's parameters were left changed after the call: after computing "
+            "C(p + h) and C(p - h), put every parameter back to its old value before moving "
+            "to the next one.",
+            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "not_restored")),
+    Mistake("numerical_gradient.one_sided",
+            "your result is the one-sided difference (C(p + h) - C(p)) / h, whose error "
+            "shrinks only like h; use the centred difference (C(p + h) - C(p - h)) / (2h).",
+            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "one_sided")),
+    Mistake("numerical_gradient.no_division",
+            "you returned C(p + h) - C(p - h) without dividing by 2h.",
+            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "no_division")),
+    Mistake("numerical_gradient.doubled",
+            "your gradient is twice the right one: divide by 2h (not h), and take C = "
+            "1/2 ||a - y||^2 with its factor 1/2.",
+            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "doubled")),
+    Mistake("numerical_gradient.sign",
+            "your gradient has the wrong sign: (C(p + h) - C(p - h)) / (2h), plus first.",
+            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "sign")),
+    Mistake("numerical_gradient.whole_array",
+            "every entry of a layer got the same number: you moved the whole array at once. "
+            "Perturb one entry at a time (w[j, k] += h) and loop over all of them.",
+            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "whole_array")),
+    Mistake("numerical_gradient.swapped_return",
+            "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
+            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, swapped=True)),
+)
+
+
+def check_numerical_gradient(fn):
+    """numerical_gradient(net, x, y, h) on small networks with h = 1e-3 and 1e-4 (large
+    enough that a one-sided difference shows): the same numbers as the reference's centred
+    differences, and the network's parameters unchanged afterwards."""
+    rng, seed = check_rng()
+    cases = []
+    for sizes, h in (([3, 4, 2], 1e-3), ([2, 3, 3, 2], 1e-3), ([4, 2], 1e-4)):
+        net = _network(sizes, rng)
+        cases.append((net, *_example(rng, sizes), h))
+    results = []
+    for net, x, y, h in cases:
+        mine = _copy_net(net)
+        what = f"numerical_gradient ({_describe((net, x))}, h = {h:g})"
+        results.append(call_student(lambda: fn(mine, x.copy(), y.copy(), h), (), what)[0])
+        if not all(np.allclose(p, q, rtol=1e-12, atol=1e-15)
+                   for p, q in zip(mine.weights + mine.biases, net.weights + net.biases)):
+            raise CheckFailed(f"numerical_gradient: {NUMERICAL_GRADIENT_MISTAKES[0].hint}")
+    expected = [quietly(reference_numerical_gradient, case) for case in cases]
+    variants = [(m, [quietly(m.variant, case) for case in cases])
+                for m in NUMERICAL_GRADIENT_MISTAKES[1:]]
+    judge(results, expected, variants, "numerical_gradient", seed, rtol=1e-6, atol=1e-9)
+
+
+def _copy_net(net):
+    copy = ReferenceNetwork.__new__(ReferenceNetwork)
+    copy.__dict__.update(net.__dict__)
+    copy.sizes = list(net.sizes)
+    copy.weights = [w.copy() for w in net.weights]
+    copy.biases = [b.copy() for b in net.biases]
+    return copy
+
+
+# --- rel_error --------------------------------------------------------------------------
+
+
+REL_ERROR_MISTAKES = (
+    Mistake("rel_error.absolute",
+            "you returned the absolute error ||a - b||; divide it by ||a|| + ||b|| so that "
+            "the result does not depend on the size of the gradients.",
+            lambda a, b: float(np.linalg.norm(a - b))),
+    Mistake("rel_error.one_sided",
+            "divide by ||a|| + ||b||, not by the norm of one of the two: the relative error "
+            "should not depend on which array comes first.",
+            lambda a, b: float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12))),
+    Mistake("rel_error.squared",
+            "use the norms themselves, ||v|| = sqrt(sum of squares) (np.linalg.norm), not "
+            "the sums of squares.",
+            lambda a, b: float(np.sum((a - b) ** 2) / max(np.sum(a ** 2) + np.sum(b ** 2), 1e-12))),
+    Mistake("rel_error.entrywise",
+            "compute one number from the norms of the whole arrays, ||a - b|| / (||a|| + "
+            "||b||), not the largest entry-by-entry ratio.",
+            lambda a, b: float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))),
+    Mistake("rel_error.no_guard",
+            "when both arrays are zero the result should be 0, not nan: keep the "
+            "denominator away from 0, e.g. max(||a|| + ||b||, 1e-12).",
+            lambda a, b: float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))),
+)
+
+
+def check_rel_error(fn):
+    """rel_error(a, b) on random arrays of several shapes, near and far apart, and on
+    two arrays of zeros."""
+    rng, seed = check_rng()
+    a = rng.normal(size=(3, 4))
+    cases = [(a, a + rng.normal(scale=1e-3, size=a.shape)),
+             (rng.normal(size=(5, 1)), rng.normal(size=(5, 1))),
+             (rng.normal(size=7) * 1e-2, rng.normal(size=7) * 1e-2),
+             (-a, a * rng.uniform(0.5, 2)),
+             (np.zeros((2, 3)), np.zeros((2, 3)))]
+    results = [call_student(fn, case, "rel_error")[0] for case in cases]
+    expected = [quietly(reference_rel_error, case) for case in cases]
+    variants = [(m, [quietly(m.variant, case) for case in cases]) for m in REL_ERROR_MISTAKES]
+    # rtol 1e-4: any small guard in the denominator (1e-12, 1e-8) is fine.
+    judge(results, expected, variants, "rel_error", seed, rtol=1e-4, atol=1e-12)
+
+
+CATALOGUE = (COST_DERIVATIVE_MISTAKES + BACKPROP_MISTAKES + NUMERICAL_GRADIENT_MISTAKES
+             + REL_ERROR_MISTAKES)
+
+CHECKS = {"cost_derivative": check_cost_derivative, "backprop": check_backprop,
+          "numerical_gradient": check_numerical_gradient, "rel_error": check_rel_error}
+REFERENCES = {"cost_derivative": reference_cost_derivative, "backprop": reference_backprop,
+              "numerical_gradient": reference_numerical_gradient,
+              "rel_error": reference_rel_error}
