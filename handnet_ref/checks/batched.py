@@ -1,0 +1,271 @@
+"""Checks for assignment 5, matrix-based mini-batch backprop: ``backprop_matrix`` and
+``update_mini_batch_matrix``, and the answer to the notebook's question.
+
+Both are methods, run with a reference network as ``self``. ``backprop_matrix(self, X, Y)``
+must return the gradients summed over the batch's columns, shaped like the biases and
+weights. ``update_mini_batch_matrix`` runs on a network whose ``backprop_matrix`` is the
+reference's and records how it is called: once per mini-batch, with the examples as the
+columns of X (n_0, m) and Y (n_L, m), and never the per-example ``backprop``.
+"""
+
+import copy
+
+import numpy as np
+
+from ..activations import sigmoid, sigmoid_prime
+from ..matrix import backprop_batch
+from ..network import Network as ReferenceNetwork
+from .core import CheckFailed, Mistake, check_rng, compare_function, judge, quietly
+from .sgd import Misuse, call_method, check_choice, network_with
+
+ASSIGNMENT = "05_matrix"
+
+# --- backprop_matrix -------------------------------------------------------------------
+
+
+def reference_backprop_matrix(self, X, Y):
+    """(nabla_b, nabla_w) summed over the columns of X (n_0, m) and Y (n_L, m)."""
+    return backprop_batch(self.weights, self.biases, X, Y)
+
+
+def _deltas_and_activations(net, X, Y):
+    """The errors delta^l (n_l, m) of every layer and the activations a^0 .. a^L."""
+    activations, zs = [X], []
+    for w, b in zip(net.weights, net.biases):
+        zs.append(w @ activations[-1] + b)
+        activations.append(sigmoid(zs[-1]))
+    deltas = [None] * len(net.weights)
+    deltas[-1] = (activations[-1] - Y) * sigmoid_prime(zs[-1])
+    for l in range(2, len(net.weights) + 1):
+        deltas[-l] = (net.weights[-l + 1].T @ deltas[-l + 1]) * sigmoid_prime(zs[-l])
+    return deltas, activations
+
+
+def _backprop_variant(bias=lambda d: d.sum(axis=1, keepdims=True),
+                      weight=lambda d, a: d @ a.T, mean=False):
+    """backprop_matrix with nabla_b^l = bias(delta^l), nabla_w^l = weight(delta^l, a^{l-1}),
+    both divided by m when ``mean``."""
+    def backprop_matrix(self, X, Y):
+        deltas, activations = _deltas_and_activations(self, X, Y)
+        scale = X.shape[1] if mean else 1
+        return ([bias(d) / scale for d in deltas],
+                [weight(d, a) / scale for d, a in zip(deltas, activations[:-1])])
+    return backprop_matrix
+
+
+BACKPROP_MATRIX_MISTAKES = (
+    Mistake("backprop_matrix.bias_not_summed",
+            "nabla_b holds one column per example (shape (n, m)): sum delta over the "
+            "examples, delta.sum(axis=1, keepdims=True), to get the shape (n, 1) of the "
+            "biases.",
+            _backprop_variant(bias=lambda d: d)),
+    Mistake("backprop_matrix.bias_flat",
+            "nabla_b has shape (n,) instead of (n, 1): sum with keepdims=True, "
+            "delta.sum(axis=1, keepdims=True), so that b - eta * nabla_b keeps the shape of b.",
+            _backprop_variant(bias=lambda d: d.sum(axis=1))),
+    Mistake("backprop_matrix.wrong_axis",
+            "nabla_b was summed over the neurons (axis 0) instead of over the examples: "
+            "the examples are the columns, so sum over axis=1 (keepdims=True).",
+            _backprop_variant(bias=lambda d: d.sum(axis=0, keepdims=True))),
+    Mistake("backprop_matrix.mean",
+            "the gradients are averaged over the batch (divided by m); return their sums: "
+            "update_mini_batch_matrix divides by m itself.",
+            _backprop_variant(mean=True)),
+    Mistake("backprop_matrix.nabla_w_transposed",
+            "nabla_w is transposed: nabla_w^l = delta^l (a^(l-1))^T, i.e. delta @ a_prev.T, "
+            "which has the shape of weights[l] (n_l, n_(l-1)).",
+            _backprop_variant(weight=lambda d, a: a @ d.T)),
+)
+
+
+def _sizes(rng):
+    """2 to 4 layers of 2..7 neurons, consecutive sizes different."""
+    n_layers = int(rng.integers(2, 4))
+    return [int(s) for s in rng.choice(np.arange(2, 8), size=n_layers + 1, replace=False)]
+
+
+def _parameters(rng, sizes):
+    weights = [rng.normal(0, 1, size=(b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(0, 1, size=(b, 1)) for b in sizes[1:]]
+    return weights, biases
+
+
+def _on_network(method):
+    """A function (weights, biases, X, Y) -> method(network with those parameters, X, Y)."""
+    return lambda weights, biases, X, Y: method(network_with(weights, biases), X, Y)
+
+
+def check_backprop_matrix(obj):
+    """backprop_matrix(self, X, Y) on random small networks, batches of 8 to 11 columns
+    (more than any layer has neurons, so misplaced axes show) and one of a single column."""
+    fn = getattr(obj, "backprop_matrix", obj)
+    rng, seed = check_rng()
+    cases = []
+    for m in [int(rng.integers(8, 12)) for _ in range(3)] + [1]:
+        sizes = _sizes(rng)
+        weights, biases = _parameters(rng, sizes)
+        cases.append((weights, biases, rng.normal(0, 1, size=(sizes[0], m)),
+                      rng.random((sizes[-1], m))))
+    mistakes = [Mistake(m.key, m.hint, _on_network(m.variant)) for m in BACKPROP_MATRIX_MISTAKES]
+    compare_function(_on_network(fn), _on_network(reference_backprop_matrix), cases, mistakes,
+                     what="backprop_matrix", seed=seed)
+
+
+# --- update_mini_batch_matrix ----------------------------------------------------------
+
+
+class _RecordingNetwork(ReferenceNetwork):
+    """A reference network whose backprop_matrix checks the shapes it is given and whose
+    calls (of backprop_matrix and of the per-example backprop) are written down."""
+
+    batch_size = None
+
+    def backprop_matrix(self, X, Y):
+        self.log.append("backprop_matrix")
+        X, Y = np.asarray(X), np.asarray(Y)
+        n_in, n_out, m = self.sizes[0], self.sizes[-1], self.batch_size
+        if X.shape == (m, n_in) or (X.ndim == 3 and X.shape[0] == m):
+            raise Misuse(_ROWS_HINT)
+        if X.shape != (n_in, m) or Y.shape != (n_out, m):
+            raise Misuse(f"backprop_matrix should be given X of shape ({n_in}, {m}) and Y of "
+                         f"shape ({n_out}, {m}) for this mini-batch of {m} examples; it got X "
+                         f"of shape {X.shape} and Y of shape {Y.shape}. Put the examples side "
+                         f"by side as columns: X = np.hstack([x for x, y in mini_batch]).")
+        return backprop_batch(self.weights, self.biases, X, Y)
+
+    def backprop(self, x, y):
+        self.log.append("backprop")
+        return super().backprop(x, y)
+
+
+def _run_update(method, weights, biases, mini_batch, eta):
+    """The recording network after method(net, mini_batch, eta)."""
+    net = network_with(weights, biases, _RecordingNetwork)
+    net.log, net.batch_size = [], len(mini_batch)
+    method(net, mini_batch, eta)
+    return net
+
+
+def _parameters_of(net):
+    try:
+        return ([np.asarray(w, dtype=np.float64) for w in net.weights],
+                [np.asarray(b, dtype=np.float64) for b in net.biases])
+    except (TypeError, ValueError):
+        raise CheckFailed("after update_mini_batch_matrix, self.weights and self.biases "
+                          "should be lists of NumPy arrays.") from None
+
+
+def _stack(mini_batch):
+    return np.hstack([x for x, _ in mini_batch]), np.hstack([y for _, y in mini_batch])
+
+
+def reference_update_mini_batch_matrix(self, mini_batch, eta):
+    """One gradient step from the whole mini-batch at once, by backprop_matrix."""
+    X, Y = _stack(mini_batch)
+    nabla_b, nabla_w = self.backprop_matrix(X, Y)
+    m = len(mini_batch)
+    self.weights = [w - (eta / m) * nw for w, nw in zip(self.weights, nabla_w)]
+    self.biases = [b - (eta / m) * nb for b, nb in zip(self.biases, nabla_b)]
+
+
+def _update_variant(step_w=lambda w, nw, eta, m: w - (eta / m) * nw,
+                    step_b=lambda b, nb, eta, m: b - (eta / m) * nb,
+                    stack=_stack, per_example=False):
+    def update_mini_batch_matrix(self, mini_batch, eta):
+        if per_example:
+            nabla_b = [np.zeros(b.shape) for b in self.biases]
+            nabla_w = [np.zeros(w.shape) for w in self.weights]
+            for x, y in mini_batch:
+                db, dw = self.backprop(x, y)
+                nabla_b = [nb + d for nb, d in zip(nabla_b, db)]
+                nabla_w = [nw + d for nw, d in zip(nabla_w, dw)]
+        else:
+            nabla_b, nabla_w = self.backprop_matrix(*stack(mini_batch))
+        m = len(mini_batch)
+        self.weights = [step_w(w, nw, eta, m) for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [step_b(b, nb, eta, m) for b, nb in zip(self.biases, nabla_b)]
+    return update_mini_batch_matrix
+
+
+_ROWS_HINT = ("the examples were stacked as rows: X should hold one example per column, "
+              "shape (n_0, m): X = np.hstack([x for x, y in mini_batch]) (and the same for Y).")
+_PER_EXAMPLE_HINT = ("it called the per-example self.backprop: stack the mini-batch into X "
+                     "and Y and call self.backprop_matrix(X, Y) once instead.")
+
+UPDATE_MINI_BATCH_MATRIX_MISTAKES = (
+    Mistake("update_mini_batch_matrix.rows", _ROWS_HINT,
+            _update_variant(stack=lambda mb: (np.vstack([x.T for x, _ in mb]),
+                                              np.vstack([y.T for _, y in mb])))),
+    Mistake("update_mini_batch_matrix.per_example", _PER_EXAMPLE_HINT,
+            _update_variant(per_example=True)),
+    Mistake("update_mini_batch_matrix.not_averaged",
+            "the step is m times too large: backprop_matrix returns sums, so divide by the "
+            "mini-batch size: w - (eta / len(mini_batch)) * nabla_w.",
+            _update_variant(step_w=lambda w, nw, eta, m: w - eta * nw,
+                            step_b=lambda b, nb, eta, m: b - eta * nb)),
+    Mistake("update_mini_batch_matrix.sign",
+            "the parameters move uphill (the cost grows): subtract the gradient step, "
+            "w - (eta / m) * nabla_w, do not add it.",
+            _update_variant(step_w=lambda w, nw, eta, m: w + (eta / m) * nw,
+                            step_b=lambda b, nb, eta, m: b + (eta / m) * nb)),
+    Mistake("update_mini_batch_matrix.biases_not_updated",
+            "the biases did not change: update them too, b - (eta / m) * nabla_b.",
+            _update_variant(step_b=lambda b, nb, eta, m: b)),
+)
+_NUMERIC_MISTAKES = UPDATE_MINI_BATCH_MATRIX_MISTAKES[2:]
+
+
+def check_update_mini_batch_matrix(obj):
+    """update_mini_batch_matrix(self, mini_batch, eta) on random small networks and
+    mini-batches of 8 to 11 examples, with a recording reference network as ``self``."""
+    fn = getattr(obj, "update_mini_batch_matrix", obj)
+    rng, seed = check_rng()
+    cases = []
+    for _ in range(3):
+        sizes = _sizes(rng)
+        weights, biases = _parameters(rng, sizes)
+        batch = [(rng.normal(0, 1, size=(sizes[0], 1)), rng.random((sizes[-1], 1)))
+                 for _ in range(int(rng.integers(8, 12)))]
+        cases.append((weights, biases, batch, float(rng.uniform(0.5, 3.0))))
+    what = "update_mini_batch_matrix"
+    nets = [call_method(lambda *case: _run_update(fn, *case), copy.deepcopy(case), what)
+            for case in cases]
+    for net in nets:
+        if "backprop" in net.log:
+            raise CheckFailed(f"{what}: {_PER_EXAMPLE_HINT}")
+        if net.log.count("backprop_matrix") != 1:
+            raise CheckFailed(f"{what} should call self.backprop_matrix once per mini-batch; "
+                              f"it called it {net.log.count('backprop_matrix')} times.")
+    results = [_parameters_of(net) for net in nets]
+    run = lambda method: (lambda *case: _parameters_of(_run_update(method, *case)))
+    expected = [quietly(run(reference_update_mini_batch_matrix), case) for case in cases]
+    variants = [(m, [quietly(run(m.variant), case) for case in cases]) for m in _NUMERIC_MISTAKES]
+    judge(results, expected, variants, "the (weights, biases) after update_mini_batch_matrix",
+          seed)
+
+
+# --- the notebook's question -------------------------------------------------------------
+
+
+QUESTIONS = {
+    "speedup_answer": ("b", {
+        "a": "both versions do the same arithmetic: the matrix products add up exactly the "
+             "terms that the loop adds one example at a time (which is why the gradients "
+             "agree to about 1e-15).",
+        "c": "NumPy computes on the processor (CPU) only; no graphics card is involved.",
+        "d": "every example contributes to the gradient in both versions; that is why the "
+             "gradients agree.",
+    }),
+}
+
+
+def check_speedup_answer(answer):
+    """The answer to: why is the matrix version faster at a mini-batch of 10?"""
+    check_choice("speedup_answer", answer, QUESTIONS)
+
+
+CATALOGUE = BACKPROP_MATRIX_MISTAKES + UPDATE_MINI_BATCH_MATRIX_MISTAKES
+CHECKS = {"backprop_matrix": check_backprop_matrix,
+          "update_mini_batch_matrix": check_update_mini_batch_matrix}
+REFERENCES = {"backprop_matrix": reference_backprop_matrix,
+              "update_mini_batch_matrix": reference_update_mini_batch_matrix}
