@@ -1,0 +1,73 @@
+"""GuardedExecute: one bad cell costs that cell, not the submission."""
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from handnet.course.execute import GuardedExecute
+
+
+@pytest.fixture(autouse=True)
+def kernels_from_this_environment(monkeypatch):
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+
+
+def run(cells, tmp_path, **traits):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executor = GuardedExecute(**{"timeout": 3, "interrupt_grace": 3, **traits})
+    nb, _ = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    return nb
+
+
+def errors(cell):
+    return [o.ename for o in cell.outputs if o.output_type == "error"]
+
+
+def stdout(cell):
+    return "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+
+
+def test_loops_and_a_crash_cost_only_their_cells(tmp_path):
+    """After an interrupted loop, a loop that ignores SIGINT and os._exit, do the
+    student's earlier definitions still work in the cells that follow?"""
+    nb = run(["def f(x):\n    return 2 * x",
+              "while True:\n    pass",
+              "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+              "print('after the stubborn loop', f(2))",
+              "import os\nos._exit(1)",
+              "print('after the crash', f(3))"], tmp_path)
+    c = nb.cells
+    assert errors(c[1]) == ["CellTimeoutError"] and errors(c[2]) == ["CellTimeoutError"]
+    assert stdout(c[3]) == "after the stubborn loop 4\n"
+    assert errors(c[4]) == ["DeadKernelError"]
+    assert stdout(c[5]) == "after the crash 6\n"
+    record = nb.metadata["handnet"]
+    assert record["status"] == "kernel died"
+    assert [(e["cell"], e["status"]) for e in record["events"]] == [
+        (1, "timeout"), (2, "timeout"), (4, "kernel died")]
+
+
+def test_memory_limit_gives_a_memory_error_and_a_status(tmp_path):
+    """Does a 20 GB allocation fail at once under the kernel's memory limit, and say so?"""
+    nb = run(["import numpy as np\nx = np.ones((50_000, 50_000))", "print('still here')"], tmp_path)
+    assert errors(nb.cells[0]) == ["MemoryError"]
+    assert stdout(nb.cells[1]) == "still here\n"
+    assert nb.metadata["handnet"]["status"] == "memory limit"
+
+
+def test_submission_time_limit_marks_the_rest_as_not_run(tmp_path):
+    """Past the submission's limit, are the remaining cells marked, not run?"""
+    nb = run(["import time\ntime.sleep(2)", "print('too late')"], tmp_path, submission_timeout=1)
+    assert errors(nb.cells[1]) == ["SubmissionTimeLimit"] and stdout(nb.cells[1]) == ""
+    assert nb.metadata["handnet"]["status"] == "timeout"
+
+
+def test_an_honest_notebook_is_simply_graded(tmp_path):
+    """No events, status graded, the seconds recorded."""
+    nb = run(["x = 1", "print(x + 1)"], tmp_path)
+    assert stdout(nb.cells[1]) == "2\n"
+    assert nb.metadata["handnet"]["status"] == "graded" and nb.metadata["handnet"]["events"] == []
