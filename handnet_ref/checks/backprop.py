@@ -14,14 +14,12 @@ import numpy as np
 from ..activations import sigmoid, sigmoid_prime
 from ..gradcheck import rel_error as reference_rel_error
 from ..network import Network as ReferenceNetwork
-from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly
+from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly,
+                   student_function)
 
 ASSIGNMENT = "03_backprop"
 
 
-def _method(obj, name):
-    """``obj.<name>`` when ``obj`` is the student's class, else ``obj`` (the function)."""
-    return getattr(obj, name) if isinstance(obj, type) else obj
 
 
 def _network(sizes, rng):
@@ -83,7 +81,7 @@ COST_DERIVATIVE_MISTAKES = (
 
 def check_cost_derivative(obj):
     """cost_derivative(self, output_activations, y) on columns and batches."""
-    fn = _method(obj, "cost_derivative")
+    fn = student_function(obj, "cost_derivative")
     rng, seed = check_rng()
     net = _network([3, 10], rng)
     cases = []
@@ -232,7 +230,7 @@ def _output_layer(result):
 
 
 def _check_backprop(obj, square_depths, general, reduce=None):
-    fn = _method(obj, "backprop")
+    fn = student_function(obj, "backprop")
     rng, seed = check_rng()
     for cases in _backprop_cases(rng, square_depths, general):
         _run(fn, cases, reference_backprop, BACKPROP_MISTAKES, "backprop", seed, reduce)

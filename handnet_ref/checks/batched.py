@@ -15,8 +15,9 @@ import numpy as np
 from ..activations import sigmoid, sigmoid_prime
 from ..matrix import backprop_batch
 from ..network import Network as ReferenceNetwork
-from .core import CheckFailed, Mistake, check_rng, compare_function, judge, quietly
-from .sgd import Misuse, call_method, check_choice, network_with
+from .core import (CheckFailed, Mistake, call_student, check_rng, compare_function, judge,
+                   quietly)
+from .sgd import Misuse, check_choice, network_with
 
 ASSIGNMENT = "05_matrix"
 
@@ -228,7 +229,8 @@ def check_update_mini_batch_matrix(obj):
                  for _ in range(int(rng.integers(8, 12)))]
         cases.append((weights, biases, batch, float(rng.uniform(0.5, 3.0))))
     what = "update_mini_batch_matrix"
-    nets = [call_method(lambda *case: _run_update(fn, *case), copy.deepcopy(case), what)
+    nets = [call_student(lambda *case: _run_update(fn, *case), copy.deepcopy(case), what,
+                         copy_args=False)[0]
             for case in cases]
     for net in nets:
         if "backprop" in net.log:

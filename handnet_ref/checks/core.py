@@ -45,21 +45,41 @@ def check_rng():
     return np.random.default_rng(seed), seed
 
 
-def call_student(fn, args, what):
-    """fn(*deep copies of args), with the student's warnings kept off stderr.
+def student_function(obj, name):
+    """The function to check: ``obj.<name>`` when ``obj`` is the student's class (their
+    ``Network``), else ``obj`` itself (the function, as written before it is attached)."""
+    if isinstance(obj, type):
+        if not hasattr(obj, name):
+            raise CheckFailed(f"your {obj.__name__} class has no method {name}: run the cell "
+                              f"that defines it and attaches it ({obj.__name__}.{name} = {name}).")
+        return getattr(obj, name)
+    fn = obj
+    if not callable(fn):
+        raise CheckFailed(f"{name}: expected a function, got {type(fn).__name__}.")
+    return fn
 
-    Returns (result, warnings caught). An exception in the student's code becomes a
-    CheckFailed that names it (the student's own traceback is not what they need here).
+
+def call_student(fn, args, what, copy_args=True):
+    """fn(*args), with the student's warnings kept off stderr.
+
+    The arguments are deep copies unless ``copy_args`` is False (for checks that inspect
+    ``self`` or stand-ins afterwards). Returns (result, warnings caught). An exception in
+    the student's code becomes a CheckFailed that names it (the student's own traceback is
+    not what they need here); a CheckFailed raised by a stand-in the check passed in keeps
+    its message.
     """
     if not callable(fn):
         raise CheckFailed(f"{what}: expected a function, got {type(fn).__name__}.")
-    args = copy.deepcopy(args)
+    if copy_args:
+        args = copy.deepcopy(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             result = fn(*args)
         except NotImplementedError:
             raise CheckFailed(f"{what}: not written yet (it raises NotImplementedError).") from None
+        except CheckFailed as e:
+            raise CheckFailed(f"{what}: {e}") from None
         except Exception as e:
             raise CheckFailed(f"{what} raised {type(e).__name__}: {e}") from None
     return result, caught

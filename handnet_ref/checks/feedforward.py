@@ -12,15 +12,12 @@ import numpy as np
 
 from ..activations import sigmoid
 from ..network import Network as ReferenceNetwork
-from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly
+from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly,
+                   student_function)
 
 ASSIGNMENT = "02_feedforward"
 
 
-def _method(obj, name):
-    """The function to check: ``obj.<name>`` when ``obj`` is the student's class, else
-    ``obj`` itself (the function, as written before it is attached to the class)."""
-    return getattr(obj, name) if isinstance(obj, type) else obj
 
 
 def _network(sizes, rng):
@@ -177,7 +174,7 @@ def _describe_init(got, expected, cases):
 def check_init(obj):
     """__init__(self, sizes, rng): shapes, reproducibility with the given Generator, and
     (loosely) the N(0, 1) distribution of the biases and weights."""
-    fn = _method(obj, "__init__")
+    fn = student_function(obj, "__init__")
     rng, seed = check_rng()
     seeds = [int(s) for s in rng.integers(0, 2**32, size=4)]
     cases = [([784, 30, 10], seeds[0]), ([20, 50, 40, 10], seeds[1]),
@@ -294,7 +291,7 @@ def check_feedforward(obj):
     """feedforward(self, a) for a single input column (n, 1): first on networks whose
     layers all have the same size (so transposed weights still compute, and show), then on
     networks of different layer sizes, [784, 30, 10] among them."""
-    fn = _method(obj, "feedforward")
+    fn = student_function(obj, "feedforward")
     rng, seed = check_rng()
     square = [[n] * k for n, k in zip(rng.integers(2, 6, size=3), (3, 4, 5))]
     cases = [(_random_network(s, rng), _inputs(rng, s[0], 1)) for s in square]
@@ -307,7 +304,7 @@ def check_feedforward(obj):
 def check_feedforward_batch(obj):
     """feedforward(self, a) for a batch (n, m), one input per column: every column of the
     output must be the output for that column alone."""
-    fn = _method(obj, "feedforward")
+    fn = student_function(obj, "feedforward")
     rng, seed = check_rng()
     n = int(rng.integers(2, 6))
     # First m = n on square networks, where most mistakes still compute, then the rest.
@@ -385,7 +382,7 @@ def _diagonal_network(sizes, rng):
 
 def check_evaluate(obj):
     """evaluate(self, test_data) on lists of (x, label) pairs for random networks."""
-    fn = _method(obj, "evaluate")
+    fn = student_function(obj, "evaluate")
     rng, seed = check_rng()
     cases = []
     for sizes, count in (([10, 10], 40), ([10, 10, 10], 25), ([8, 6, 10], 33)):

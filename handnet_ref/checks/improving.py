@@ -19,7 +19,8 @@ import numpy as np
 from ..activations import sigmoid, sigmoid_prime
 from ..costs import CrossEntropyCost, QuadraticCost
 from ..matrix import backprop_batch
-from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, compare_function, judge
+from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng,
+                   compare_function, judge, student_function)
 
 ASSIGNMENT = "06_improving"
 
@@ -59,12 +60,6 @@ def _random_parameters(rng, sizes, scale=1.0):
     return weights, biases
 
 
-def _method(obj, name):
-    """The student's method ``name`` of class ``obj``, or ``obj`` itself if a function."""
-    fn = getattr(obj, name, obj)
-    if not callable(fn):
-        raise CheckFailed(f"{name}: expected a function, got {type(fn).__name__}.")
-    return fn
 
 
 def _as_method_check(mistakes, run):
@@ -109,7 +104,7 @@ def _delta_cases(rng):
 
 def check_quadratic_delta(obj):
     """QuadraticCost.delta(z, a, y) on random batches with a = sigma(z)."""
-    fn = _method(obj, "delta")
+    fn = student_function(obj, "delta")
     rng, seed = check_rng()
     compare_function(fn, reference_quadratic_delta, _delta_cases(rng), QUADRATIC_DELTA_MISTAKES,
                      what="QuadraticCost.delta", seed=seed)
@@ -254,7 +249,7 @@ def _cost_cases(rng):
 
 def check_cross_entropy_fn(obj):
     """CrossEntropyCost.fn(a, y) on random batches, one of them with exact 0s and 1s."""
-    fn = _method(obj, "fn")
+    fn = student_function(obj, "fn")
     rng, seed = check_rng()
     compare_function(fn, reference_cross_entropy_fn, _cost_cases(rng), CROSS_ENTROPY_FN_MISTAKES,
                      what="CrossEntropyCost.fn", seed=seed)
@@ -263,7 +258,7 @@ def check_cross_entropy_fn(obj):
 def check_cross_entropy_edges(obj):
     """CrossEntropyCost.fn where outputs are exactly 0 or 1: 0 ln 0 counts as 0, and no
     warning is printed."""
-    fn = _method(obj, "fn")
+    fn = student_function(obj, "fn")
     a = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]])
     y = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
     result, caught = call_student(fn, (a, y), "CrossEntropyCost.fn")
@@ -280,7 +275,7 @@ def check_cross_entropy_edges(obj):
 
 def check_cross_entropy_delta(obj):
     """CrossEntropyCost.delta(z, a, y) on random batches with a = sigma(z)."""
-    fn = _method(obj, "delta")
+    fn = student_function(obj, "delta")
     rng, seed = check_rng()
     compare_function(fn, reference_cross_entropy_delta, _delta_cases(rng),
                      CROSS_ENTROPY_DELTA_MISTAKES, what="CrossEntropyCost.delta", seed=seed)
@@ -356,7 +351,7 @@ UPDATE_MISTAKES = (
 def check_l2_update(obj):
     """update_mini_batch(self, X, Y, eta, lmbda, n): one L2-regularised step, on random
     networks and batches, with ``self`` a reference network (its backprop is right)."""
-    fn = _method(obj, "update_mini_batch")
+    fn = student_function(obj, "update_mini_batch")
     rng, seed = check_rng()
     cases = []
     for sizes, lmbda in [([5, 4, 3], float(rng.uniform(1, 8))), ([6, 3], float(rng.uniform(1, 8))),
@@ -423,7 +418,7 @@ TOTAL_COST_MISTAKES = (
 
 def check_total_cost(obj):
     """total_cost(self, (X, labels), lmbda) for both costs, with and without L2."""
-    fn = _method(obj, "total_cost")
+    fn = student_function(obj, "total_cost")
     rng, seed = check_rng()
     cases = []
     for sizes, cost, lmbda in [([6, 4, 3], CrossEntropyCost, float(rng.uniform(1, 5))),
@@ -460,7 +455,7 @@ ACCURACY_MISTAKES = (
 
 def check_monitor_accuracy(obj):
     """accuracy(self, (X, labels)) on random networks and data."""
-    fn = _method(obj, "accuracy")
+    fn = student_function(obj, "accuracy")
     rng, seed = check_rng()
     cases = []
     for sizes in ([6, 4, 3], [5, 7], [4, 6, 5, 4]):
@@ -645,7 +640,7 @@ def _statistics_agree(s, t):
 def check_default_weight_initializer(obj):
     """default_weight_initializer(self, rng): shapes, N(0, 1/n_in) weights and N(0, 1)
     biases (judged by their statistics on a large network), and a seed fixes the result."""
-    fn = _method(obj, "default_weight_initializer")
+    fn = student_function(obj, "default_weight_initializer")
     what = "default_weight_initializer"
     rng, seed = check_rng()
     sizes = [int(rng.integers(400, 800)), int(rng.integers(150, 250)), int(rng.integers(400, 600))]
@@ -781,7 +776,7 @@ def _saved(fn, net, what):
 
 def check_save_json(obj):
     """save(self, filename): the JSON file holds sizes, weights, biases and the cost's name."""
-    fn = _method(obj, "save")
+    fn = student_function(obj, "save")
     if not callable(fn):
         raise CheckFailed("save: expected a function.")
     rng, seed = check_rng()

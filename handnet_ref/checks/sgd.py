@@ -19,35 +19,18 @@ import warnings
 import numpy as np
 
 from ..network import Network as ReferenceNetwork
-from .core import CheckFailed, Mistake, as_plain, check_rng, judge, quietly
+from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly
 
 ASSIGNMENT = "04_sgd"
 
 
-class Misuse(Exception):
-    """Raised by a stand-in when the student's code calls it wrongly; ``call_method``
-    turns it into a CheckFailed with the same message."""
+class Misuse(CheckFailed):
+    """Raised by a stand-in when the student's code calls it wrongly; ``call_student``
+    reports it with its message."""
 
 
 class _MissingAttribute(Misuse, AttributeError):
     """A stand-in has no such attribute (an AttributeError, so ``hasattr`` still works)."""
-
-
-def call_method(fn, args, what):
-    """fn(*args) (no copies: the check inspects ``self`` and the arguments afterwards),
-    with warnings kept off stderr. Exceptions become CheckFailed, as in ``call_student``."""
-    if not callable(fn):
-        raise CheckFailed(f"{what}: expected a function, got {type(fn).__name__}.")
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            return fn(*args)
-        except NotImplementedError:
-            raise CheckFailed(f"{what}: not written yet (it raises NotImplementedError).") from None
-        except (Misuse, CheckFailed) as e:
-            raise CheckFailed(f"{what}: {e}") from None
-        except Exception as e:
-            raise CheckFailed(f"{what} raised {type(e).__name__}: {e}") from None
 
 
 def network_with(weights, biases, cls=ReferenceNetwork):
@@ -165,7 +148,7 @@ def check_update_mini_batch(obj):
         batch = _random_batch(rng, sizes[0], sizes[-1], int(rng.integers(2, 6)))
         cases.append((weights, biases, batch, float(rng.uniform(0.5, 3.0))))
     what = "update_mini_batch"
-    results = [call_method(parameters_after(fn), copy.deepcopy(case), what) for case in cases]
+    results = [call_student(parameters_after(fn), copy.deepcopy(case), what, copy_args=False)[0] for case in cases]
     expected = [quietly(parameters_after(reference_update_mini_batch), case) for case in cases]
     variants = [(m, [quietly(parameters_after(m.variant), case) for case in cases])
                 for m in UPDATE_MINI_BATCH_MISTAKES]
@@ -299,7 +282,7 @@ def _run_sgd(fn, n, epochs, size, eta, test_data, seed, counts=()):
     before = list(data)
     recorder = _Recorder(counts)
     rng = None if seed is None else np.random.default_rng(seed)
-    result = call_method(fn, (recorder, data, epochs, size, eta, test_data, rng), "SGD")
+    result = call_student(fn, (recorder, data, epochs, size, eta, test_data, rng), "SGD", copy_args=False)[0]
     changed = len(data) != len(before) or any(a is not b for a, b in zip(data, before))
     return recorder, result, changed
 

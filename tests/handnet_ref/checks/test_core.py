@@ -108,3 +108,18 @@ def test_nan_in_the_answer_is_wrong():
     """Does a NaN never count as close to a number?"""
     with pytest.raises(CheckFailed):
         judge([np.array([np.nan])], [np.array([0.5])], (), "sigmoid")
+
+
+def test_student_function_takes_a_method_from_a_class_or_the_function_itself():
+    """Does a class give its method, a function itself, and a class without the method a
+    message saying how to attach it?"""
+    from handnet_ref.checks.core import student_function
+
+    class Network:
+        def feedforward(self, a):
+            return a
+
+    assert student_function(Network, "feedforward") is Network.feedforward
+    assert student_function(double, "double") is double
+    with pytest.raises(CheckFailed, match=r"Network.backprop = backprop"):
+        student_function(Network, "backprop")
