@@ -38,6 +38,7 @@ def generate_release(root, names=None, release_dir=None, use_db=True):
     if release_dir is not None:
         config.CourseDirectory.release_directory = str(Path(release_dir).resolve())
     config.GenerateAssignment.no_database = not use_db
+    config.SaveCells.enabled = use_db   # what nbgrader's --no-db flag sets besides
     with _in_folder(root):
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         for name in names or assignments(root):
