@@ -101,23 +101,26 @@ def dependents(solved, gid):
 
 
 def mistake_target(solved, name):
-    """(solution grade_id, lines that swap in the mistake) for a check named ``name``:
-    the solution cell with that grade_id, or else the one that defines a function of that
-    name; the lines rebind the function it defines, and re-attach it wherever the cell
-    attaches it to a class (``Network.name = name``)."""
-    gid = name if name in solved else next(
-        (g for g, code in solved.items() if defined_name(code) == name), None)
-    if gid is None or defined_name(solved[gid]) is None:
+    """(solution grade_id, lines that swap in the mistake) for the function ``name``: the
+    solution cell that defines it (or, failing that, the cell with that grade_id and the
+    function it defines); the lines rebind the function, and re-attach it wherever the
+    cell attaches it to a class (``Network.name = name``)."""
+    gid = next((g for g, code in solved.items()
+                if re.search(rf"^def {re.escape(name)}\(", code, re.M)), None)
+    fn = name
+    if gid is None and name in solved:
+        gid, fn = name, defined_name(solved[name])
+    if gid is None or fn is None:
         return None, None
-    fn = defined_name(solved[gid])
     attach = re.findall(rf"^(\w+)\.{re.escape(fn)} = {re.escape(fn)}$", solved[gid], re.M)
     return gid, [f"{fn} = _mistake", *(f"{cls}.{fn} = {fn}" for cls in attach)]
 
 
-def with_mistake(release_nb, solved, key):
+def with_mistake(release_nb, solved, key, function=None):
     """The reference submission with the catalogued mistake ``key`` in place of the
-    student's function, or None if no solution cell defines the function it concerns."""
-    gid, lines = mistake_target(solved, key.split(".")[0])
+    student's function (``function``, default: the check's name, the part of the key
+    before the dot), or None if no solution cell defines it."""
+    gid, lines = mistake_target(solved, function or key.split(".")[0])
     if gid is None:
         return None
     nb = filled(release_nb, solved, set(solved))
@@ -244,10 +247,11 @@ def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
         samples.append(Sample("untouched", assignment, 0.0, "graded", _write_nb(release_nb, name)))
         samples.append(Sample("partial", assignment, sum(p for _, p in first_tests), "graded",
                               _write_nb(filled(release_nb, solved, {first_id}), name)))
-        catalogue = [m for t in TOPICS if getattr(t, "ASSIGNMENT", None) == assignment
+        catalogue = [(m, getattr(t, "FUNCTIONS", {}).get(m.key.split(".")[0]))
+                     for t in TOPICS if getattr(t, "ASSIGNMENT", None) == assignment
                      for m in t.CATALOGUE] if mistakes_in is None or assignment in mistakes_in else []
-        for mistake in catalogue:
-            made = with_mistake(release_nb, solved, mistake.key)
+        for mistake, function in catalogue:
+            made = with_mistake(release_nb, solved, mistake.key, function)
             if made is None:
                 continue
             nb, gid = made

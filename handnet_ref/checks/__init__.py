@@ -3,9 +3,11 @@ mistakes they recognise. A hidden test cell calls one check in one line, e.g.
 ``from handnet_ref.checks.neuron import check_sigmoid; check_sigmoid(sigmoid)``.
 
 Each topic module defines ``ASSIGNMENT`` (the assignment whose exercises it checks),
-``CHECKS`` (name -> check), ``REFERENCES`` (name -> the
+``CHECKS`` (name -> check), optionally ``FUNCTIONS`` (check name -> the notebook's
+function it tests, where the two differ), ``REFERENCES`` (name -> the
 reference implementation that passes it) and ``CATALOGUE`` (its ``Mistake`` entries, each
-keyed ``"<check name>.<mistake>"``). ``TOPICS`` lists every topic module of this package.
+keyed ``"<check name>.<mistake>"``). ``TOPICS`` lists every topic module of this package
+(modules whose names start with ``_`` hold shared helpers, not checks).
 """
 
 import importlib
@@ -15,7 +17,7 @@ from .core import CheckFailed, Mistake
 
 TOPICS = tuple(importlib.import_module(f"{__name__}.{m.name}")
                for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
-               if m.name != "core")
+               if m.name != "core" and not m.name.startswith("_"))
 CATALOGUE = tuple(m for topic in TOPICS for m in topic.CATALOGUE)
 
 

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from handnet_ref.checks.core import CheckFailed
-from handnet_ref.checks.improving import (
-    check_cross_entropy_edges, check_cross_entropy_fn, check_default_weight_initializer,
-    check_epochs_to_run, check_l2_update, check_load_json, check_save_json, check_total_cost,
-    check_train_neuron)
+from handnet_ref.checks.improving_costs import (check_cross_entropy_edges,
+                                                check_cross_entropy_fn, check_train_neuron)
+from handnet_ref.checks.improving_init_save import (check_default_weight_initializer,
+                                                    check_load_json, check_save_json)
+from handnet_ref.checks.improving_l2 import check_epochs_to_run, check_l2_update, check_total_cost
 
 
 @pytest.fixture(autouse=True)
