@@ -38,7 +38,7 @@ def main(argv=None):
         mnist = load_data_arrays(args.mnist)
     except MnistError as e:
         sys.exit(f"demo: {e}")
-    training, validation, test = mnist.training, mnist.validation, mnist.test
+    training, test = mnist.training, mnist.test
     n_train, n_test = training[0].shape[1], test[0].shape[1]
 
     net = Network([784, 30, 10], rng=args.seed, dtype=np.float32)

@@ -14,7 +14,7 @@ import numpy as np
 from ..activations import sigmoid, sigmoid_prime
 from ..gradcheck import rel_error as reference_rel_error
 from ..network import Network as ReferenceNetwork
-from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly,
+from .core import (CheckFailed, Mistake, call_student, check_rng, judge, quietly,
                    student_function)
 
 ASSIGNMENT = "03_backprop"

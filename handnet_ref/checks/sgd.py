@@ -14,7 +14,6 @@ fractions (empty without test data).
 """
 
 import copy
-import warnings
 
 import numpy as np
 

@@ -1,7 +1,5 @@
 """The parts of grading that need no kernel: prechecks, shares, records."""
 
-from pathlib import Path
-
 import nbformat
 
 from handnet.course.grading import Record, load_records, precheck, shares, write_record
