@@ -17,7 +17,7 @@ from ..matrix import backprop_batch
 from ..network import Network as ReferenceNetwork
 from .core import (CheckFailed, Mistake, call_student, check_rng, compare_function, judge,
                    quietly)
-from .sgd import Misuse, check_choice, network_with
+from .sgd import Misuse, check_choice, network_with, summed_gradients
 
 ASSIGNMENT = "05_matrix"
 
@@ -174,12 +174,7 @@ def _update_variant(step_w=lambda w, nw, eta, m: w - (eta / m) * nw,
                     stack=_stack, per_example=False):
     def update_mini_batch_matrix(self, mini_batch, eta):
         if per_example:
-            nabla_b = [np.zeros(b.shape) for b in self.biases]
-            nabla_w = [np.zeros(w.shape) for w in self.weights]
-            for x, y in mini_batch:
-                db, dw = self.backprop(x, y)
-                nabla_b = [nb + d for nb, d in zip(nabla_b, db)]
-                nabla_w = [nw + d for nw, d in zip(nabla_w, dw)]
+            nabla_b, nabla_w = summed_gradients(self, mini_batch)
         else:
             nabla_b, nabla_w = self.backprop_matrix(*stack(mini_batch))
         m = len(mini_batch)
