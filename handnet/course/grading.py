@@ -180,7 +180,7 @@ def _collect(root, gradebook, student, assignment, record):
     record.max_points = sum(c.max_points for c in record.cells)
     if record.events and not record.message:
         first = record.events[0]
-        record.message = f"code cell {first['cell']}: {first['message']}"
+        record.message = f"cell {first['cell'] + 1}: {first['message']}"   # cells counted from 1
 
 
 def grade_submission(api, root, student, assignment):

@@ -5,7 +5,8 @@ makes a 25 MB graded notebook and feedback page. ``CapOutputSize`` limits the by
 every cell's outputs and of the whole notebook; text beyond the limit is cut with a note
 saying how much was dropped, and other output (images, HTML) that does not fit is
 replaced by that note. Error outputs are kept (they decide the points), their traceback
-cut like text.
+cut like text. Each cut is noted in the notebook's ``handnet`` metadata (as an event of
+the cell), so the grading record and the summary show it.
 """
 
 from nbformat import NotebookNode
@@ -37,11 +38,19 @@ class CapOutputSize(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         self._left = self.max_notebook_bytes
-        return super().preprocess(nb, resources)
+        self._cuts = []
+        nb, resources = super().preprocess(nb, resources)
+        if self._cuts:
+            events = nb.metadata.setdefault("handnet", {}).setdefault("events", [])
+            events += [{"cell": i, "status": "graded",
+                        "message": f"output cut: {n:,} bytes dropped by the size limit"}
+                       for i, n in self._cuts]
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        before = sum(_size(o) for o in cell.outputs)
         budget = min(self.max_cell_bytes, max(self._left, 0))
         kept = []
         for output in cell.outputs:
@@ -60,5 +69,8 @@ class CapOutputSize(NbGraderPreprocessor):
                                          text=f"[output removed: {size:,} bytes is over the limit]\n"))
             budget -= min(size, budget)
         cell.outputs = kept
-        self._left -= sum(_size(o) for o in kept)
+        after = sum(_size(o) for o in kept)
+        if after < before:
+            self._cuts.append((index, before - after))
+        self._left -= after
         return cell, resources

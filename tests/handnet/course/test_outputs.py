@@ -18,6 +18,8 @@ def test_one_huge_line_is_cut_to_the_cell_limit_with_a_note():
     nb, _ = CapOutputSize(max_cell_bytes=1000).preprocess(nb, {})
     text = nb.cells[0].outputs[0].text
     assert len(text) < 1100 and "output cut: 19,999,000 more bytes" in text
+    (event,) = nb.metadata["handnet"]["events"]
+    assert event["cell"] == 0 and event["message"].startswith("output cut:")
 
 
 def test_the_notebook_limit_applies_across_cells_and_keeps_errors():
@@ -29,6 +31,7 @@ def test_the_notebook_limit_applies_across_cells_and_keeps_errors():
     assert len(nb.cells[0].outputs[0].text) == 5000
     assert len(nb.cells[1].outputs[0].text) < 1100
     assert nb.cells[1].outputs[1].ename == "AssertionError"
+    assert [e["cell"] for e in nb.metadata["handnet"]["events"]] == [1]
 
 
 def test_an_oversized_image_is_replaced_by_a_note():
