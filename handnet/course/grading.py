@@ -114,10 +114,11 @@ def find_submissions(root, assignment=None, student=None):
 
 
 def precheck(root, student, assignment):
-    """A Record when the submission cannot be graded as it is, else None.
+    """``(Record, None)`` when the submission cannot be graded as it is (its status says
+    why), else ``(None, note)``.
 
     Repairs one thing: a renamed notebook is copied to its expected name (the student's
-    file stays as it was), and the note is returned as ``(None, note)``.
+    file stays as it was), and ``note`` says so ("" when nothing was repaired).
     """
     folder = Path(root) / "submitted" / student / assignment
     notes = []
