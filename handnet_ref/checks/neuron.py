@@ -89,7 +89,9 @@ def check_perceptron(perceptron):
     cases = [_inputs(rng, int(rng.integers(2, 6))) for _ in range(20)]
     cases += [(np.array([1.0, 1.0]), np.array([1.0, -1.0]), 0.0),      # w . x + b == 0
               (np.array([2.0, 1.0]), np.array([1.0, 1.0]), -3.0),
-              (np.array([1.0, 0.0]), np.array([-2.0, -2.0]), 3.0)]
+              (np.array([1.0, 0.0]), np.array([-2.0, -2.0]), 3.0),
+              (np.array([1.0, 0.0]), np.array([1.0, 1.0]), 2.0),       # w . x = 1 < b
+              (np.array([1.0, 0.0]), np.array([1.0, 1.0]), -2.0)]      # w . x > 0 > w . x + b
     compare_function(perceptron, reference_perceptron, cases, PERCEPTRON_MISTAKES,
                      what="perceptron", seed=seed)
 

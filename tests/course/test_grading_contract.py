@@ -23,6 +23,7 @@ from handnet.course.samples import sample_class, write_sample_class
 
 SAMPLES = sample_class(ROOT)
 CELL_TIMEOUT = "20"   # the sample class runs two infinite loops; real grading allows 120 s
+CHECK_SEED = "2026"
 
 
 def copy_course(dest):
@@ -37,6 +38,7 @@ def copy_course(dest):
 def environment():
     saved = dict(os.environ)
     os.environ["HANDNET_CELL_TIMEOUT"] = CELL_TIMEOUT
+    os.environ["HANDNET_CHECK_SEED"] = CHECK_SEED   # hidden checks' inputs: reproducible in CI
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
     yield
     os.environ.clear()
