@@ -72,5 +72,5 @@ c.GenerateFeedback.preprocessors = [
 
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
-c.CapOutputSize.max_cell_bytes = 100_000
-c.CapOutputSize.max_notebook_bytes = 2_000_000
+c.CapOutputSize.max_cell_bytes = 1_000_000    # a figure of 30 weight images is ~0.5 MB
+c.CapOutputSize.max_notebook_bytes = 5_000_000
