@@ -119,6 +119,7 @@ def cmd_demo(root, args):
     """The whole pipeline on the sample class."""
     from .samples import sample_class, write_sample_class
     os.environ.setdefault("HANDNET_CELL_TIMEOUT", "15")
+    os.environ["HANDNET_SAMPLE_MISTAKES"] = "1"   # the mistake samples import the catalogue
     names = assignments(root)
     print(f"1. release: {', '.join(names)}")
     generate_release(root, names)

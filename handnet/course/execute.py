@@ -12,16 +12,26 @@ runs the cells one by one instead and, when a cell
 marks that cell with an error saying what happened, starts a fresh kernel, replays the
 code cells that ran before (so the student's functions exist again), and goes on with
 the next cell. Past ``submission_timeout`` seconds in all, the remaining cells are marked
-as not run. The kernel runs under the memory, CPU and file-size limits of
-``limited.py``.
+as not run. The kernel runs under the memory, CPU, file-size and process limits of
+``limited.py``, inside the sandbox of ``sandbox.py`` where bubblewrap works.
+
+Hidden checks are judged outside the kernel: a ``VerdictServer`` (``verdicts.py``) runs
+them in this process while the kernel runs only the student's functions, and after each
+test cell its points are set from the grader's verdicts, whatever the kernel showed: a
+failed verdict becomes the cell's error, a check that never reported fails the cell, and
+a value the cell returned (nbgrader would read it as partial credit) is dropped.
 
 It records what happened in the notebook's metadata under ``handnet``: ``status``
 ("graded", "memory limit", "timeout" or "kernel died", the worst that happened), per-cell
-``events``, and the seconds taken.
+``events``, ``integrity`` findings (the kernel disagreeing with the grader, protocol
+breaches), the ``sandbox`` used, and the seconds taken.
 """
 
 import atexit
+import glob
+import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -31,10 +41,16 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import CaselessStrEnum, Integer, default
+from traitlets import Bool, CaselessStrEnum, Integer, Unicode, default
+
+from . import sandbox
+from .verdicts import VerdictServer
 
 STATUS_ORDER = ("graded", "memory limit", "timeout", "kernel died")
 _IPC_DIR = []
+HIDDEN_CHECK = re.compile(r"from\s+handnet_ref\.checks\.(\w+)\s+import\s+(check_\w+)")
+_WARNED = []
+SAMPLE_MISTAKES_ENV = "HANDNET_SAMPLE_MISTAKES"
 
 
 def _ipc_dir():
@@ -52,24 +68,75 @@ class LimitedKernelManager(AsyncKernelManager):
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True,
                                 help="How the grader talks to the kernel")
+    exchange_dir = Unicode("", help="Folder shared with the sandboxed kernel (its sockets, "
+                           "the verdict socket); empty: a private folder per process")
+    sandbox = Bool(True, help="Run the kernel in the bubblewrap sandbox where it works").tag(
+        config=True)
+    writable = Unicode("", help="The kernel's working folder, writable in the sandbox")
 
     @default("ip")
     def _limited_ip_default(self):
         """For ipc, an absolute socket path prefix (the kernel runs in another folder)."""
         if self.transport == "ipc":
-            return os.path.join(_ipc_dir(), f"kernel-{os.getpid()}-{id(self)}")
+            return os.path.join(self.exchange_dir or _ipc_dir(),
+                                f"kernel-{os.getpid()}-{id(self)}")
         return super()._ip_default()
 
     memory_mb = Integer(4096, help="Address-space limit of a grading kernel (MiB)").tag(config=True)
     cpu_seconds = Integer(1800, help="CPU-time limit of a grading kernel (s)").tag(config=True)
     file_mb = Integer(200, help="Largest file a grading kernel may write (MiB)").tag(config=True)
+    processes = Integer(256, help="Processes and threads a sandboxed grading kernel may "
+                        "run at once").tag(config=True)
+
+    def sandboxed(self):
+        return self.sandbox and bool(self.exchange_dir) and sandbox.sandbox_status()[0]
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         limits = [sys.executable, "-m", "handnet.course.limited",
                   f"--memory-mb={self.memory_mb}", f"--cpu-seconds={self.cpu_seconds}",
-                  f"--file-mb={self.file_mb}", "--"]
-        return limits + cmd
+                  f"--file-mb={self.file_mb}"]
+        if not self.sandboxed():
+            return limits + ["--"] + cmd
+        # the processes limit holds only for an unprivileged user (see sandbox.py)
+        limits.append(f"--processes={self.processes}")
+        sandbox.give_to_sandbox(self.connection_file)
+        writable = [self.writable or os.getcwd(), self.exchange_dir]
+        return sandbox.sandbox_command(limits + ["--"] + cmd, writable=writable,
+                                       hidden=_reference_folders())
+
+
+def _reference_folders():
+    import importlib.util
+    spec = importlib.util.find_spec("handnet_ref")
+    return [os.path.dirname(spec.origin)] if spec and spec.origin else []
+
+
+_STUB = '''"""Stand-in for handnet_ref.checks.{topic} in a grading kernel: checks run in the grader."""
+from handnet.probe import check_function
+
+
+def __getattr__(name):
+    if name.startswith("check_"):
+        return check_function({topic!r}, name)
+    raise AttributeError(name)
+'''
+
+
+def write_kernel_path(folder):
+    """A stand-in ``handnet_ref`` package in ``folder``: ``handnet_ref.checks.<topic>``
+    for every topic, whose ``check_*`` functions ask the grader (``handnet.probe``)."""
+    from handnet_ref.checks import TOPICS
+    package = os.path.join(folder, "handnet_ref")
+    os.makedirs(os.path.join(package, "checks"))
+    with open(os.path.join(package, "__init__.py"), "w") as f:
+        f.write('"""Stand-in: the reference is not available in a grading kernel."""\n')
+    with open(os.path.join(package, "checks", "__init__.py"), "w") as f:
+        f.write('"""Stand-in: the hidden checks run in the grader."""\n')
+    for module in TOPICS:
+        topic = module.__name__.rsplit(".", 1)[-1]
+        with open(os.path.join(package, "checks", f"{topic}.py"), "w") as f:
+            f.write(_STUB.format(topic=topic))
 
 
 def _error_output(ename, evalue):
@@ -96,10 +163,17 @@ class GuardedExecute(Execute):
         self._check_assign_resources(resources)
         self.iopub_timeout = self.interrupt_grace
         started = time.monotonic()
-        record = {"status": "graded", "events": []}
+        record = {"status": "graded", "events": [], "integrity": [],
+                  "sandbox": self._sandbox_label()}
         ran = []   # code cells executed so far, to replay after a restart
-        self._start_kernel()
+        workdir = (self.resources.get("metadata") or {}).get("path") or os.getcwd()
+        self._exchange = tempfile.mkdtemp(prefix="handnet-grading-")
+        self._workdir = os.path.abspath(workdir)
+        self._server = VerdictServer(self._exchange)
         try:
+            self._prepare_exchange()
+            sandbox.give_to_sandbox(self._exchange, self._workdir)
+            self._start_kernel()
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
@@ -109,24 +183,119 @@ class GuardedExecute(Execute):
                         f"{self.submission_timeout} s was reached")]
                     self._note(record, "timeout", index, "not run (submission time limit)")
                     continue
+                self._server.cell = index
                 event = self._run_cell(cell, index)
+                self._server.cell = None
+                if event is not None:
+                    status, message = event
+                    self._note(record, status, index, message)
+                    cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+                    cell.outputs.append(_error_output(
+                        "CellTimeoutError" if status == "timeout" else "DeadKernelError", message))
+                self._apply_verdicts(cell, index, record)
                 if event is None:
                     ran.append(cell)
                     if any(o.get("ename") == "MemoryError" for o in cell.outputs):
                         self._note(record, "memory limit", index,
                                    "MemoryError: the cell reached the kernel's memory limit")
                     continue
-                status, message = event
-                self._note(record, status, index, message)
-                cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
-                cell.outputs.append(_error_output(
-                    "CellTimeoutError" if status == "timeout" else "DeadKernelError", message))
                 self._restart_and_replay(ran)
         finally:
             self._cleanup_kernel()
+            self._server.close()
+            sandbox.take_back(self._exchange, self._workdir)
+            shutil.rmtree(self._exchange, ignore_errors=True)
         record["seconds"] = round(time.monotonic() - started, 3)
         nb.metadata["handnet"] = record
         return nb, self.resources
+
+    def _sandbox_label(self):
+        ok, detail = sandbox.sandbox_status()
+        if ok and self.kernel_manager_class is LimitedKernelManager:
+            return detail + (" (kernel runs as nobody)" if sandbox.runs_as_nobody() else "")
+        if not _WARNED:
+            _WARNED.append(True)
+            logging.getLogger("handnet").warning(
+                "GRADING WITHOUT A SANDBOX: %s. Student code can read the course folder "
+                "and use the network; resource limits and verdicts outside the kernel "
+                "still apply.", detail)
+        return f"none: {detail}"
+
+    def _prepare_exchange(self):
+        """The exchange folder: the stand-in handnet_ref package, and a copy of the
+        grader's matplotlib font cache (a fresh one would be rebuilt, with a message on
+        stderr, in whichever cell first imports matplotlib)."""
+        write_kernel_path(os.path.join(self._exchange, "kernel_path"))
+        if os.environ.get(SAMPLE_MISTAKES_ENV) == "1":
+            # the sample class's mistake submissions import the catalogue's variants;
+            # for tests and the demo only: it shows the reference to every kernel
+            shutil.copytree(_reference_folders()[0],
+                            os.path.join(self._exchange, "kernel_path", "handnet_mistakes"),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        mpl = os.path.join(self._exchange, "matplotlib")
+        os.makedirs(mpl)
+        try:
+            import matplotlib
+            for path in glob.glob(os.path.join(matplotlib.get_cachedir(), "fontlist-*.json")):
+                shutil.copy(path, mpl)
+        except Exception:
+            pass
+        os.chmod(self._server.path, 0o777)
+
+    def _kernel_env(self):
+        env = dict(os.environ)
+        env["HANDNET_VERDICT_SOCKET"] = self._server.path
+        env["PYTHONPATH"] = os.pathsep.join(
+            [os.path.join(self._exchange, "kernel_path")]
+            + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        env["MPLCONFIGDIR"] = os.path.join(self._exchange, "matplotlib")
+        return env
+
+    def _apply_verdicts(self, cell, index, record):
+        """The cell's points from the grader's verdicts (see the module docstring)."""
+        verdicts, incidents = self._server.take(index)
+        for incident in incidents:
+            record["integrity"].append({"cell": index, "message": incident["message"]})
+        expected = HIDDEN_CHECK.findall(cell.source)
+        grade_cell = cell.metadata.get("nbgrader", {}).get("grade", False)
+        if not grade_cell or not expected:
+            if verdicts:
+                record["integrity"].append({"cell": index, "message": (
+                    f"{len(verdicts)} hidden check(s) were run from a cell that is not a "
+                    "test cell")})
+            return
+        if any(o.get("output_type") == "execute_result" for o in cell.outputs):
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
+            record["integrity"].append({"cell": index, "message": (
+                "the test cell returned a value (nbgrader would have read it as partial "
+                "credit); it was dropped")})
+        failures, left = [], list(verdicts)
+        for topic, name in expected:
+            match = next((v for v in left if (v["topic"], v["name"]) == (topic, name)), None)
+            if match is None:
+                failures.append(f"the hidden check {name} did not report to the grader")
+                continue
+            left.remove(match)
+            if not match["passed"]:
+                failures.append(match["message"])
+        if left:
+            record["integrity"].append({"cell": index, "message": (
+                f"{len(left)} extra hidden check(s) were asked for during this cell: "
+                + ", ".join(v["name"] for v in left))})
+        kernel_error = any(o.get("output_type") == "error" for o in cell.outputs)
+        if not failures:
+            return
+        if not kernel_error:
+            record["integrity"].append({"cell": index, "message": (
+                "the kernel showed this test cell passing, but the grader's check failed: "
+                + failures[0][:300])})
+        elif any(f.endswith("did not report to the grader") for f in failures) and \
+                not any(o.get("ename") in ("DeadKernelError", "CellTimeoutError")
+                        for o in cell.outputs):
+            record["integrity"].append({"cell": index, "message": failures[0]})
+        keep = [o for o in cell.outputs if o.get("output_type") != "error"
+                or o.get("ename") in ("DeadKernelError", "CellTimeoutError")]
+        cell.outputs = keep + [_error_output("CheckFailed", failures[0])]
 
     def _start_kernel(self, attempts=3):
         """A new kernel and client; a failed start is retried (a busy machine can miss
@@ -134,7 +303,11 @@ class GuardedExecute(Execute):
         for attempt in range(attempts):
             try:
                 self.km = self.create_kernel_manager()
-                self.start_new_kernel()
+                if isinstance(self.km, LimitedKernelManager):
+                    self.km.exchange_dir, self.km.writable = self._exchange, self._workdir
+                    self.km.connection_file = os.path.join(
+                        self._exchange, f"kernel-{id(self.km)}.json")
+                self.start_new_kernel(env=self._kernel_env())
                 self.start_new_kernel_client()
                 return
             except Exception:
@@ -166,6 +339,7 @@ class GuardedExecute(Execute):
         outputs recorded), so that the student's definitions exist for the next cells."""
         self._cleanup_kernel()
         self._start_kernel()
+        self._server.cell = None    # checks replayed here are not verdicts of any cell
         for cell in ran:
             try:
                 msg_id = self.kc.execute(cell.source, silent=True, store_history=False,

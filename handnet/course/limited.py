@@ -1,5 +1,5 @@
 """Start a program under resource limits: ``python -m handnet.course.limited --memory-mb
-4096 --cpu-seconds 900 --file-mb 100 -- program args...``.
+4096 --cpu-seconds 900 --file-mb 100 --processes 256 -- program args...``.
 
 The grading kernel is started through this launcher, so a student's code cannot take all
 the memory or CPU time of the grading machine: past a limit the kernel is killed (or a
@@ -12,12 +12,15 @@ import resource
 import sys
 
 
-def apply_limits(memory_mb=None, cpu_seconds=None, file_mb=None):
-    """Set this process's address-space, CPU-time and file-size limits (soft = hard)."""
+def apply_limits(memory_mb=None, cpu_seconds=None, file_mb=None, processes=None):
+    """Set this process's address-space, CPU-time, file-size and process-count limits
+    (soft = hard). The process count is per user: it holds for an unprivileged user only
+    (the sandbox runs the kernel as ``nobody``), never for root."""
     mb = 1024 * 1024
     for limit, value in ((resource.RLIMIT_AS, memory_mb and memory_mb * mb),
                          (resource.RLIMIT_CPU, cpu_seconds),
-                         (resource.RLIMIT_FSIZE, file_mb and file_mb * mb)):
+                         (resource.RLIMIT_FSIZE, file_mb and file_mb * mb),
+                         (resource.RLIMIT_NPROC, processes)):
         if value:
             resource.setrlimit(limit, (int(value), int(value)))
 
@@ -31,9 +34,10 @@ def main(argv=None):
     parser.add_argument("--memory-mb", type=int)
     parser.add_argument("--cpu-seconds", type=int)
     parser.add_argument("--file-mb", type=int)
+    parser.add_argument("--processes", type=int)
     args = parser.parse_args(argv[:split])
     command = argv[split + 1:]
-    apply_limits(args.memory_mb, args.cpu_seconds, args.file_mb)
+    apply_limits(args.memory_mb, args.cpu_seconds, args.file_mb, args.processes)
     os.execvp(command[0], command)
 
 

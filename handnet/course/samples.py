@@ -5,8 +5,9 @@ Cases per assignment:
 - ``reference``: every solution filled in: full marks;
 - ``untouched``: the release as students get it: 0;
 - ``partial``: only the first exercise filled in: the points of its test cells;
-- ``mistake-<key>``: the reference with one catalogued mistake (``handnet_ref.checks``)
-  swapped in: a test cell of that exercise scores 0 with the mistake's hint as its
+- ``mistake-<key>``: the reference with one catalogued mistake (``handnet_ref.checks``,
+  which the grading kernel imports as ``handnet_mistakes`` when
+  ``$HANDNET_SAMPLE_MISTAKES`` is 1: tests and the demo only) swapped in: a test cell of that exercise scores 0 with the mistake's hint as its
   message, and every exercise that does not use the mistaken function keeps its points.
   Other cells of the same exercise may pass (partial credit: a test on a one-layer
   network cannot see a mistake in the loop over layers), and exercises whose solution
@@ -127,7 +128,7 @@ def with_mistake(release_nb, solved, key, function=None):
     for cell in nb.cells:
         if _nbgrader(cell).get("grade_id") == gid:
             cell.source += ("\n\n# Sample submission: a catalogued mistake, swapped in.\n"
-                            "from handnet_ref.checks import mistake_variant\n"
+                            "from handnet_mistakes.checks import mistake_variant\n"
                             f"_mistake = mistake_variant({key!r})\n" + "\n".join(lines))
     return nb, gid
 

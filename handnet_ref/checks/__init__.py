@@ -5,8 +5,10 @@ mistakes they recognise. A hidden test cell calls one check in one line, e.g.
 Each topic module defines ``ASSIGNMENT`` (the assignment whose exercises it checks),
 ``CHECKS`` (name -> check), optionally ``FUNCTIONS`` (check name -> the notebook's
 function it tests, where the two differ), ``REFERENCES`` (name -> the
-reference implementation that passes it) and ``CATALOGUE`` (its ``Mistake`` entries, each
-keyed ``"<check name>.<mistake>"``). ``TOPICS`` lists every topic module of this package
+reference implementation that passes it), ``CATALOGUE`` (its ``Mistake`` entries, each
+keyed ``"<check name>.<mistake>"``) and, where a check hands the student's method a
+stand-in ``self``, ``HELPERS`` (check function name -> the stand-in's methods the student's
+code may call: when the grader runs the check, no other method is lent to the kernel). ``TOPICS`` lists every topic module of this package
 (modules whose names start with ``_`` hold shared helpers, not checks).
 """
 

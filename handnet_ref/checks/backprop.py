@@ -414,6 +414,13 @@ def check_rel_error(fn):
 CATALOGUE = (COST_DERIVATIVE_MISTAKES + BACKPROP_MISTAKES + NUMERICAL_GRADIENT_MISTAKES
              + REL_ERROR_MISTAKES)
 
+# The methods of the stand-ins (``self``) that the student's code may call during each
+# check, when the grader runs it (handnet.course.verdicts); any other is not lent.
+HELPERS = {"check_backprop_output": ("cost_derivative",),
+           "check_backprop_shallow": ("cost_derivative",),
+           "check_backprop": ("cost_derivative",),
+           "check_numerical_gradient": ("feedforward",)}
+
 CHECKS = {"cost_derivative": check_cost_derivative, "backprop": check_backprop,
           "numerical_gradient": check_numerical_gradient, "rel_error": check_rel_error}
 REFERENCES = {"cost_derivative": reference_cost_derivative, "backprop": reference_backprop,

@@ -119,12 +119,12 @@ class _RecordingNetwork(ReferenceNetwork):
     """A reference network whose backprop_matrix checks the shapes it is given and whose
     calls (of backprop_matrix and of the per-example backprop) are written down."""
 
-    batch_size = None
+    _batch_size = None
 
     def backprop_matrix(self, X, Y):
-        self.log.append("backprop_matrix")
+        self._log.append("backprop_matrix")
         X, Y = np.asarray(X), np.asarray(Y)
-        n_in, n_out, m = self.sizes[0], self.sizes[-1], self.batch_size
+        n_in, n_out, m = self.sizes[0], self.sizes[-1], self._batch_size
         if X.shape == (m, n_in) or (X.ndim == 3 and X.shape[0] == m):
             raise Misuse(_ROWS_HINT)
         if X.shape != (n_in, m) or Y.shape != (n_out, m):
@@ -135,14 +135,14 @@ class _RecordingNetwork(ReferenceNetwork):
         return backprop_batch(self.weights, self.biases, X, Y)
 
     def backprop(self, x, y):
-        self.log.append("backprop")
+        self._log.append("backprop")
         return super().backprop(x, y)
 
 
 def _run_update(method, weights, biases, mini_batch, eta):
     """The recording network after method(net, mini_batch, eta)."""
     net = network_with(weights, biases, _RecordingNetwork)
-    net.log, net.batch_size = [], len(mini_batch)
+    net._log, net._batch_size = [], len(mini_batch)
     method(net, mini_batch, eta)
     return net
 
@@ -228,11 +228,11 @@ def check_update_mini_batch_matrix(obj):
                          copy_args=False)[0]
             for case in cases]
     for net in nets:
-        if "backprop" in net.log:
+        if "backprop" in net._log:
             raise CheckFailed(f"{what}: {_PER_EXAMPLE_HINT}")
-        if net.log.count("backprop_matrix") != 1:
+        if net._log.count("backprop_matrix") != 1:
             raise CheckFailed(f"{what} should call self.backprop_matrix once per mini-batch; "
-                              f"it called it {net.log.count('backprop_matrix')} times.")
+                              f"it called it {net._log.count('backprop_matrix')} times.")
     results = [_parameters_of(net) for net in nets]
     run = lambda method: (lambda *case: _parameters_of(_run_update(method, *case)))
     expected = [quietly(run(reference_update_mini_batch_matrix), case) for case in cases]
@@ -262,6 +262,11 @@ def check_speedup_answer(answer):
 
 
 CATALOGUE = BACKPROP_MATRIX_MISTAKES + UPDATE_MINI_BATCH_MATRIX_MISTAKES
+# The methods of the stand-ins (``self``) that the student's code may call during each
+# check, when the grader runs it (handnet.course.verdicts); any other is not lent.
+HELPERS = {"check_backprop_matrix": ("cost_derivative",),
+           "check_update_mini_batch_matrix": ("backprop_matrix", "backprop")}
+
 CHECKS = {"backprop_matrix": check_backprop_matrix,
           "update_mini_batch_matrix": check_update_mini_batch_matrix}
 REFERENCES = {"backprop_matrix": reference_backprop_matrix,

@@ -14,9 +14,11 @@ copy of the reference; when the student's output equals one of them, the failure
 is that mistake's hint, which says what to fix.
 """
 
+import contextlib
 import copy
 import os
 import secrets
+import tempfile
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -45,17 +47,29 @@ def check_rng():
     return np.random.default_rng(seed), seed
 
 
+def is_class(obj):
+    """Whether ``obj`` is a class: here, or (seen from the grader) in the student's kernel."""
+    return isinstance(obj, type) or getattr(obj, "_handnet_kind", None) == "class"
+
+
+def type_name(obj):
+    """The name of ``obj``'s type, as the student would see it in their kernel."""
+    return getattr(obj, "_handnet_type", None) or type(obj).__name__
+
+
 def student_function(obj, name):
     """The function to check: ``obj.<name>`` when ``obj`` is the student's class (their
     ``Network``), else ``obj`` itself (the function, as written before it is attached)."""
-    if isinstance(obj, type):
-        if not hasattr(obj, name):
+    if is_class(obj):
+        get = getattr(obj, "_handnet_getattr", None) or (lambda n: getattr(obj, n))
+        try:
+            return get(name)
+        except AttributeError:
             raise CheckFailed(f"your {obj.__name__} class has no method {name}: run the cell "
-                              f"that defines it and attaches it ({obj.__name__}.{name} = {name}).")
-        return getattr(obj, name)
+                              f"that defines it and attaches it ({obj.__name__}.{name} = {name}).") from None
     fn = obj
     if not callable(fn):
-        raise CheckFailed(f"{name}: expected a function, got {type(fn).__name__}.")
+        raise CheckFailed(f"{name}: expected a function, got {type_name(fn)}.")
     return fn
 
 
@@ -69,7 +83,7 @@ def call_student(fn, args, what, copy_args=True):
     its message.
     """
     if not callable(fn):
-        raise CheckFailed(f"{what}: expected a function, got {type(fn).__name__}.")
+        raise CheckFailed(f"{what}: expected a function, got {type_name(fn)}.")
     if copy_args:
         args = copy.deepcopy(args)
     with warnings.catch_warnings(record=True) as caught:
@@ -81,7 +95,7 @@ def call_student(fn, args, what, copy_args=True):
         except CheckFailed as e:
             raise CheckFailed(f"{what}: {e}") from None
         except Exception as e:
-            raise CheckFailed(f"{what} raised {type(e).__name__}: {e}") from None
+            raise CheckFailed(f"{what} raised {type_name(e)}: {e}") from None
     return result, caught
 
 
@@ -151,7 +165,7 @@ def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
     for r, g in zip(results, got):
         if g is None:
             raise CheckFailed(f"{what} should return numbers (a NumPy array); it returned "
-                              f"{type(r).__name__}.")
+                              f"{type_name(r)}.")
     if all(outputs_match(g, e, rtol, atol) for g, e in zip(got, expected)):
         return
     for mistake, outputs in variants:
@@ -160,6 +174,29 @@ def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
     g, e = next((g, e) for g, e in zip(got, expected) if not outputs_match(g, e, rtol, atol))
     replay = f" (check seed {seed})" if seed is not None else ""
     raise CheckFailed(describe_difference(g, e, what) + replay)
+
+
+_SCRATCH = []
+
+
+@contextlib.contextmanager
+def scratch_in(folder):
+    """Within this block, ``temporary_folder`` makes its folders in ``folder`` (one that
+    the student's kernel can see, when the kernel runs in a sandbox)."""
+    _SCRATCH.append(folder)
+    try:
+        yield
+    finally:
+        _SCRATCH.pop()
+
+
+def temporary_folder():
+    """A TemporaryDirectory for files that the student's code reads or writes (open to
+    the sandboxed kernel's user when made in a scratch folder)."""
+    folder = tempfile.TemporaryDirectory(prefix="check-", dir=_SCRATCH[-1] if _SCRATCH else None)
+    if _SCRATCH:
+        os.chmod(folder.name, 0o777)
+    return folder
 
 
 def quietly(fn, case):

@@ -13,7 +13,7 @@ import numpy as np
 from ..activations import sigmoid
 from ..network import Network as ReferenceNetwork
 from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly,
-                   student_function)
+                   student_function, type_name)
 
 ASSIGNMENT = "02_feedforward"
 
@@ -125,7 +125,7 @@ def _build(fn, sizes, seed, quiet):
     for name, value in (("self.biases", biases), ("self.weights", weights)):
         if not isinstance(value, (list, tuple)):
             raise CheckFailed(f"__init__ should set {name} to a list of arrays, one per layer "
-                              f"after the input; it set {type(value).__name__}.")
+                              f"after the input; it set {type_name(value)}.")
         if as_plain(list(value)) is None:
             raise CheckFailed(f"__init__: {name} should hold NumPy arrays of numbers.")
     return biases, weights
@@ -440,6 +440,10 @@ def check_vectorized_result(fn):
 
 
 CATALOGUE = INIT_MISTAKES + FEEDFORWARD_MISTAKES + EVALUATE_MISTAKES + VECTORIZED_RESULT_MISTAKES
+
+# The methods of the stand-ins (``self``) that the student's code may call during each
+# check, when the grader runs it (handnet.course.verdicts); any other is not lent.
+HELPERS = {"check_evaluate": ("feedforward",)}
 
 CHECKS = {"init": check_init, "feedforward": check_feedforward,
           "evaluate": check_evaluate, "vectorized_result": check_vectorized_result}

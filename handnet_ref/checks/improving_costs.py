@@ -224,6 +224,10 @@ def check_cross_entropy_delta(obj):
 CATALOGUE = (QUADRATIC_DELTA_MISTAKES + TRAIN_NEURON_MISTAKES + CROSS_ENTROPY_FN_MISTAKES
              + CROSS_ENTROPY_DELTA_MISTAKES)
 
+# The methods of the stand-ins that the student's code may call during each check, when
+# the grader runs it (handnet.course.verdicts); any other is not lent.
+HELPERS = {"check_train_neuron": ("fn", "delta")}
+
 CHECKS = {"quadratic_delta": check_quadratic_delta,
           "train_neuron": check_train_neuron,
           "cross_entropy_fn": check_cross_entropy_fn,

@@ -4,14 +4,13 @@ loading a network as JSON."""
 import copy
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from ..costs import CrossEntropyCost, QuadraticCost
 from ._improving_net import COST_CLASSES, _Net, _random_parameters
-from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng,
-                   student_function)
+from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, is_class,
+                   student_function, temporary_folder, type_name)
 
 ASSIGNMENT = "06_improving"
 # The notebook's function that each check tests, where the names differ.
@@ -224,7 +223,7 @@ def _file_summary(path):
 
 
 def _saved(fn, net, what):
-    with tempfile.TemporaryDirectory() as folder:
+    with temporary_folder() as folder:
         path = os.path.join(folder, "network.json")
         call_student(fn, (copy.deepcopy(net), path), what)
         if not os.path.exists(path):
@@ -285,12 +284,12 @@ def _load_variant(filename, arrays=True, cost_class=True):
 def _net_summary(net):
     if not all(hasattr(net, name) for name in ("sizes", "weights", "biases", "cost")):
         raise CheckFailed(f"load should return the network it built (an object with sizes, "
-                          f"weights, biases and cost); it returned {type(net).__name__}.")
+                          f"weights, biases and cost); it returned {type_name(net)}.")
     cost = getattr(net, "cost", None)
     weights, biases = getattr(net, "weights", None), getattr(net, "biases", None)
     sizes = getattr(net, "sizes", None)
     return {"sizes": [int(s) for s in sizes] if isinstance(sizes, (list, tuple)) else sizes,
-            "cost": cost.__name__ if isinstance(cost, type) else repr(cost),
+            "cost": cost.__name__ if is_class(cost) else repr(cost),
             "weights and biases are NumPy arrays": isinstance(weights, list)
             and isinstance(biases, list)
             and all(isinstance(a, np.ndarray) for a in weights + biases),
@@ -303,7 +302,7 @@ def check_load_json(obj):
     if not callable(obj):
         raise CheckFailed("load: expected a function.")
     rng, seed = check_rng()
-    with tempfile.TemporaryDirectory() as folder:
+    with temporary_folder() as folder:
         for k, cost in enumerate(("CrossEntropyCost", "QuadraticCost")):
             sizes = [int(rng.integers(3, 7)) for _ in range(int(rng.integers(2, 4)))]
             weights, biases = _random_parameters(rng, sizes)

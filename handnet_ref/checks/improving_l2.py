@@ -295,6 +295,12 @@ def check_epochs_to_run(epochs_to_run):
 CATALOGUE = (UPDATE_MISTAKES + TOTAL_COST_MISTAKES + ACCURACY_MISTAKES
              + EPOCHS_TO_RUN_MISTAKES)
 
+# The methods of the stand-ins (``self``) that the student's code may call during each
+# check, when the grader runs it (handnet.course.verdicts); any other is not lent.
+HELPERS = {"check_l2_update": ("backprop",),
+           "check_total_cost": ("feedforward", "fn"),
+           "check_monitor_accuracy": ("feedforward",)}
+
 CHECKS = {"l2_update": check_l2_update,
           "total_cost": check_total_cost,
           "monitor_accuracy": check_monitor_accuracy,

@@ -9,7 +9,7 @@ int arrays of shape (N,).
 
 import numpy as np
 
-from .core import CheckFailed, Mistake, check_rng, compare_function
+from .core import CheckFailed, Mistake, check_rng, compare_function, type_name
 
 ASSIGNMENT = "07_inside"
 
@@ -24,7 +24,7 @@ def _as_array(fn, what="your function"):
     """The function with its result turned into a float array (a list or tuple of numbers
     is as good as an array here)."""
     if not callable(fn):
-        raise CheckFailed(f"{what}: expected a function, got {type(fn).__name__}.")
+        raise CheckFailed(f"{what}: expected a function, got {type_name(fn)}.")
 
     def wrapped(*args):
         result = fn(*args)

@@ -245,7 +245,7 @@ class _Recorder:
     the calls, and answers evaluate with the counts it is given, in turn."""
 
     def __init__(self, counts=()):
-        self.batches, self.etas, self.calls, self.evaluated = [], [], [], []
+        self._batches, self._etas, self._calls, self._evaluated = [], [], [], []
         self._counts = list(counts)
 
     def update_mini_batch(self, mini_batch, eta):
@@ -254,14 +254,14 @@ class _Recorder:
         except (TypeError, ValueError, IndexError):
             raise Misuse("update_mini_batch should be given a list of (x, y) pairs from "
                          "training_data.") from None
-        self.batches.append(numbers)
-        self.etas.append(eta)
-        self.calls.append("update")
+        self._batches.append(numbers)
+        self._etas.append(eta)
+        self._calls.append("update")
 
     def evaluate(self, test_data):
-        self.calls.append("evaluate")
-        self.evaluated.append(test_data)
-        return self._counts[len(self.evaluated) - 1] if len(self.evaluated) <= len(self._counts) else 0
+        self._calls.append("evaluate")
+        self._evaluated.append(test_data)
+        return self._counts[len(self._evaluated) - 1] if len(self._evaluated) <= len(self._counts) else 0
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -309,13 +309,13 @@ def check_SGD(obj):
     recorder, result, changed = _run_sgd(fn, n, epochs, size, eta, test_data, seeds[0], counts)
     if changed:
         raise CheckFailed(f"SGD: {_HINTS['in_place']}")
-    if recorder.etas and all(np.isclose(e, eta / size) for e in recorder.etas):
+    if recorder._etas and all(np.isclose(e, eta / size) for e in recorder._etas):
         raise CheckFailed(f"SGD: {_HINTS['eta_divided']}")
     if not all(isinstance(e, (int, float, np.floating)) and np.isclose(e, eta)
-               for e in recorder.etas):
+               for e in recorder._etas):
         raise CheckFailed(f"SGD should pass eta ({eta:.4g}) to update_mini_batch unchanged; "
-                          f"it passed {recorder.etas[:3]}...{replay}")
-    sizes = [len(b) for b in recorder.batches]
+                          f"it passed {recorder._etas[:3]}...{replay}")
+    sizes = [len(b) for b in recorder._batches]
     per_epoch = [size] * (n // size) + [n % size]
     if sizes == [size] * (n // size) * epochs:
         raise CheckFailed(f"SGD: {_HINTS['drops_last']}")
@@ -326,7 +326,7 @@ def check_SGD(obj):
             f"epochs, update_mini_batch should get batches of sizes {per_epoch} in each "
             f"epoch, {len(per_epoch) * epochs} calls in all; it got {len(sizes)} calls, of "
             f"sizes {sizes[:12]}{'...' if len(sizes) > 12 else ''}.{replay}")
-    orders = _epochs(recorder.batches, len(per_epoch))
+    orders = _epochs(recorder._batches, len(per_epoch))
     for k, order in enumerate(orders):
         if sorted(order) != list(range(n)):
             missing = sorted(set(range(n)) - set(order))
@@ -339,13 +339,13 @@ def check_SGD(obj):
     if all(order == orders[0] for order in orders):
         raise CheckFailed(f"SGD: {_HINTS['shuffle_once']}")
     expected_calls = (["update"] * len(per_epoch) + ["evaluate"]) * epochs
-    if recorder.calls != expected_calls:
-        n_eval = recorder.calls.count("evaluate")
+    if recorder._calls != expected_calls:
+        n_eval = recorder._calls.count("evaluate")
         raise CheckFailed(f"SGD should call self.evaluate(test_data) once per epoch, after "
                           f"the epoch's mini-batches; in {epochs} epochs it called it "
                           f"{n_eval} times.{replay}")
     if any(t is not test_data and not (isinstance(t, list) and len(t) == len(test_data))
-           for t in recorder.evaluated):
+           for t in recorder._evaluated):
         raise CheckFailed("SGD should pass test_data to self.evaluate.")
     want = [c / len(test_data) for c in counts]
     got = as_plain(result) if isinstance(result, (list, tuple, np.ndarray)) else None
@@ -359,20 +359,20 @@ def check_SGD(obj):
             f"{[round(w, 4) for w in want]}; it returned {result!r}.{replay}")
 
     again, _, _ = _run_sgd(fn, n, epochs, size, eta, test_data, seeds[0], counts)
-    if again.batches != recorder.batches:
+    if again._batches != recorder._batches:
         raise CheckFailed(f"SGD: {_HINTS['global_rng']}")
     other, _, _ = _run_sgd(fn, n, epochs, size, eta, test_data, seeds[1], counts)
-    if other.batches == recorder.batches:
+    if other._batches == recorder._batches:
         raise CheckFailed(f"SGD: {_HINTS['fixed_seed']}")
 
     quiet, result, _ = _run_sgd(fn, n, 2, size, eta, None, None)
-    if quiet.evaluated:
+    if quiet._evaluated:
         raise CheckFailed("SGD called evaluate although test_data was None; evaluate only "
                           "when there is test data.")
-    if len(quiet.batches) != 2 * len(per_epoch):
+    if len(quiet._batches) != 2 * len(per_epoch):
         raise CheckFailed(f"with test_data=None and rng=None, SGD should still train: "
                           f"{2 * len(per_epoch)} mini-batches in 2 epochs; it made "
-                          f"{len(quiet.batches)}.")
+                          f"{len(quiet._batches)}.")
     if not isinstance(result, (list, tuple)) or len(result) != 0:
         raise CheckFailed(f"with test_data=None, SGD should return an empty list (no "
                           f"accuracies to report); it returned {result!r}.")
@@ -423,5 +423,10 @@ def check_eta_answer(answer):
 
 
 CATALOGUE = UPDATE_MINI_BATCH_MISTAKES + SGD_MISTAKES
+# The methods of the stand-ins (``self``) that the student's code may call during each
+# check, when the grader runs it (handnet.course.verdicts); any other is not lent.
+HELPERS = {"check_update_mini_batch": ("backprop",),
+           "check_SGD": ("update_mini_batch", "evaluate")}
+
 CHECKS = {"update_mini_batch": check_update_mini_batch, "SGD": check_SGD}
 REFERENCES = {"update_mini_batch": reference_update_mini_batch, "SGD": reference_SGD}

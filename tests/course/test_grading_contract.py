@@ -39,6 +39,7 @@ def environment():
     saved = dict(os.environ)
     os.environ["HANDNET_CELL_TIMEOUT"] = CELL_TIMEOUT
     os.environ["HANDNET_CHECK_SEED"] = CHECK_SEED   # hidden checks' inputs: reproducible in CI
+    os.environ["HANDNET_SAMPLE_MISTAKES"] = "1"     # mistake samples import the catalogue
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
     yield
     os.environ.clear()

@@ -1,0 +1,152 @@
+"""The grading kernel's sandbox: bubblewrap (``bwrap``) with an allow-list of folders.
+
+Inside, the kernel sees only what a Python kernel needs, read-only: the system (``/usr``
+and ``/etc``), the Python installation, the virtual environment's packages and the public
+``handnet`` package. It can write only to the submission's own folder (its working
+directory) and the exchange folder shared with the grader (the kernel's sockets, the
+grader's verdict socket, files a check hands over), and to a private ``/tmp``. It has no
+network (its own empty network namespace), its own process tree, and, when the grader
+runs as root, it runs as the unprivileged user ``nobody`` so that the process limit
+holds. The course folder (the gradebook, ``source/``, other students' folders,
+``handnet_ref``) and the grader's home directory are simply not there.
+
+Without ``bwrap`` (or where it cannot make namespaces), ``sandbox_status()`` says why and
+the grader warns loudly: the kernel then runs with the resource limits only, and the
+verdicts are still decided outside it.
+"""
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+
+NOBODY = 65534
+
+
+@functools.lru_cache(maxsize=None)
+def sandbox_status():
+    """(True, "bwrap <version>") if the sandbox works here, else (False, why not)."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return False, ("bubblewrap (bwrap) is not installed; install it (Debian/Ubuntu: "
+                       "apt-get install bubblewrap) to sandbox the grading kernels")
+    try:
+        probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid",
+                                *_user_arguments(), "true"],
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, f"bwrap could not run: {e}"
+    if probe.returncode != 0:
+        return False, f"bwrap cannot make a sandbox here: {probe.stderr.strip()[:300]}"
+    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
+    return True, version or "bwrap"
+
+
+def _user_arguments():
+    """As root: stay root for bwrap itself (the kernel is dropped to nobody later);
+    otherwise an unprivileged user namespace."""
+    return [] if os.geteuid() == 0 else ["--unshare-user"]
+
+
+def runs_as_nobody():
+    """Whether sandboxed kernels run as ``nobody`` (the grader is root)."""
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def _system_binds():
+    args = []
+    for path in ("/usr", "/etc", "/opt"):
+        if os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def python_folders():
+    """The folders the kernel's Python needs: installation, virtual environment, the
+    site-packages on its path and the public ``handnet`` package (never the course)."""
+    import handnet
+    folders = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+               os.path.dirname(os.path.realpath(handnet.__file__))}
+    for entry in sys.path:
+        if entry and os.path.isdir(entry) and "site-packages" in entry:
+            folders.add(os.path.realpath(entry))
+    # the virtual environment's python is a link to the installation's
+    folders.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return sorted(folders)
+
+
+def sandbox_command(command, *, writable, hidden=()):
+    """``command`` wrapped in bwrap: read-only system and Python folders, ``writable``
+    folders bound read-write at the same paths, the working directory the first writable
+    folder; nothing else of the machine's files, and ``hidden`` folders emptied even where
+    they lie inside a bound one (``handnet_ref`` installed in site-packages)."""
+    args = [shutil.which("bwrap"), "--die-with-parent", "--unshare-net", "--unshare-pid",
+            "--unshare-ipc", "--unshare-uts", "--hostname", "grading", *_user_arguments(),
+            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    bound = python_folders()
+    writable = [os.path.realpath(w) for w in writable]
+    args += _traversable_parents(bound + writable)
+    for folder in bound:
+        args += ["--ro-bind", folder, folder]
+    for folder in (os.path.realpath(h) for h in hidden):
+        if any(folder.startswith(b + os.sep) for b in bound):
+            args += ["--tmpfs", folder]
+    for folder in writable:
+        args += ["--bind", folder, folder]
+    # JPY_PARENT_PID: the grader's pid means nothing in the sandbox's process tree, and
+    # ipykernel would shut down at once; --die-with-parent does that job instead.
+    args += ["--chdir", writable[0], "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
+             "--setenv", "JPY_PARENT_PID", "1", "--"]
+    if runs_as_nobody():
+        args += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                 "--no-new-privs", "--"]
+    return args + list(command)
+
+
+def _chown_tree(folders, uid, gid):
+    for folder in folders:
+        if os.path.isfile(folder):
+            os.lchown(folder, uid, gid)
+        if not os.path.isdir(folder):
+            continue
+        for root, dirs, files in os.walk(folder):
+            for name in [root] + [os.path.join(root, f) for f in dirs + files]:
+                try:
+                    os.lchown(name, uid, gid)
+                except FileNotFoundError:
+                    pass
+
+
+def _traversable_parents(folders):
+    """``--dir`` arguments that make the sandbox's copies of the folders' parents
+    traversable (bwrap makes the parents of a bound folder 0700, which would shut the
+    unprivileged kernel out of a Python installed under /root/.pyenv). Only the path is
+    exposed, not the parents' other contents."""
+    args, seen = [], {"/tmp"}
+    for folder in folders:
+        parts = folder.strip(os.sep).split(os.sep)[:-1]
+        for i in range(1, len(parts) + 1):
+            parent = os.sep + os.path.join(*parts[:i])
+            if parent not in seen:
+                seen.add(parent)
+                args += ["--perms", "0711", "--dir", parent]
+    return args
+
+
+def give_to_sandbox(*folders):
+    """Make ``folders`` writable by the sandboxed kernel (owned by nobody, when the grader
+    is root and the kernel runs as nobody)."""
+    if runs_as_nobody():
+        _chown_tree(folders, NOBODY, NOBODY)
+
+
+def take_back(*folders):
+    """Everything under ``folders`` owned by the grader again (what the kernel made too)."""
+    if runs_as_nobody():
+        _chown_tree(folders, os.geteuid(), os.getegid())
