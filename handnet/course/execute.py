@@ -44,11 +44,13 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, CaselessStrEnum, Integer, Unicode, default
 
 from . import sandbox
-from .verdicts import VerdictServer
+from .verdicts import VISIBLE, VerdictServer
 
 STATUS_ORDER = ("graded", "memory limit", "timeout", "kernel died")
 _IPC_DIR = []
 HIDDEN_CHECK = re.compile(r"from\s+handnet_ref\.checks\.(\w+)\s+import\s+(check_\w+)")
+HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M)
+SERVE_GRADER = "__import__('handnet.probe', fromlist=['probe']).serve_grader()"
 _WARNED = []
 SAMPLE_MISTAKES_ENV = "HANDNET_SAMPLE_MISTAKES"
 
@@ -185,6 +187,8 @@ class GuardedExecute(Execute):
                     continue
                 self._server.cell = index
                 event = self._run_cell(cell, index)
+                if event is None and self._is_test_cell(cell):
+                    event = self._visible_tests_in_grader(cell, index)
                 self._server.cell = None
                 if event is not None:
                     status, message = event
@@ -251,14 +255,50 @@ class GuardedExecute(Execute):
         env["MPLCONFIGDIR"] = os.path.join(self._exchange, "matplotlib")
         return env
 
+    @staticmethod
+    def _is_test_cell(cell):
+        return bool(cell.metadata.get("nbgrader", {}).get("grade", False))
+
+    @staticmethod
+    def visible_code(cell):
+        """A test cell's code without its hidden region (None if nothing is left)."""
+        code = HIDDEN_REGION.sub("", cell.source)
+        lines = [l for l in code.splitlines() if l.strip() and not l.strip().startswith("#")]
+        return code if lines else None
+
+    def _visible_tests_in_grader(self, cell, index):
+        """Have the grader run the cell's visible tests itself (``verdicts.run_visible``)
+        while the kernel answers for the student's names; skipped when the kernel already
+        failed the cell, which then scores 0 anyway. Returns an event if the kernel timed
+        out or died meanwhile (the caller restarts it)."""
+        code = self.visible_code(cell)
+        if code is None or any(o.get("output_type") == "error" for o in cell.outputs):
+            return None
+        self._server.sessions[index] = code
+        try:
+            msg_id = self.kc.execute(SERVE_GRADER, silent=True, store_history=False,
+                                     allow_stdin=False)
+            self.wait_for_reply(msg_id)
+        except DeadKernelError:
+            return "kernel died", ("the kernel died while the grader ran this cell's visible "
+                                   "tests")
+        except (CellTimeoutError, TimeoutError):
+            return "timeout", (f"this cell's visible tests, run by the grader, took longer "
+                               f"than {self.timeout} s")
+        finally:
+            self._server.sessions.pop(index, None)
+        return None
+
     def _apply_verdicts(self, cell, index, record):
         """The cell's points from the grader's verdicts (see the module docstring)."""
         verdicts, incidents = self._server.take(index)
         for incident in incidents:
             record["integrity"].append({"cell": index, "message": incident["message"]})
         expected = HIDDEN_CHECK.findall(cell.source)
-        grade_cell = cell.metadata.get("nbgrader", {}).get("grade", False)
-        if not grade_cell or not expected:
+        kernel_error = any(o.get("output_type") == "error" for o in cell.outputs)
+        if self._is_test_cell(cell) and not kernel_error and self.visible_code(cell):
+            expected.append(("", VISIBLE))
+        if not self._is_test_cell(cell) or not expected:
             if verdicts:
                 record["integrity"].append({"cell": index, "message": (
                     f"{len(verdicts)} hidden check(s) were run from a cell that is not a "
@@ -273,7 +313,8 @@ class GuardedExecute(Execute):
         for topic, name in expected:
             match = next((v for v in left if (v["topic"], v["name"]) == (topic, name)), None)
             if match is None:
-                failures.append(f"the hidden check {name} did not report to the grader")
+                failures.append(f"the grader could not run this cell's visible tests" if name == VISIBLE
+                                else f"the hidden check {name} did not report to the grader")
                 continue
             left.remove(match)
             if not match["passed"]:
@@ -282,14 +323,14 @@ class GuardedExecute(Execute):
             record["integrity"].append({"cell": index, "message": (
                 f"{len(left)} extra hidden check(s) were asked for during this cell: "
                 + ", ".join(v["name"] for v in left))})
-        kernel_error = any(o.get("output_type") == "error" for o in cell.outputs)
         if not failures:
             return
         if not kernel_error:
             record["integrity"].append({"cell": index, "message": (
                 "the kernel showed this test cell passing, but the grader's check failed: "
                 + failures[0][:300])})
-        elif any(f.endswith("did not report to the grader") for f in failures) and \
+        elif any(f.endswith(("did not report to the grader", "visible tests"))
+                 for f in failures) and \
                 not any(o.get("ename") in ("DeadKernelError", "CellTimeoutError")
                         for o in cell.outputs):
             record["integrity"].append({"cell": index, "message": failures[0]})

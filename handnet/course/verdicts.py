@@ -17,8 +17,10 @@ method that is not lent, a malformed message) is recorded; ``GuardedExecute`` tu
 into the cell's points and the submission's integrity events.
 """
 
+import ast
 import builtins
 import contextlib
+import io
 import functools
 import inspect
 import itertools
@@ -69,6 +71,12 @@ class StudentObject:
             return self._name
         return self._handnet_link.getattr(self, name)
 
+    def __setattr__(self, name, value):
+        if name in StudentObject.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            self._handnet_link.setattr(self, name, value)
+
     def __deepcopy__(self, memo):
         return self
 
@@ -92,8 +100,9 @@ class StudentCallable(StudentObject):
 class GraderLink:
     """One check's conversation with the kernel, from the grader's side."""
 
-    def __init__(self, sock, helpers=(), incident=None):
+    def __init__(self, sock, helpers=(), incident=None, keep_lent=False):
         self.sock = sock
+        self.keep_lent = keep_lent     # a session: lent objects live until it ends
         self.helpers = frozenset(helpers)
         self.incident = incident or (lambda text: None)
         self.lent = {}                 # ref -> object lent during the current call
@@ -101,6 +110,7 @@ class GraderLink:
         self.counter = itertools.count()
         self.depth = 0
         self.sync = AttributeSync()
+        self.handles = {}              # kernel ref -> StudentObject
 
     # -- handles both ways ---------------------------------------------------------------
 
@@ -121,6 +131,10 @@ class GraderLink:
         return names
 
     def as_ref(self, obj):
+        if isinstance(obj, StudentObject):
+            if obj._handnet_link is not self:
+                raise ProtocolError("a handle from another conversation")
+            return {"$own": obj._handnet_ref}
         ref = self.refs.get(id(obj))
         if ref is None:
             ref = next(self.counter)
@@ -140,16 +154,29 @@ class GraderLink:
                           "methods": [] if is_function else self._methods(obj)}}
 
     def _state(self, obj, ref):
-        """The data attributes of a lent object that changed since the kernel saw them."""
+        """The data attributes of a lent object (its own, and its class's that are not
+        methods: ``sizes = [2, 2]`` or a nested ``class cost``) that changed since the
+        kernel saw them."""
+        attributes = {}
+        if not isinstance(obj, type):
+            for klass in reversed(type(obj).__mro__[:-1]):
+                for name, value in vars(klass).items():
+                    if not name.startswith("_") and not inspect.isroutine(value) and \
+                            not isinstance(value, (staticmethod, classmethod, property)):
+                        attributes[name] = value
         try:
-            items = list(vars(obj).items())
+            attributes.update(vars(obj))
         except TypeError:
-            return {}
-        return self.sync.outgoing(ref, {k: v for k, v in items if not k.startswith("_")},
-                                  self.encode)
+            pass
+        return self.sync.outgoing(
+            ref, {k: v for k, v in attributes.items() if not k.startswith("_")}, self.encode)
 
     def from_ref(self, data):
+        if "$module" in data:
+            return _module(data["$module"], self.incident)
         ref = data.get("$ref")
+        if type(ref) is int and ref >= 0 and ref in self.handles:
+            return self.handles[ref]
         if type(ref) is not int:
             raise ProtocolError("the kernel sent a description of a lent object")
         if ref < 0:
@@ -162,7 +189,9 @@ class GraderLink:
         kind = data.get("kind")
         cls = StudentCallable if kind in ("function", "class") else StudentObject
         name = data.get("name") if isinstance(data.get("name"), str) else None
-        return cls(self, ref, str(data.get("type", "object"))[:100], kind, name)
+        handle = cls(self, ref, str(data.get("type", "object"))[:100], kind, name)
+        self.handles[ref] = handle   # one handle per kernel object: ``is`` works
+        return handle
 
     def encode(self, value):
         return encode(value, self.as_ref)
@@ -191,39 +220,54 @@ class GraderLink:
     # -- requests ------------------------------------------------------------------------
 
     def call(self, target, args, kwargs):
-        """target(*args, **kwargs) in the kernel; the result as plain data or handles."""
+        """target(*args, **kwargs) in the kernel; the result as plain data or handles.
+        Lists and arrays among ``args`` that the call changed in place are changed here
+        the same way."""
         self.depth += 1
         try:
             send(self.sock, {"op": "call", "ref": target._handnet_ref,
                              "args": self.encode(list(args)), "kwargs": self.encode(dict(kwargs))})
-            return self.wait()
+            return self.wait(args)
         finally:
             self.depth -= 1
-            if self.depth == 0:
+            if self.depth == 0 and not self.keep_lent:
                 self.lent.clear()
                 self.refs.clear()
                 self.sync.forget()
 
     def getattr(self, target, name):
+        return self._ask({"op": "getattr", "ref": target._handnet_ref, "name": name},
+                         AttributeError, name)
+
+    def setattr(self, target, name, value):
+        return self._ask({"op": "setattr", "ref": target._handnet_ref, "name": name,
+                          "value": self.encode(value)}, AttributeError, name)
+
+    def lookup(self, name):
+        """The value of the global ``name`` in the kernel (NameError if it has none)."""
+        return self._ask({"op": "global", "name": name}, NameError, name)
+
+    def _ask(self, message, error, name):
         self.depth += 1
         try:
-            send(self.sock, {"op": "getattr", "ref": target._handnet_ref, "name": name})
+            send(self.sock, message)
             try:
                 return self.wait()
             except StudentError as e:
-                if e.type_name == "AttributeError":
-                    raise AttributeError(name) from None
+                if e.type_name == error.__name__:
+                    raise error(name) from None
                 raise
         finally:
             self.depth -= 1
 
-    def wait(self):
+    def wait(self, args=()):
         """Serve the kernel's callbacks until it answers the request in flight."""
         while True:
             message = receive(self.sock)
             op = message["op"]
             if op in ("return", "raise"):
                 self._apply_states(message.get("states"))
+                self._apply_mutations(args, message.get("mutated"))
                 for category, text in message.get("warnings", [])[:20]:
                     kind = getattr(builtins, str(category), None)
                     kind = kind if isinstance(kind, type) and issubclass(kind, Warning) \
@@ -237,6 +281,22 @@ class GraderLink:
                 continue
             self.incident(f"the kernel sent an unexpected {op!r} message during a check")
             raise ProtocolError(f"unexpected {op!r}")
+
+    def _apply_mutations(self, args, mutated):
+        """The kernel changed some list or array arguments in place: change ours."""
+        if not isinstance(mutated, dict):
+            return
+        for key, data in mutated.items():
+            index = int(key) if str(key).isdigit() else -1
+            if not 0 <= index < len(args):
+                continue
+            original = args[index]
+            with contextlib.suppress(ProtocolError, TypeError, ValueError):
+                value = self.decode(data)
+                if isinstance(original, list) and isinstance(value, list):
+                    original[:] = value
+                elif isinstance(original, np.ndarray) and np.shape(value) == original.shape:
+                    original[...] = value
 
     def serve_callback(self, message):
         ref, method = message.get("ref"), message.get("method")
@@ -271,6 +331,23 @@ class GraderLink:
                 reply["type"] = "CheckFailed"
         reply["states"] = {str(r): self._state(o, r) for r, o in list(self.lent.items())}
         return reply
+
+
+# Modules whose names the kernel may hand over for a name in a test cell (``np``): the
+# grader uses its own import of them, never the kernel's.
+GRADER_MODULES = ("numpy", "math", "cmath", "warnings", "itertools", "functools",
+                  "collections", "json", "os", "tempfile", "copy", "types", "random",
+                  "statistics", "string", "re", "matplotlib", "handnet")
+
+
+def _module(name, incident):
+    import importlib
+    if not isinstance(name, str) or name.split(".")[0] not in GRADER_MODULES or \
+            name.startswith("handnet.course"):
+        incident(f"a test cell's name stands for the module {str(name)[:80]!r}, which the "
+                 f"grader does not use")
+        raise ProtocolError(f"module {str(name)[:80]!r} is not used by the grader")
+    return importlib.import_module(name)
 
 
 def _is_check_failed(exc):
@@ -309,6 +386,7 @@ class VerdictServer:
         self.path = os.path.join(folder, "verdicts.sock")
         self.folder = folder
         self.cell = None
+        self.sessions = {}      # cell -> the visible test code the grader runs itself
         self.verdicts = []
         self.incidents = []
         self._lock = threading.Lock()
@@ -358,6 +436,9 @@ class VerdictServer:
 
     def _one_check(self, conn, cell):
         request = receive(conn)
+        if request.get("op") == "session":
+            self._session(conn, cell)
+            return
         topic, name = request.get("topic"), request.get("name")
         found = find_check(topic, name) if isinstance(topic, str) and isinstance(name, str) \
             else None
@@ -385,11 +466,84 @@ class VerdictServer:
         except CheckFailed as e:
             return False, str(e)
         except (ProtocolError, OSError) as e:
+            self.incident(f"{check.__name__}: the conversation with the kernel broke the "
+                          f"protocol ({e})")
             return False, f"the check could not talk to the kernel ({e})"
         except Exception as e:
             self.incident(f"{check.__name__} stopped with {type(e).__name__}: {e}")
             return False, f"the check could not run ({type(e).__name__}: {e})"
 
+    def _session(self, conn, cell):
+        """Run the visible tests of ``cell`` here, the kernel answering for the student's
+        names; record the outcome as the verdict "visible tests"."""
+        code = self.sessions.pop(cell, None)
+        if code is None:
+            self.incident("the kernel opened a session the grader did not ask for")
+            send(conn, {"op": "return", "value": None})
+            return
+        link = GraderLink(conn, incident=self.incident, keep_lent=True)
+        passed, message = run_visible(link, code, self.incident, self.folder)
+        with self._lock:
+            self.verdicts.append({"cell": cell, "topic": "", "name": VISIBLE,
+                                  "passed": passed, "message": message})
+        send(conn, {"op": "return", "value": None})
+
     @staticmethod
     def _verdict(passed, message):
         return {"$dict": [["passed", bool(passed)], ["message", str(message)]]}
+
+
+VISIBLE = "visible tests"
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder):
+    """tempfile's folders made in ``folder`` and open to the sandboxed kernel, while a
+    test cell's code that writes a file for the student's code runs here."""
+    if folder is None:
+        yield
+        return
+    import tempfile
+    saved_dir, saved_mkdtemp = tempfile.tempdir, tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):
+        path = saved_mkdtemp(*args, **kwargs)
+        os.chmod(path, 0o777)
+        return path
+    tempfile.tempdir, tempfile.mkdtemp = folder, mkdtemp
+    try:
+        yield
+    finally:
+        tempfile.tempdir, tempfile.mkdtemp = saved_dir, saved_mkdtemp
+
+
+def run_visible(link, code, incident, folder=None):
+    """(passed, message): a test cell's visible code run in this process, with the names
+    it uses looked up in the kernel (the student's functions become handles there, data
+    comes over as data, modules are this process's own). Every assertion and every
+    NumPy comparison is then made here, out of the student's reach."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as e:
+        return False, f"the test cell does not parse ({e})"
+    namespace = {"__builtins__": builtins, "__name__": "__main__"}
+    try:
+        for name in sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}):
+            if hasattr(builtins, name):
+                continue
+            with contextlib.suppress(NameError):
+                namespace[name] = link.lookup(name)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings(), _temporary_files_in(folder):
+            warnings.simplefilter("always")
+            exec(compile(tree, "<test cell>", "exec"), namespace)
+    except AssertionError as e:
+        return False, f"AssertionError: {e}".rstrip(": ")
+    except (StudentError, StudentNotImplemented) as e:
+        return False, f"{getattr(e, 'type_name', type(e).__name__)}: {e}"
+    except (ProtocolError, OSError) as e:
+        incident(f"the visible tests' conversation with the kernel broke ({e})")
+        return False, f"the grader could not run the visible tests ({e})"
+    except Exception as e:
+        return False, f"{type(e).__name__}: {e}"
+    return True, ""
