@@ -12,8 +12,8 @@ network, the machine). What must happen:
 - ``flag``: text that the record's integrity findings or message must contain;
 - ``status``: the record's status;
 - attack cells print ``READ``/``WROTE``/``CONNECTED``/``FORKED``/``LEAKED`` when they got
-  something they must not get, and ``BLOCKED`` when they did not (``forbidden`` lists
-  the words that must not appear in the graded notebook's outputs).
+  something they must not get (``KILLED`` too), and ``BLOCKED`` when they did not
+  (``forbidden`` lists the words that must not appear in the graded notebook's outputs).
 
 Tests write them with ``write_attacks`` and grade them beside honest submissions,
 checking also that nothing outside each submission's folder changed.
@@ -27,7 +27,7 @@ import nbformat
 
 from .samples import _nbgrader, filled, solutions
 
-FORBIDDEN = ("READ ", "WROTE ", "CONNECTED ", "FORKED ", "LEAKED ")
+FORBIDDEN = ("READ ", "WROTE ", "CONNECTED ", "FORKED ", "LEAKED ", "KILLED ")
 
 
 @dataclass
@@ -133,13 +133,25 @@ for path in ("big.bin", "/tmp/one.bin", "/tmp/two.bin"):
 
 _KILL_ALL = '''
 import os, signal
-os.kill(-1, signal.SIGKILL)   # every process this user may signal
+for pid in (1, os.getppid()):
+    try:
+        os.kill(pid, signal.SIGKILL)
+        print(f"KILLED {pid}")
+    except OSError as e:
+        print(f"BLOCKED kill {pid}: errno {e.errno}")
+try:
+    os.kill(-1, signal.SIGKILL)   # every other process this user may signal
+    print("KILLED every other process of this user")
+except OSError as e:
+    print(f"BLOCKED kill -1: errno {e.errno}")
+print("still here")
 '''
 
 _ENVIRONMENT = '''
 import os
 for name, value in os.environ.items():
-    if name.startswith(("HANDNET_", "NBGRADER_")) and name != "HANDNET_VERDICT_SOCKET":
+    if name.startswith(("HANDNET_", "NBGRADER_")) and \
+            name not in ("HANDNET_VERDICT_SOCKET", "NBGRADER_EXECUTION"):
         print(f"LEAKED {name}")
 print("environment looked at")
 '''
@@ -175,7 +187,9 @@ for _name in ["handnet_ref", "handnet_ref.checks", "handnet_ref.checks.neuron"]:
 _SWALLOW = '''
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))   # wrong: the sign of z
-get_ipython().set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
+_shell = get_ipython()            # no error output, so nbgrader would see a passing cell
+_shell.showtraceback = lambda *args, **kwargs: None
+_shell._showtraceback = lambda *args, **kwargs: None
 '''
 
 _FORGE = '''
@@ -190,6 +204,8 @@ def sigmoid(z):
 
 _THROUGH_SELF = '''
 def backprop(self, x, y):
+    if isinstance(self, Network):   # only the grader's stand-in is of interest
+        raise NotImplementedError
     for ask in (lambda: type(self).backprop(self, x, y), lambda: self.backprop(x, y),
                 lambda: super(type(self), self).backprop(x, y)):
         try:
@@ -220,19 +236,16 @@ Network.backprop = backprop
 '''
 
 _STASH = '''
+from handnet.probe import Lent
 _kept = []
 _honest_update = Network.update_mini_batch
 def update_mini_batch(self, mini_batch, eta):
-    _kept.append(self)              # keep the stand-in the check lends, for later
+    earlier = [net for net in _kept if isinstance(net, Lent)]
+    _kept.append(self)              # keep the stand-in that the check lends
+    if earlier:
+        earlier[0].backprop(*mini_batch[0])   # and use one from an earlier call
     return _honest_update(self, mini_batch, eta)
 Network.update_mini_batch = update_mini_batch
-
-_honest_SGD = Network.SGD
-def SGD(self, *args, **kwargs):
-    if _kept:
-        _kept[0].backprop(*args[0][0])    # use it in another check
-    return _honest_SGD(self, *args, **kwargs)
-Network.SGD = SGD
 '''
 
 
@@ -289,9 +302,9 @@ def attack_class(root):
         Attack("attack-disk", a1, "write a 300 MB file, and fill the private /tmp",
                _new_cell_after(neuron, "test_nand", _DISK), full=True,
                expected_lines=("BLOCKED big.bin at 200 MB", "BLOCKED /tmp/two.bin")),
-        Attack("attack-kill-all", a1, "kill every process it may signal",
-               _new_cell_after(neuron, "test_nand", _KILL_ALL), full=True,
-               flag="processes or the network", status="kernel died"),
+        Attack("attack-kill-all", a1, "kill the sandbox's first process, its parent, and "
+               "every process it may signal", _new_cell_after(neuron, "test_nand", _KILL_ALL),
+               full=True, flag="processes or the network", expected_lines=("still here",)),
         Attack("attack-environment", a1, "read the grader's environment variables",
                _new_cell_after(neuron, "test_nand", _ENVIRONMENT), full=True,
                flag="the grading protocol", expected_lines=("environment looked at",)),
@@ -304,22 +317,23 @@ def attack_class(root):
                flag="did not report to the grader"),
         Attack("attack-fake-module", a1, "a wrong sigmoid, and fake handnet_ref modules in "
                "sys.modules", _after_solution(neuron, "sigmoid", _FAKE_MODULE),
-               zero=SIGMOID_TESTS, flag="did not report to the grader"),
-        Attack("attack-swallow-errors", a1, "a wrong sigmoid, and IPython told to swallow "
-               "every exception", _after_solution(neuron, "sigmoid", _SWALLOW),
                zero=SIGMOID_TESTS, flag="the kernel showed this test cell passing"),
+        Attack("attack-swallow-errors", a1, "a wrong sigmoid, and IPython's error display "
+               "switched off (so that a failing test cell shows no error)", _after_solution(neuron, "sigmoid", _SWALLOW),
+               zero=SIGMOID_TESTS, flag="Python's internals"),
         Attack("attack-forge-reply", a1, "a wrong sigmoid that writes a forged reply on "
                "the check's connection", _after_solution(neuron, "sigmoid", _FORGE),
-               zero=SIGMOID_TESTS[1:], flag="protocol"),
+               zero=SIGMOID_TESTS, flag="forged message"),
         Attack("attack-reference-through-self", a3, "backprop that calls the stand-in "
                "network's own (reference) backprop",
                _after_solution(backprop, "backprop", _THROUGH_SELF), zero=BACKPROP_TESTS),
         Attack("attack-import-reference", a3, "backprop that imports the reference, by name "
                "and by file path", _after_solution(backprop, "backprop", _IMPORT_REFERENCE),
                zero=BACKPROP_TESTS, flag="the reference package"),
-        Attack("attack-keep-lent-object", a4, "keep a stand-in lent by one check and use it "
-               "in another", _after_solution(sgd, "SGD", _STASH), zero=("test_SGD_hidden",),
-               flag="after that call had ended"),
+        Attack("attack-keep-lent-object", a4, "keep a stand-in lent for one call of the "
+               "check and use it in a later call", _after_solution(sgd, "update_mini_batch",
+                                                                    _STASH),
+               zero=("test_update_mini_batch_hidden",), flag="after that call had ended"),
     ]
 
 

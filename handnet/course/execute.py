@@ -53,6 +53,10 @@ HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDD
 SERVE_GRADER = "__import__('handnet.probe', fromlist=['probe']).serve_grader()"
 _WARNED = []
 SAMPLE_MISTAKES_ENV = "HANDNET_SAMPLE_MISTAKES"
+# The grader's environment variables that a grading kernel gets (and LC_*).
+KERNEL_ENVIRONMENT = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONHASHSEED",
+                      "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                      "NUMEXPR_NUM_THREADS", "PYTHONDONTWRITEBYTECODE", "NBGRADER_EXECUTION")
 
 
 def _ipc_dir():
@@ -89,6 +93,8 @@ class LimitedKernelManager(AsyncKernelManager):
     file_mb = Integer(200, help="Largest file a grading kernel may write (MiB)").tag(config=True)
     processes = Integer(256, help="Processes and threads a sandboxed grading kernel may "
                         "run at once").tag(config=True)
+    tmp_mb = Integer(256, help="Size of the sandboxed kernel's private /tmp (MiB)").tag(
+        config=True)
 
     def sandboxed(self):
         return self.sandbox and bool(self.exchange_dir) and sandbox.sandbox_status()[0]
@@ -105,7 +111,7 @@ class LimitedKernelManager(AsyncKernelManager):
         sandbox.give_to_sandbox(self.connection_file)
         writable = [self.writable or os.getcwd(), self.exchange_dir]
         return sandbox.sandbox_command(limits + ["--"] + cmd, writable=writable,
-                                       hidden=_reference_folders())
+                                       hidden=_reference_folders(), tmp_mb=self.tmp_mb)
 
 
 def _reference_folders():
@@ -247,11 +253,12 @@ class GuardedExecute(Execute):
         os.chmod(self._server.path, 0o777)
 
     def _kernel_env(self):
-        env = dict(os.environ)
+        """The kernel's environment: what Python, NumPy and the notebooks need, never
+        the grader's own settings (check seeds, paths, tokens)."""
+        env = {k: v for k, v in os.environ.items()
+               if k in KERNEL_ENVIRONMENT or k.startswith("LC_")}
         env["HANDNET_VERDICT_SOCKET"] = self._server.path
-        env["PYTHONPATH"] = os.pathsep.join(
-            [os.path.join(self._exchange, "kernel_path")]
-            + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        env["PYTHONPATH"] = os.path.join(self._exchange, "kernel_path")
         env["MPLCONFIGDIR"] = os.path.join(self._exchange, "matplotlib")
         return env
 

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import nbformat
 
+from .integrity import scan_notebook
+
 from .layout import assignments as all_assignments, load_config
 
 STATUSES = ("graded", "memory limit", "timeout", "kernel died", "invalid notebook",
@@ -60,6 +62,8 @@ class Record:
     notebooks: list = field(default_factory=list)
     cells: list = field(default_factory=list)
     events: list = field(default_factory=list)
+    integrity: list = field(default_factory=list)   # findings for the integrity report
+    sandbox: str = ""                               # what the kernel ran in
 
     def to_json(self):
         return asdict(self)
@@ -101,14 +105,16 @@ def expected_notebooks(root, assignment):
 
 
 def find_submissions(root, assignment=None, student=None):
-    """(student, assignment) pairs present in submitted/, filtered, sorted."""
+    """(student, assignment) pairs present in submitted/, filtered (``student`` is a
+    name or a collection of names), sorted."""
+    students = None if student is None else {student} if isinstance(student, str) else set(student)
     submitted = Path(root) / "submitted"
     known = set(all_assignments(root))
     pairs = []
     if submitted.is_dir():
         for folder in sorted(submitted.glob("*/*")):
             s, a = folder.parent.name, folder.name
-            if folder.is_dir() and a in known and (assignment in (None, a)) and (student in (None, s)):
+            if folder.is_dir() and a in known and (assignment in (None, a)) and (students is None or s in students):
                 pairs.append((s, a))
     return pairs
 
@@ -169,6 +175,8 @@ def _collect(root, gradebook, student, assignment, record):
         path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
         meta, messages = _cell_messages(path) if path.exists() else ({}, {})
         record.events += meta.get("events", [])
+        record.integrity += meta.get("integrity", [])
+        record.sandbox = meta.get("sandbox", record.sandbox)
         record.execution_seconds += meta.get("seconds", 0.0)
         if meta.get("status") and STATUSES.index(meta["status"]) > STATUSES.index(record.status):
             record.status = meta["status"]
@@ -203,6 +211,8 @@ def grade_submission(api, root, student, assignment):
                 record.message = record.message or f"no grades recorded ({e})"
         if note:
             record.message = "; ".join(m for m in (note, record.message) if m)
+    for path in sorted((Path(root) / "submitted" / student / assignment).glob("*.ipynb")):
+        record.integrity += scan_notebook(path)
     if not record.max_points:
         record.max_points = _max_points(api, assignment)
     record.seconds = round(time.monotonic() - started, 3)

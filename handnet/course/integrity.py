@@ -20,7 +20,7 @@ PATTERNS = (
     ("NumPy's functions (replaced)", re.compile(r"\b(np|numpy)(\.\w+)+\s*=(?!=)")),
     ("Python's internals", re.compile(
         r"\bsys\.modules\b|\bbuiltins\b|__builtins__|\bgc\.get_objects\b|\bctypes\b|"
-        r"\bsys\._getframe\b|\bset_custom_exc\b|\bsys\.excepthook\b")),
+        r"\bsys\._getframe\b|\bset_custom_exc\b|\bsys\.excepthook\b|showtraceback")),
     ("processes or the network", re.compile(
         r"\bsubprocess\b|\bos\.(system|popen|fork|kill|exec\w*)\b|\bsocket\b|\burllib\b|"
         r"\brequests\.")),

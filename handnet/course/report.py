@@ -11,7 +11,7 @@ from pathlib import Path
 from .grading import STATUSES, load_records
 
 SUBMISSION_FIELDS = ["student", "assignment", "status", "points", "max_points", "message",
-                     "seconds"]
+                     "seconds", "integrity"]
 CELL_FIELDS = ["student", "assignment", "cell", "points", "max_points", "message"]
 
 
@@ -27,7 +27,7 @@ def export(root, records=None, folder=None):
         w.writerow(SUBMISSION_FIELDS)
         for r in records:
             w.writerow([r.student, r.assignment, r.status, f"{r.points:g}", f"{r.max_points:g}",
-                        r.message, f"{r.seconds:.2f}"])
+                        r.message, f"{r.seconds:.2f}", len(integrity_evidence(r))])
     with cells.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CELL_FIELDS)
@@ -38,9 +38,44 @@ def export(root, records=None, folder=None):
     return grades, cells
 
 
+LIMIT_STATUSES = ("memory limit", "timeout", "kernel died")
+
+
+def integrity_evidence(record):
+    """Lines of evidence for the integrity report: what the grader found (the kernel
+    disagreeing with its verdicts, protocol breaches, code reaching for the gradebook or
+    the reference) and the limits the submission hit."""
+    lines = [f"cell {e['cell'] + 1}: {e['message']}" if e.get("cell") is not None
+             else e["message"] for e in record.integrity]
+    lines += [f"cell {e['cell'] + 1}: {e['status']}: {e['message']}" for e in record.events
+              if e.get("status") in LIMIT_STATUSES or e.get("status") == "output cut"]
+    return lines
+
+
+def integrity_report(records, width=100, per_submission=6):
+    """The integrity section of the summary (empty when nothing was found)."""
+    lines = []
+    unsandboxed = sorted({r.sandbox for r in records if r.sandbox.startswith("none")})
+    for reason in unsandboxed:
+        lines.append(f"WARNING: kernels ran WITHOUT A SANDBOX ({reason[len('none: '):]})")
+    flagged = [(r, integrity_evidence(r)) for r in records]
+    flagged = [(r, e) for r, e in flagged if e]
+    if flagged:
+        lines.append(f"! integrity: {len(flagged)} submission(s) to look at (evidence below)")
+        for r, evidence in flagged:
+            lines.append(f"  {r.student} / {r.assignment}: {r.points:g}/{r.max_points:g}")
+            for line in evidence[:per_submission]:
+                lines.append(f"    {line}"[:width])
+            if len(evidence) > per_submission:
+                lines.append(f"    ... and {len(evidence) - per_submission} more "
+                             f"(grades/records/{r.assignment}/{r.student}.json)")
+    return lines
+
+
 def summary(records, width=100):
     """The summary as text: a table of students by assignments (points, and the status
-    where it is not "graded"), the statuses counted, and per test cell how many passed."""
+    where it is not "graded"), the statuses counted, the integrity report, and per test
+    cell how many passed."""
     assignments = sorted({r.assignment for r in records})
     students = sorted({r.student for r in records})
     by = {(r.student, r.assignment): r for r in records}
@@ -67,6 +102,14 @@ def summary(records, width=100):
         for r in flagged:
             lines.append(f"  {r.student} / {r.assignment}: {r.status}"
                          + (f": {r.message}" if r.message else "")[:width])
+    report = integrity_report(records, width)
+    if report:
+        lines.append("")
+        lines.extend(report)
+    sandboxes = sorted({r.sandbox for r in records if r.sandbox})
+    if sandboxes:
+        lines.append("")
+        lines.append("kernels ran in: " + "; ".join(sandboxes))
     lines.append("")
     lines.append("test cells passed, per assignment:")
     for a in assignments:

@@ -81,14 +81,16 @@ def python_folders():
     return sorted(folders)
 
 
-def sandbox_command(command, *, writable, hidden=()):
+def sandbox_command(command, *, writable, hidden=(), tmp_mb=256):
     """``command`` wrapped in bwrap: read-only system and Python folders, ``writable``
     folders bound read-write at the same paths, the working directory the first writable
     folder; nothing else of the machine's files, and ``hidden`` folders emptied even where
-    they lie inside a bound one (``handnet_ref`` installed in site-packages)."""
+    they lie inside a bound one (``handnet_ref`` installed in site-packages); a private
+    /tmp of ``tmp_mb`` MiB."""
     args = [shutil.which("bwrap"), "--die-with-parent", "--unshare-net", "--unshare-pid",
             "--unshare-ipc", "--unshare-uts", "--hostname", "grading", *_user_arguments(),
-            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmp_mb * 1024 * 1024),
+            "--tmpfs", "/tmp"]
     bound = python_folders()
     writable = [os.path.realpath(w) for w in writable]
     args += _traversable_parents(bound + writable)

@@ -27,12 +27,17 @@ import itertools
 import os
 import socket
 import threading
+import types
 import warnings
 
 import numpy as np
 
 from handnet.probe import (AttributeSync, ProtocolError, decode, encode, error_reply, receive,
                            send)
+
+
+def _is_function(obj):
+    return inspect.isroutine(obj) or isinstance(obj, functools.partial)
 
 
 class StudentError(Exception):
@@ -135,6 +140,8 @@ class GraderLink:
             if obj._handnet_link is not self:
                 raise ProtocolError("a handle from another conversation")
             return {"$own": obj._handnet_ref}
+        if isinstance(obj, types.ModuleType):
+            raise ProtocolError("a module cannot be lent to the kernel")
         ref = self.refs.get(id(obj))
         if ref is None:
             ref = next(self.counter)
@@ -143,13 +150,14 @@ class GraderLink:
         if isinstance(obj, np.random.Generator):
             # by value: the student's code may pass it to np.random.default_rng
             return {"$generator": obj.bit_generator.state}
-        is_function = inspect.isroutine(obj) or isinstance(obj, functools.partial)
+        is_function = _is_function(obj)
         if isinstance(obj, type):
             attributes = {"__name__": self.encode(obj.__name__)}
         else:
             attributes = {} if is_function else self._state(obj, ref)
         return {"$lent": {"ref": ref, "kind": "function" if is_function else "object",
                           "name": getattr(obj, "__name__", type(obj).__name__),
+                          "repr": repr(obj)[:200] if isinstance(obj, type) else None,
                           "attributes": attributes,
                           "methods": [] if is_function else self._methods(obj)}}
 
@@ -158,12 +166,13 @@ class GraderLink:
         methods: ``sizes = [2, 2]`` or a nested ``class cost``) that changed since the
         kernel saw them."""
         attributes = {}
-        if not isinstance(obj, type):
-            for klass in reversed(type(obj).__mro__[:-1]):
-                for name, value in vars(klass).items():
-                    if not name.startswith("_") and not inspect.isroutine(value) and \
-                            not isinstance(value, (staticmethod, classmethod, property)):
-                        attributes[name] = value
+        if isinstance(obj, type) or _is_function(obj):
+            return {}
+        for klass in reversed(type(obj).__mro__[:-1]):
+            for name, value in vars(klass).items():
+                if not name.startswith("_") and not inspect.isroutine(value) and \
+                        not isinstance(value, (staticmethod, classmethod, property)):
+                    attributes[name] = value
         try:
             attributes.update(vars(obj))
         except TypeError:
@@ -178,6 +187,8 @@ class GraderLink:
         if type(ref) is int and ref >= 0 and ref in self.handles:
             return self.handles[ref]
         if type(ref) is not int:
+            self.incident("the kernel sent the description of an object as if it were the "
+                          "grader's (a forged message)")
             raise ProtocolError("the kernel sent a description of a lent object")
         if ref < 0:
             obj = self.lent.get(-1 - ref)
@@ -208,6 +219,12 @@ class GraderLink:
             ref = int(key) if str(key).isdigit() else None
             obj = self.lent.get(ref)
             if obj is None or not isinstance(attributes, dict):
+                continue
+            if isinstance(obj, type) or _is_function(obj):
+                # a lent class is the grader's own (a reference cost class): never changed
+                if self.sync.incoming(ref, attributes):
+                    self.incident("the student's code changed a class or function lent by "
+                                  "the grader; ignored")
                 continue
             for name, value in self.sync.incoming(ref, attributes).items():
                 if not name.isidentifier() or name.startswith("_") or \
@@ -308,7 +325,7 @@ class GraderLink:
                     "message": "this object was lent for an earlier call and is gone"}
         try:
             self._apply_states(message.get("states"))
-            if method is None:
+            if method is None and _is_function(obj):
                 target = obj
             elif isinstance(method, str) and method in self._methods(obj):
                 target = getattr(obj, method)

@@ -1,5 +1,6 @@
 """The course's files, for the course tests."""
 
+import shutil
 from pathlib import Path
 
 from handnet.course.layout import assignments
@@ -11,3 +12,12 @@ ASSIGNMENTS = assignments(ROOT)
 def notebooks(folder):
     """(assignment, path) of every notebook under folder/<assignment>/."""
     return [(a, nb) for a in ASSIGNMENTS for nb in sorted((ROOT / folder / a).glob("*.ipynb"))]
+
+
+def copy_course(dest):
+    """A copy of the course (its config, source/ and release/) in ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "nbgrader_config.py", dest)
+    for folder in ("source", "release"):
+        shutil.copytree(ROOT / folder, dest / folder)
+    return dest

@@ -8,13 +8,12 @@ submitted/, and two worker processes grade it. Each sample then has its own test
 import csv
 import html
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from course_files import ROOT
+from course_files import ROOT, copy_course
 from handnet.course.feedback import generate_feedback
 from handnet.course.grading import grade_class, load_records
 from handnet.course.release import generate_release
@@ -24,14 +23,6 @@ from handnet.course.samples import sample_class, write_sample_class
 SAMPLES = sample_class(ROOT)
 CELL_TIMEOUT = "20"   # the sample class runs two infinite loops; real grading allows 120 s
 CHECK_SEED = "2026"
-
-
-def copy_course(dest):
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "nbgrader_config.py", dest)
-    for folder in ("source", "release"):
-        shutil.copytree(ROOT / folder, dest / folder)
-    return dest
 
 
 @pytest.fixture(scope="module")
