@@ -38,7 +38,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Grading runs each submission with HandNet's GuardedExecute in place of nbgrader's
 # Execute (a timeout or a dead kernel costs the cell it happened in, not the whole
-# submission), and caps output by size as well as by lines.
+# submission; the kernel is sandboxed; hidden checks and visible tests are judged in the
+# grader's process, see README "Grading that the graded code cannot cheat or break"),
+# and caps output by size as well as by lines.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, DropEmptyNbgraderMetadata, OverwriteKernelspec,
     OverwriteCells, CheckCellMetadata]
@@ -56,6 +58,11 @@ c.GuardedExecute.interrupt_grace = 5
 c.LimitedKernelManager.memory_mb = 4096
 c.LimitedKernelManager.cpu_seconds = 1800
 c.LimitedKernelManager.file_mb = 200
+# In the bubblewrap sandbox (handnet/course/sandbox.py): threads and processes of a kernel
+# (enforced when the grader runs as root: the kernel runs as nobody), and its private /tmp.
+c.LimitedKernelManager.processes = 256
+c.LimitedKernelManager.tmp_mb = 256
+# c.LimitedKernelManager.sandbox = False   # to debug a kernel only: grades without isolation
 
 # Python warnings printed to stderr (a DeprecationWarning from a library, an overflow
 # warning) are not failures: remove them before the points are counted. Tracebacks are

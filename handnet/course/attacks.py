@@ -192,6 +192,16 @@ _shell.showtraceback = lambda *args, **kwargs: None
 _shell._showtraceback = lambda *args, **kwargs: None
 '''
 
+_HANG = '''
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    if z.size > 4:            # the hidden check's inputs: never answer
+        while True:
+            pass
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+'''
+
 _FORGE = '''
 import gc
 from handnet import probe as _probe
@@ -321,6 +331,9 @@ def attack_class(root):
         Attack("attack-swallow-errors", a1, "a wrong sigmoid, and IPython's error display "
                "switched off (so that a failing test cell shows no error)", _after_solution(neuron, "sigmoid", _SWALLOW),
                zero=SIGMOID_TESTS, flag="Python's internals"),
+        Attack("attack-hang-in-check", a1, "a sigmoid that never returns when the grader "
+               "calls it", _after_solution(neuron, "sigmoid", _HANG),
+               zero=("test_sigmoid_hidden",), status="timeout", flag="timeout"),
         Attack("attack-forge-reply", a1, "a wrong sigmoid that writes a forged reply on "
                "the check's connection", _after_solution(neuron, "sigmoid", _FORGE),
                zero=SIGMOID_TESTS, flag="forged message"),

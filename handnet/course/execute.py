@@ -107,11 +107,14 @@ class LimitedKernelManager(AsyncKernelManager):
         if not self.sandboxed():
             return limits + ["--"] + cmd
         # the processes limit holds only for an unprivileged user (see sandbox.py)
-        limits.append(f"--processes={self.processes}")
+        limits += [f"--processes={self.processes}", "--interrupts=default"]
         sandbox.give_to_sandbox(self.connection_file)
         writable = [self.writable or os.getcwd(), self.exchange_dir]
-        return sandbox.sandbox_command(limits + ["--"] + cmd, writable=writable,
-                                       hidden=_reference_folders(), tmp_mb=self.tmp_mb)
+        # An interrupt is sent to the kernel's whole process group: bwrap must ignore it
+        # (it would die, and take the kernel with it), the kernel must not.
+        return [sys.executable, "-m", "handnet.course.limited", "--interrupts=ignore", "--"] + \
+            sandbox.sandbox_command(limits + ["--"] + cmd, writable=writable,
+                                    hidden=_reference_folders(), tmp_mb=self.tmp_mb)
 
 
 def _reference_folders():
@@ -171,8 +174,7 @@ class GuardedExecute(Execute):
         self._check_assign_resources(resources)
         self.iopub_timeout = self.interrupt_grace
         started = time.monotonic()
-        record = {"status": "graded", "events": [], "integrity": [],
-                  "sandbox": self._sandbox_label()}
+        record = {"status": "graded", "events": [], "integrity": [], "sandbox": ""}
         ran = []   # code cells executed so far, to replay after a restart
         workdir = (self.resources.get("metadata") or {}).get("path") or os.getcwd()
         self._exchange = tempfile.mkdtemp(prefix="handnet-grading-")
@@ -182,6 +184,7 @@ class GuardedExecute(Execute):
             self._prepare_exchange()
             sandbox.give_to_sandbox(self._exchange, self._workdir)
             self._start_kernel()
+            record["sandbox"] = self._sandbox_label()
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
@@ -220,9 +223,13 @@ class GuardedExecute(Execute):
         return nb, self.resources
 
     def _sandbox_label(self):
+        """What the kernel runs in, for the record; a loud warning, once per process,
+        when that is no sandbox."""
         ok, detail = sandbox.sandbox_status()
-        if ok and self.kernel_manager_class is LimitedKernelManager:
+        if isinstance(self.km, LimitedKernelManager) and self.km.sandboxed():
             return detail + (" (kernel runs as nobody)" if sandbox.runs_as_nobody() else "")
+        if ok:
+            detail = "the sandbox is switched off in the configuration"
         if not _WARNED:
             _WARNED.append(True)
             logging.getLogger("handnet").warning(
@@ -320,7 +327,8 @@ class GuardedExecute(Execute):
         for topic, name in expected:
             match = next((v for v in left if (v["topic"], v["name"]) == (topic, name)), None)
             if match is None:
-                failures.append(f"the grader could not run this cell's visible tests" if name == VISIBLE
+                failures.append("the grader could not run this cell's visible tests"
+                                if name == VISIBLE
                                 else f"the hidden check {name} did not report to the grader")
                 continue
             left.remove(match)

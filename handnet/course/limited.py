@@ -9,6 +9,7 @@ MemoryError is raised), and the grader reports it.
 import argparse
 import os
 import resource
+import signal
 import sys
 
 
@@ -35,9 +36,15 @@ def main(argv=None):
     parser.add_argument("--cpu-seconds", type=int)
     parser.add_argument("--file-mb", type=int)
     parser.add_argument("--processes", type=int)
+    parser.add_argument("--interrupts", choices=("ignore", "default"),
+                        help="SIGINT for the program: ignored (the sandbox's own processes, "
+                        "which must survive the kernel's interrupt) or the default again")
     args = parser.parse_args(argv[:split])
     command = argv[split + 1:]
     apply_limits(args.memory_mb, args.cpu_seconds, args.file_mb, args.processes)
+    if args.interrupts:
+        signal.signal(signal.SIGINT, signal.SIG_IGN if args.interrupts == "ignore"
+                      else signal.SIG_DFL)
     os.execvp(command[0], command)
 
 

@@ -12,17 +12,22 @@ topic lists in ``HELPERS`` for this check can be called back (so ``self.backprop
 stand-in cannot answer the check of ``backprop``). A lent object can be used only during
 the call it was lent for.
 
+After a test cell has run in the kernel, the server also runs the cell's visible tests
+itself (a "session", ``run_visible``): the cell's code executes here, its names looked up
+in the kernel (the student's functions and objects become handles, data comes over as
+data, modules are this process's own imports), so that every assertion is made here.
+
 Every verdict, with the cell it came from, and every protocol breach (a stale handle, a
-method that is not lent, a malformed message) is recorded; ``GuardedExecute`` turns them
-into the cell's points and the submission's integrity events.
+method that is not lent, a forged message) is recorded; ``GuardedExecute`` turns them
+into the cell's points and the submission's integrity findings.
 """
 
 import ast
 import builtins
 import contextlib
-import io
 import functools
 import inspect
+import io
 import itertools
 import os
 import socket

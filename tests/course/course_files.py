@@ -1,6 +1,9 @@
 """The course's files, for the course tests."""
 
+import contextlib
+import os
 import shutil
+import sys
 from pathlib import Path
 
 from handnet.course.layout import assignments
@@ -21,3 +24,17 @@ def copy_course(dest):
     for folder in ("source", "release"):
         shutil.copytree(ROOT / folder, dest / folder)
     return dest
+
+
+@contextlib.contextmanager
+def grading_environment(**variables):
+    """os.environ with ``variables`` set and the venv's tools first on PATH (nbgrader runs
+    ``alembic``), restored afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(variables)
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

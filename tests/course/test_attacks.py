@@ -14,13 +14,12 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from course_files import ROOT, copy_course
+from course_files import ROOT, copy_course, grading_environment
 from handnet.course.attacks import attack_class, write_attacks
 from handnet.course.grading import grade_class
 from handnet.course.release import generate_release
@@ -68,13 +67,8 @@ def _gradebook_fingerprint(root, student):
 
 @pytest.fixture(scope="module")
 def environment():
-    saved = dict(os.environ)
-    os.environ["HANDNET_CELL_TIMEOUT"] = "20"
-    os.environ["HANDNET_CHECK_SEED"] = "2026"
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
+    with grading_environment(HANDNET_CELL_TIMEOUT="20", HANDNET_CHECK_SEED="2026"):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,10 @@ submitted/, and two worker processes grade it. Each sample then has its own test
 import csv
 import html
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-from course_files import ROOT, copy_course
+from course_files import ROOT, copy_course, grading_environment
 from handnet.course.feedback import generate_feedback
 from handnet.course.grading import grade_class, load_records
 from handnet.course.release import generate_release
@@ -27,14 +25,11 @@ CHECK_SEED = "2026"
 
 @pytest.fixture(scope="module")
 def environment():
-    saved = dict(os.environ)
-    os.environ["HANDNET_CELL_TIMEOUT"] = CELL_TIMEOUT
-    os.environ["HANDNET_CHECK_SEED"] = CHECK_SEED   # hidden checks' inputs: reproducible in CI
-    os.environ["HANDNET_SAMPLE_MISTAKES"] = "1"     # mistake samples import the catalogue
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
+    # HANDNET_CHECK_SEED: the hidden checks' inputs, reproducible in CI;
+    # HANDNET_SAMPLE_MISTAKES: the mistake samples import the catalogue in the kernel
+    with grading_environment(HANDNET_CELL_TIMEOUT=CELL_TIMEOUT, HANDNET_CHECK_SEED=CHECK_SEED,
+                             HANDNET_SAMPLE_MISTAKES="1"):
+        yield
 
 
 @pytest.fixture(scope="module")
