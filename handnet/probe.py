@@ -28,6 +28,7 @@ base64 of their bytes with their dtype and shape. Decoding accepts numeric dtype
 
 import base64
 import builtins
+import json
 import os
 import socket
 import struct
@@ -55,7 +56,6 @@ class CheckFailed(AssertionError):
 
 def send(sock, message):
     """Send one message (a JSON-able dict) on a connected socket."""
-    import json
     body = json.dumps(message, allow_nan=True).encode()
     sock.sendall(_HEADER.pack(len(body)) + body)
 
@@ -74,7 +74,6 @@ def _read_exactly(sock, n):
 def receive(sock, limit=MAX_MESSAGE):
     """One message from the socket; ProtocolError if it is too large, not JSON, or not a
     dict with an "op"."""
-    import json
     (size,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size))
     if size > limit:
         raise ProtocolError(f"a message of {size} bytes (the limit is {limit})")
@@ -190,7 +189,6 @@ class AttributeSync:
         self.seen = {}
 
     def _changed(self, ref, name, data):
-        import json
         text = json.dumps(_canonical(data), sort_keys=True)
         seen = self.seen.setdefault(ref, {})
         if seen.get(name) == text:
@@ -231,9 +229,9 @@ def error_reply(exc):
 
 
 class Lent:
-    """An object the grader lent to the student's code (a stand-in network, a random
-    Generator, a cost class): its data attributes live here, its methods run in the
-    grader."""
+    """An object the grader lent to the student's code (a stand-in network, a cost class,
+    a function of the test): its data attributes live here, its methods run in the
+    grader. (Generators are not lent: they come over by value, as real Generators.)"""
 
     def __init__(self, link, ref, kind, name, attributes, methods, text=None):
         object.__setattr__(self, "_probe", (link, ref, kind, name, frozenset(methods)))
@@ -392,7 +390,6 @@ class KernelLink:
 
     def _mutated(self, sent, args):
         """{index: data} for list and array arguments the call changed in place."""
-        import json
         changed = {}
         if not isinstance(sent, list):
             return changed
