@@ -162,6 +162,10 @@ class GuardedExecute(Execute):
         600, help="Seconds a whole submission may run; later cells are not run").tag(config=True)
     interrupt_grace = Integer(
         5, help="Seconds a kernel gets to stop after an interrupt before it is killed").tag(config=True)
+    live_output_bytes = Integer(
+        20_000_000, help="Output bytes a cell may send while it runs; the rest is dropped as "
+        "it arrives, so a flood cannot fill the grader's memory (CapOutputSize then cuts "
+        "what is kept to its own, smaller limits)").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", LimitedKernelManager)
@@ -176,6 +180,7 @@ class GuardedExecute(Execute):
         started = time.monotonic()
         record = {"status": "graded", "events": [], "integrity": [], "sandbox": ""}
         ran = []   # code cells executed so far, to replay after a restart
+        self._live_bytes, self._live_dropped = {}, {}
         workdir = (self.resources.get("metadata") or {}).get("path") or os.getcwd()
         self._exchange = tempfile.mkdtemp(prefix="handnet-grading-")
         self._workdir = os.path.abspath(workdir)
@@ -206,6 +211,9 @@ class GuardedExecute(Execute):
                     cell.outputs.append(_error_output(
                         "CellTimeoutError" if status == "timeout" else "DeadKernelError", message))
                 self._apply_verdicts(cell, index, record)
+                if self._live_dropped.get(index):
+                    self._note(record, "graded", index, f"output cut while the cell ran: "
+                               f"{self._live_dropped[index]:,} bytes dropped")
                 if event is None:
                     ran.append(cell)
                     if any(o.get("ename") == "MemoryError" for o in cell.outputs):
@@ -221,6 +229,25 @@ class GuardedExecute(Execute):
         record["seconds"] = round(time.monotonic() - started, 3)
         nb.metadata["handnet"] = record
         return nb, self.resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's output handling, with a running count of each cell's output bytes
+        (stream text and display data): past ``live_output_bytes`` stream text is cut and
+        other output dropped as it arrives."""
+        content = msg.get("content") or {}
+        size = len(content.get("text") or "") + sum(
+            len(str(v)) for v in (content.get("data") or {}).values())
+        left = self.live_output_bytes - self._live_bytes.get(cell_index, 0)
+        if size > left:
+            self._live_dropped[cell_index] = self._live_dropped.get(cell_index, 0) + \
+                size - max(left, 0)
+            self._live_bytes[cell_index] = self.live_output_bytes
+            if msg.get("msg_type") != "stream" or left <= 0:
+                return None
+            msg = dict(msg, content=dict(content, text=content["text"][:left]))
+        else:
+            self._live_bytes[cell_index] = self._live_bytes.get(cell_index, 0) + size
+        return super().output(outs, msg, display_id, cell_index)
 
     def _sandbox_label(self):
         """What the kernel runs in, for the record; a loud warning, once per process,

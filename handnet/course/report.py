@@ -48,7 +48,10 @@ def integrity_evidence(record):
     lines = [f"cell {e['cell'] + 1}: {e['message']}" if e.get("cell") is not None
              else e["message"] for e in record.integrity]
     lines += [f"cell {e['cell'] + 1}: {e['status']}: {e['message']}" for e in record.events
-              if e.get("status") in LIMIT_STATUSES or e.get("status") == "output cut"]
+              if e.get("status") in LIMIT_STATUSES]
+    lines += [f"cell {e['cell'] + 1}: {e['message']}" for e in record.events
+              if e.get("status") not in LIMIT_STATUSES and
+              str(e.get("message", "")).startswith("output cut")]
     return lines
 
 

@@ -49,6 +49,20 @@ def test_loops_and_a_crash_cost_only_their_cells(tmp_path):
     assert record["status"] == "kernel died"
     assert [(e["cell"], e["status"]) for e in record["events"]] == [
         (1, "timeout"), (2, "timeout"), (4, "kernel died")]
+    # the plain loop stops at the interrupt (in the sandbox too: bwrap must survive it)
+    assert "was interrupted" in record["events"][0]["message"]
+    assert "did not stop" in record["events"][1]["message"]
+
+
+def test_an_output_flood_is_dropped_as_it_arrives(tmp_path):
+    """Does a cell printing 30 MB keep only about the live limit, say so, and leave the
+    next cell its output?"""
+    nb = run(["for _ in range(30):\n    print('x' * 1_000_000)", "print('next')"], tmp_path,
+             live_output_bytes=5_000_000)
+    assert 5_000_000 <= len(stdout(nb.cells[0])) <= 6_100_000
+    assert stdout(nb.cells[1]) == "next\n"
+    cut = [e for e in nb.metadata["handnet"]["events"] if e["cell"] == 0]
+    assert cut and cut[0]["message"].startswith("output cut while the cell ran")
 
 
 def test_memory_limit_gives_a_memory_error_and_a_status(tmp_path):
