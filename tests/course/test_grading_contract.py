@@ -63,6 +63,16 @@ def test_sample_gets_its_expected_score(graded, sample):
         assert record.points <= sample.expected_points - hinted[0].max_points
 
 
+def test_honest_work_raises_no_integrity_finding(graded):
+    """The reference, the untouched release and the partial attempt of every assignment
+    are honest: the integrity report must not name them (a notebook that stops at a
+    NameError before a hidden check is unfinished, not suspicious)."""
+    _, records = graded
+    found = {(s, a): r.integrity for (s, a), r in records.items()
+             if s in ("reference", "untouched", "partial") and r.integrity}
+    assert not found, found
+
+
 def test_every_sample_was_graded_once(graded):
     """One record per sample; one gradebook submission per notebook that could be read."""
     from nbgrader.api import Gradebook
