@@ -14,10 +14,10 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
-from handnet.course.execute import GuardedExecute
-from handnet.course.feedback import ChecklistCell, ShortTestErrors
-from handnet.course.outputs import CapOutputSize
-from handnet.course.repairs import DropEmptyNbgraderMetadata
+from handnet_grader.execute import GuardedExecute
+from handnet_grader.feedback import ChecklistCell, ShortTestErrors
+from handnet_grader.outputs import CapOutputSize
+from handnet_grader.repairs import DropEmptyNbgraderMetadata
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -58,7 +58,7 @@ c.GuardedExecute.interrupt_grace = 5
 c.LimitedKernelManager.memory_mb = 4096
 c.LimitedKernelManager.cpu_seconds = 1800
 c.LimitedKernelManager.file_mb = 200
-# In the bubblewrap sandbox (handnet/course/sandbox.py): threads and processes of a kernel
+# In the bubblewrap sandbox (handnet_grader/sandbox.py): threads and processes of a kernel
 # (enforced when the grader runs as root: the kernel runs as nobody), and its private /tmp.
 c.LimitedKernelManager.processes = 256
 c.LimitedKernelManager.tmp_mb = 256

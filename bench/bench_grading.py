@@ -29,10 +29,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from handnet.course.grading import grade_class  # noqa: E402
-from handnet.course.layout import assignments  # noqa: E402
-from handnet.course.release import generate_release  # noqa: E402
-from handnet.course.samples import sample_class, write_sample_class  # noqa: E402
+from handnet_grader.grading import grade_class  # noqa: E402
+from handnet_grader.layout import assignments  # noqa: E402
+from handnet_grader.release import generate_release  # noqa: E402
+from handnet_grader.samples import sample_class, write_sample_class  # noqa: E402
 
 BASIC = ("reference", "untouched", "partial")
 

@@ -6,7 +6,7 @@ While a submission is graded, the hidden test line of a test cell,
     from handnet_ref.checks.neuron import check_sigmoid; check_sigmoid(sigmoid)
 
 does not import the reference (the grading kernel cannot see it). A stand-in package put
-first on the kernel's path (``handnet/course/kernel_path``) turns the call into
+first on the kernel's path (``handnet_grader/kernel_path``) turns the call into
 ``run_check("neuron", "check_sigmoid", sigmoid)``: this module connects to the grader's
 socket (``$HANDNET_VERDICT_SOCKET``), and the grader runs the real check in its own
 process. Whenever the check calls the student's function, the grader sends the arguments
@@ -22,7 +22,7 @@ including this module, and the grader still compares the raw results with the re
 itself. The verdict comes back only so that the cell shows it.
 
 The wire format (``send``/``receive``, ``encode``/``decode``) is shared with the grader's
-side, ``handnet.course.verdicts``: a message is an 8-byte length and then JSON; arrays are
+side, ``handnet_grader.verdicts``: a message is an 8-byte length and then JSON; arrays are
 base64 of their bytes with their dtype and shape. Decoding accepts numeric dtypes only.
 """
 

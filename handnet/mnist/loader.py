@@ -52,7 +52,7 @@ from .idx import open_maybe_gzip, parse_idx, read_bytes
 __all__ = [
     "MnistArrays", "MnistChecksumError", "MnistDownloadError", "MnistError",
     "MnistFormatError", "MnistNotFoundError", "MnistSource", "find_mnist", "load_data",
-    "load_data_arrays", "load_data_wrapper", "mnist_cache_dir", "vectorized_result",
+    "load_data_arrays", "load_data_wrapper", "mnist_cache_dir",
 ]
 
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = CANONICAL_FILES
@@ -141,8 +141,9 @@ def load_data_wrapper(path=None, *, download=False, subset=False, verbose=True):
     """
     (training, validation, test), _ = _load(path, download, subset, verbose)
     X, y = training
-    training_data = [(x.reshape(IMAGE_PIXELS, 1), vectorized_result(label))
-                     for x, label in zip(X, y.tolist())]
+    # one-hot targets, all at once; each pair gets its own (10, 1) column
+    targets = np.eye(10)[y][:, :, np.newaxis]
+    training_data = [(x.reshape(IMAGE_PIXELS, 1), t) for x, t in zip(X, targets)]
     return (training_data, _column_pairs(validation), _column_pairs(test))
 
 
@@ -150,15 +151,6 @@ def load_data_arrays(path=None, *, download=False, subset=False, verbose=True):
     """MNIST as an MnistArrays: per split (X, y), X of shape (784, n), y of shape (n,)."""
     (training, validation, test), source = _load(path, download, subset, verbose)
     return MnistArrays(*((X.T, y) for X, y in (training, validation, test)), source=source)
-
-
-def vectorized_result(j):
-    """The one-hot float64 column (10, 1) with a 1.0 in row ``j`` (a digit 0..9)."""
-    if not 0 <= j <= 9:
-        raise ValueError(f"a digit label is 0..9, got {j}")
-    e = np.zeros((10, 1))
-    e[j] = 1.0
-    return e
 
 
 def find_mnist(path=None, *, download=False, subset=False):

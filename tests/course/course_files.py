@@ -6,7 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from handnet.course.layout import assignments
+from handnet_grader.layout import assignments
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = assignments(ROOT)

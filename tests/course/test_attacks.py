@@ -1,4 +1,4 @@
-"""The adversarial submissions of ``handnet.course.attacks``, graded beside honest ones.
+"""The adversarial submissions of ``attacks``, graded beside honest ones.
 
 On a copy of the course the honest submissions (the reference of assignments 1, 3 and 4)
 are graded first; then the course tree, the gradebook's course definition and the honest
@@ -20,12 +20,12 @@ import nbformat
 import pytest
 
 from course_files import ROOT, copy_course, grading_environment
-from handnet.course.attacks import attack_class, write_attacks
-from handnet.course.grading import grade_class
-from handnet.course.release import generate_release
-from handnet.course.report import integrity_evidence, summary
-from handnet.course.samples import sample_class, write_sample_class
-from handnet.course.sandbox import sandbox_status
+from attacks import attack_class, write_attacks
+from handnet_grader.grading import grade_class
+from handnet_grader.release import generate_release
+from handnet_grader.report import integrity_evidence, summary
+from handnet_grader.samples import sample_class, write_sample_class
+from handnet_grader.sandbox import sandbox_status
 
 ATTACKS = attack_class(ROOT)
 HONEST = "honest"

@@ -1,7 +1,7 @@
 """The grading contract: the sample class gets exactly the scores it should.
 
 The whole pipeline runs once (module fixture) on a copy of the course: the release is
-generated with a gradebook, the sample class of ``handnet.course.samples`` is written to
+generated with a gradebook, the sample class of ``handnet_grader.samples`` is written to
 submitted/, and two worker processes grade it. Each sample then has its own test.
 """
 
@@ -12,11 +12,11 @@ import os
 import pytest
 
 from course_files import ROOT, copy_course, grading_environment
-from handnet.course.feedback import generate_feedback
-from handnet.course.grading import grade_class, load_records
-from handnet.course.release import generate_release
-from handnet.course.report import export, summary
-from handnet.course.samples import sample_class, write_sample_class
+from handnet_grader.feedback import generate_feedback
+from handnet_grader.grading import grade_class, load_records
+from handnet_grader.release import generate_release
+from handnet_grader.report import export, summary
+from handnet_grader.samples import sample_class, write_sample_class
 
 SAMPLES = sample_class(ROOT)
 CELL_TIMEOUT = "20"   # the sample class runs two infinite loops; real grading allows 120 s
@@ -88,7 +88,7 @@ def test_every_sample_was_graded_once(graded):
 def test_feedback_names_mistakes_and_hides_hidden_tests(graded):
     """Does each feedback page exist, name the mistake, and show no hidden test code?"""
     root, records = graded
-    from handnet.course.cli import _api
+    from handnet_grader.cli import _api
     cwd = os.getcwd()
     try:
         generate_feedback(_api(root), root)

@@ -13,7 +13,7 @@ import pytest
 
 from handnet.mnist import (MnistChecksumError, MnistFormatError, MnistNotFoundError,
                               find_mnist, load_data, load_data_arrays, load_data_wrapper,
-                              mnist_cache_dir, vectorized_result)
+                              mnist_cache_dir)
 from handnet.mnist.download import CANONICAL_FILES, Checksum
 from handnet.mnist.idx import write_idx
 from handnet.mnist.loader import SplitLabels, _load_idx_folder, _load_pickle
@@ -200,20 +200,18 @@ def test_load_data_wrapper_gives_the_books_lists(isolated, small_mnist):
     assert x.shape == (784, 1) and x.dtype == np.float32
     np.testing.assert_array_equal(x[:, 0], X[7])
     assert one_hot.shape == (10, 1) and one_hot.dtype == np.float64
-    np.testing.assert_array_equal(one_hot, vectorized_result(y[7]))
+    assert one_hot[y[7], 0] == 1.0 and one_hot.sum() == 1.0
     for x, label in validation + test:
         assert x.shape == (784, 1) and x.dtype == np.float32
         assert type(label) is int
 
 
-def test_vectorized_result_is_one_hot():
-    """Is vectorized_result(j) a (10, 1) float64 column of zeros with a 1.0 in row j, and
-    are labels outside 0..9 refused?"""
-    e = vectorized_result(3)
-    assert e.shape == (10, 1) and e.dtype == np.float64
-    assert e[3, 0] == 1.0 and e.sum() == 1.0
-    with pytest.raises(ValueError):
-        vectorized_result(10)
+def test_loader_does_not_give_away_vectorized_result():
+    """Is assignment 2's exercise vectorized_result kept out of the student package?"""
+    import handnet.mnist
+    import handnet.mnist.loader
+    assert not hasattr(handnet.mnist, "vectorized_result")
+    assert not hasattr(handnet.mnist.loader, "vectorized_result")
 
 
 def test_load_data_arrays_gives_columns(isolated, small_mnist):

@@ -1,4 +1,4 @@
-"""handnet.course.sandbox: what a sandboxed program can see, write and reach.
+"""handnet_grader.sandbox: what a sandboxed program can see, write and reach.
 
 The programs run are small Python scripts in the sandbox that print what they found; the
 checks that need bwrap are skipped without it (CI requires it: $HANDNET_REQUIRE_SANDBOX).
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from handnet.course import sandbox
+from handnet_grader import sandbox
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""handnet.course.verdicts: the grader's side of a check, against a kernel's side
+"""handnet_grader.verdicts: the grader's side of a check, against a kernel's side
 (handnet.probe.KernelLink) served in a thread over a socket pair, so that what each side
 can and cannot make the other do is tested without starting a kernel."""
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import handnet.probe as probe
-from handnet.course.verdicts import (GraderLink, StudentCallable, StudentError, find_check,
+from handnet_grader.verdicts import (GraderLink, StudentCallable, StudentError, find_check,
                                      run_visible)
 
 

@@ -13,7 +13,7 @@ marks that cell with an error saying what happened, starts a fresh kernel, repla
 code cells that ran before (so the student's functions exist again), and goes on with
 the next cell. Past ``submission_timeout`` seconds in all, the remaining cells are marked
 as not run. The kernel runs under the memory, CPU, file-size and process limits of
-``limited.py``, inside the sandbox of ``sandbox.py`` where bubblewrap works.
+``limited.py`` (``prlimit``), inside the sandbox of ``sandbox.py`` where bubblewrap works.
 
 Hidden checks are judged outside the kernel: a ``VerdictServer`` (``verdicts.py``) runs
 them in this process while the kernel runs only the student's functions, and after each
@@ -44,6 +44,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, CaselessStrEnum, Integer, Unicode, default
 
 from . import sandbox
+from .limited import limits_command
 from .verdicts import VISIBLE, VerdictServer
 
 STATUS_ORDER = ("graded", "memory limit", "timeout", "kernel died")
@@ -101,20 +102,18 @@ class LimitedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        limits = [sys.executable, "-m", "handnet.course.limited",
-                  f"--memory-mb={self.memory_mb}", f"--cpu-seconds={self.cpu_seconds}",
-                  f"--file-mb={self.file_mb}"]
+        limits = dict(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds,
+                      file_mb=self.file_mb)
         if not self.sandboxed():
-            return limits + ["--"] + cmd
+            return limits_command(**limits) + cmd
         # the processes limit holds only for an unprivileged user (see sandbox.py)
-        limits += [f"--processes={self.processes}", "--interrupts=default"]
         sandbox.give_to_sandbox(self.connection_file)
         writable = [self.writable or os.getcwd(), self.exchange_dir]
         # An interrupt is sent to the kernel's whole process group: bwrap must ignore it
         # (it would die, and take the kernel with it), the kernel must not.
-        return [sys.executable, "-m", "handnet.course.limited", "--interrupts=ignore", "--"] + \
-            sandbox.sandbox_command(limits + ["--"] + cmd, writable=writable,
-                                    hidden=_reference_folders(), tmp_mb=self.tmp_mb)
+        inside = limits_command(**limits, processes=self.processes, interrupts="default")
+        return limits_command(interrupts="ignore") + sandbox.sandbox_command(
+            inside + cmd, writable=writable, hidden=_reference_folders(), tmp_mb=self.tmp_mb)
 
 
 def _reference_folders():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from handnet.course.layout import CourseNotFound, assignments, course_root
+from handnet_grader.layout import CourseNotFound, assignments, course_root
 
 
 def test_course_root_is_found_from_a_subfolder(tmp_path):

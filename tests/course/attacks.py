@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from .samples import _nbgrader, filled, solutions
+from handnet_grader.samples import _nbgrader, filled, solutions
 
 FORBIDDEN = ("READ ", "WROTE ", "CONNECTED ", "FORKED ", "LEAKED ", "KILLED ")
 
@@ -62,6 +62,7 @@ package = os.path.dirname(os.path.dirname(handnet.__file__))
 for path in [course + "/gradebook.db", course + "/source", course + "/submitted",
              course + "/autograded", course + "/nbgrader_config.py",
              package + "/handnet_ref", package + "/handnet_ref/checks/neuron.py",
+             package + "/handnet_grader", package + "/handnet_grader/integrity.py",
              package + "/source", os.path.expanduser("~root"), "/root", "/home",
              "/proc/1/environ"]:
     _attempt(path)

@@ -365,7 +365,7 @@ GRADER_MODULES = ("numpy", "math", "cmath", "warnings", "itertools", "functools"
 def _module(name, incident):
     import importlib
     if not isinstance(name, str) or name.split(".")[0] not in GRADER_MODULES or \
-            name.startswith("handnet.course"):
+            name.startswith("handnet_grader"):
         incident(f"a test cell's name stands for the module {str(name)[:80]!r}, which the "
                  f"grader does not use")
         raise ProtocolError(f"module {str(name)[:80]!r} is not used by the grader")

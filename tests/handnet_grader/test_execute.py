@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from handnet.course.execute import GuardedExecute
+from handnet_grader.execute import GuardedExecute
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 import nbformat
 
-from handnet.course.outputs import CapOutputSize
+from handnet_grader.outputs import CapOutputSize
 
 
 def cell(*outputs):

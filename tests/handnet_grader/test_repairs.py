@@ -2,7 +2,7 @@
 
 import nbformat
 
-from handnet.course.repairs import DropEmptyNbgraderMetadata
+from handnet_grader.repairs import DropEmptyNbgraderMetadata
 
 
 def test_empty_nbgrader_metadata_is_removed_and_real_metadata_kept():

@@ -1,14 +1,14 @@
-"""handnet.course.integrity: what the scan of a submission's code flags, and what it must not."""
+"""handnet_grader.integrity: what the scan of a submission's code flags, and what it must not."""
 
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from handnet.course.integrity import scan_notebook, scan_source
-from handnet.course.samples import solutions
+from handnet_grader.integrity import scan_notebook, scan_source
+from handnet_grader.samples import solutions
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("line, what", [
