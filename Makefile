@@ -1,7 +1,10 @@
 # HandNet's one entry point. `make demo` runs the main job, `make test` the tests;
 # both create .venv and install the pinned requirements when they are missing or stale.
 
-PYTHON ?= python3
+# The venv is made from an interpreter every account can run, where there is one (Debian's
+# /usr/bin/python3): the instructor's grading account and the exchange tests run it as
+# other users; the python3 on PATH may live under a home that only its owner can enter.
+PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo /usr/bin/python3 || echo python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -13,7 +16,7 @@ export OPENBLAS_NUM_THREADS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 NBVAL := --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: demo train test release bench bench-grading subset venv sandbox clean
+.PHONY: demo train test lab release bench bench-grading subset venv sandbox clean
 
 # The main job: the instructor pipeline on the sample class (release, autograde with two
 # workers, feedback, export, summary), on embedded defaults: SQLite gradebook, bundled MNIST.
@@ -27,10 +30,14 @@ train: $(STAMP)
 # Unit and course tests; then every notebook run by nbval: source/ and release/ in lax
 # mode (the asserts are the checks; conftest.py makes release test cells fail on the
 # stubs), notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
-test: $(STAMP) sandbox
+test: $(STAMP) sandbox browser
 	$(PY) -m pytest
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
+
+# The instructor's JupyterLab in the course root, with the formgrader (as root: --allow-root).
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 # Build release/ from source/ (all assignments, or A=name for one).
 release: $(STAMP)
@@ -68,5 +75,56 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# --- student-env: the students' environment, as a course server installs it ---------------
+# .venv-student holds requirements-student.txt and the handnet wheel (built from a copy of
+# handnet/ by scripts/build_student_wheel.py, not an editable install): handnet_ref and
+# handnet_grader never reach it. It is made from an interpreter every account may run (the
+# python3 on PATH here is pyenv's under /root, mode 0700) and made readable by all.
+STUDENT_PYTHON ?= /usr/bin/python3
+STUDENT_VENV   := .venv-student
+STUDENT_PY     := $(CURDIR)/$(STUDENT_VENV)/bin/python
+STUDENT_STAMP  := $(STUDENT_VENV)/.installed
+STUDENT_WHEEL  := dist/handnet-$(shell sed -n 's/^version = "\(.*\)"$$/\1/p' packaging/student/pyproject.toml)-py3-none-any.whl
+HANDNET_FILES  := $(shell find handnet -name __pycache__ -prune -o -type f -print)
+
+.PHONY: student-env
+student-env: $(STUDENT_STAMP)
+
+# Built by the instructor's Python, whose setuptools builds wheels without a download.
+$(STUDENT_WHEEL): packaging/student/pyproject.toml scripts/build_student_wheel.py $(HANDNET_FILES) | $(STAMP)
+	$(PY) scripts/build_student_wheel.py --dist dist
+
+# The course's nbgrader settings for students (exchange, private submit, whole validate
+# messages) go where every nbgrader command of the environment reads them; the
+# instructor's parts of nbgrader's extensions are switched off.
+$(STUDENT_STAMP): requirements-student.txt $(STUDENT_WHEEL) packaging/student/nbgrader_config.py
+	test -x $(STUDENT_PY) || $(STUDENT_PYTHON) -m venv $(STUDENT_VENV)
+	$(STUDENT_PY) -m pip install --quiet -r requirements-student.txt
+	$(STUDENT_PY) -m pip install --quiet --no-deps --force-reinstall $(STUDENT_WHEEL)
+	mkdir -p $(STUDENT_VENV)/etc/jupyter
+	cp packaging/student/nbgrader_config.py $(STUDENT_VENV)/etc/jupyter/nbgrader_config.py
+	$(STUDENT_VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader @jupyter/nbgrader:create-assignment >/dev/null 2>&1
+	$(STUDENT_VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader >/dev/null 2>&1
+	chmod -R a+rX $(STUDENT_VENV)
+	touch $(STUDENT_STAMP)
+# --- end of student-env -------------------------------------------------------------------
+
+# --- browser: Debian's Chromium for the browser tests (tests/browser, Playwright) ---------
+# Playwright drives /usr/bin/chromium: `playwright install` downloads a browser of its own,
+# which cannot work offline. Installed where that is allowed (root, with apt-get); elsewhere
+# the browser tests are skipped (HANDNET_REQUIRE_BROWSER=1 makes that a failure).
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (the browser tests' browser)"; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	      echo "WARNING: could not install chromium: the browser tests are skipped"; \
+	  else \
+	    echo "WARNING: /usr/bin/chromium is missing: the browser tests are skipped"; \
+	  fi; }
+# --- end of browser -----------------------------------------------------------------------
+
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(STUDENT_VENV) .pytest_cache build dist *.egg-info

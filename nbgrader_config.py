@@ -16,17 +16,47 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
 from handnet_grader.execute import GuardedExecute
 from handnet_grader.feedback import ChecklistCell, ShortTestErrors
+from handnet_grader.late import PercentPerDay
+from handnet_grader.layout import put_python_first
+from handnet import exchange
+from handnet.validate import show_whole_messages
 from handnet_grader.outputs import CapOutputSize
 from handnet_grader.repairs import DropEmptyNbgraderMetadata
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
+# nbgrader runs `alembic` and starts kernels from PATH: the formgrader of a
+# `.venv/bin/jupyter lab` typed without activating the venv must find them too.
+put_python_first()
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = HERE
-c.CourseDirectory.course_id = "handnet"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# The exchange (nbgrader's release_assignment, fetch, submit, collect, release_feedback,
+# fetch_feedback): /srv/nbgrader/exchange on one server, or $HANDNET_EXCHANGE (a shared
+# path on a cluster). An administrator creates it once: `mkdir -p -m 1777 <path>`.
+# Submissions are readable by their author and the instructors' group only (the
+# group of inbound/, which the first release_assignment makes); collect refuses a
+# submission made by another account in a student's name, skips oversized ones without
+# stopping, and never lets a submission look earlier than its files (README, "Running the
+# course on a server").
+c.CourseDirectory.course_id = exchange.COURSE_ID
+c.Exchange.root = exchange.exchange_root()
+c.ExchangeFactory.submit = "handnet.exchange.PrivateSubmit"
+c.ExchangeFactory.collect = "handnet_grader.exchange.CheckedCollect"
+c.CourseDirectory.max_file_size = exchange.MAX_FILE_KB
+c.CourseDirectory.max_dir_size = exchange.MAX_SUBMISSION_KB
+
+# Late submissions lose 10% of their points per started day after a 15-minute grace
+# (handnet_grader/late.py); due dates live in the gradebook (formgrader, or
+# `nbgrader db assignment add NAME --duedate="2027-01-15 17:00:00 UTC"`).
+c.AssignLatePenalties.plugin_class = PercentPerDay
+
+# `nbgrader validate` wraps long messages (hints) instead of cutting them at 90 columns.
+show_whole_messages()
 
 # What a student sees in place of a solution region: a stub that fails loudly and says
 # what to do (the comment above each region says what to write).

@@ -18,7 +18,6 @@ Usage: python bench/bench_grading.py [--all] [--json out.json]
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from handnet_grader.grading import grade_class  # noqa: E402
-from handnet_grader.layout import assignments  # noqa: E402
+from handnet_grader.layout import assignments, put_python_first  # noqa: E402
 from handnet_grader.release import generate_release  # noqa: E402
 from handnet_grader.samples import sample_class, write_sample_class  # noqa: E402
 
@@ -64,7 +63,7 @@ def main(argv=None):
     parser.add_argument("--all", action="store_true", help="grade every catalogued mistake too")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+    put_python_first()
     samples = [s for s in sample_class(REPO, broken_in=[]) if args.all or s.student in BASIC]
     n = len(samples)
     print(f"{n} submissions over {len(assignments(REPO))} assignments")

@@ -16,18 +16,10 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-from .layout import CourseNotFound, assignments, course_root
-from .release import ReleaseError, generate_release, release_differences
-
-
-def _use_this_environment():
-    """nbgrader runs the ``alembic`` command for its gradebook, and kernels: find them
-    beside this Python."""
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+from .layout import CourseNotFound, assignments, course_root, put_python_first
+from .release import (ReleaseError, ensure_in_gradebook, generate_release,
+                      release_differences)
 
 
 def _api(root):
@@ -84,6 +76,13 @@ def cmd_autograde(root, args):
     if not pairs:
         print("nothing to grade: no matching submissions in submitted/<student>/<assignment>/")
         return 1
+    added, differences = ensure_in_gradebook(root, sorted({a for _, a in pairs}))
+    if added:
+        print(f"recorded {', '.join(added)} in the gradebook (generated from source/)")
+    if differences:
+        print("WARNING: release/ differs from what source/ generates, so students may have "
+              "notebooks the gradebook does not describe (run `handnet release`):\n"
+              + "\n".join(f"  {d}" for d in differences))
     print(f"grading {len(pairs)} submission(s) with {args.workers} worker(s)")
     started = time.monotonic()
     records = grade_class(root, args.assignment, args.student, args.workers, report=_progress)
@@ -161,7 +160,7 @@ def main(argv=None):
     p.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
-    _use_this_environment()
+    put_python_first()
     try:
         root = course_root()
         return args.func(root, args) or 0

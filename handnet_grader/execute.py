@@ -33,7 +33,6 @@ import logging
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 
@@ -113,13 +112,22 @@ class LimitedKernelManager(AsyncKernelManager):
         # (it would die, and take the kernel with it), the kernel must not.
         inside = limits_command(**limits, processes=self.processes, interrupts="default")
         return limits_command(interrupts="ignore") + sandbox.sandbox_command(
-            inside + cmd, writable=writable, hidden=_reference_folders(), tmp_mb=self.tmp_mb)
+            inside + cmd, writable=writable, hidden=_instructor_folders(), tmp_mb=self.tmp_mb)
 
 
-def _reference_folders():
+INSTRUCTOR_PACKAGES = ("handnet_ref", "handnet_grader")
+
+
+def _package_folder(name):
     import importlib.util
-    spec = importlib.util.find_spec("handnet_ref")
-    return [os.path.dirname(spec.origin)] if spec and spec.origin else []
+    spec = importlib.util.find_spec(name)
+    return os.path.dirname(spec.origin) if spec and spec.origin else None
+
+
+def _instructor_folders():
+    """The folders of the instructor-only packages, hidden from the kernel even where an
+    installation puts them inside a folder the sandbox shows (site-packages)."""
+    return [f for f in map(_package_folder, INSTRUCTOR_PACKAGES) if f]
 
 
 _STUB = '''"""Stand-in for handnet_ref.checks.{topic} in a grading kernel: checks run in the grader."""
@@ -147,6 +155,25 @@ def write_kernel_path(folder):
         topic = module.__name__.rsplit(".", 1)[-1]
         with open(os.path.join(package, "checks", f"{topic}.py"), "w") as f:
             f.write(_STUB.format(topic=topic))
+
+
+def _paths_under(folder):
+    """Every file and folder under ``folder``, as paths relative to it."""
+    found = set()
+    for root, dirs, files in os.walk(folder):
+        found.update(os.path.relpath(os.path.join(root, name), folder) for name in dirs + files)
+    return found
+
+
+def _remove_new_paths(folder, before):
+    """Remove what the kernel wrote into the graded folder (a saved network, a 200 MB
+    file): the graded folder keeps the submission, and feedback is made from it."""
+    for path in sorted(_paths_under(folder) - before, key=len):
+        full = os.path.join(folder, path)
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full, ignore_errors=True)
+        elif os.path.lexists(full):
+            os.unlink(full)
 
 
 def _error_output(ename, evalue):
@@ -184,6 +211,7 @@ class GuardedExecute(Execute):
         self._exchange = tempfile.mkdtemp(prefix="handnet-grading-")
         self._workdir = os.path.abspath(workdir)
         self._server = VerdictServer(self._exchange)
+        submitted = _paths_under(self._workdir)
         try:
             self._prepare_exchange()
             sandbox.give_to_sandbox(self._exchange, self._workdir)
@@ -225,6 +253,7 @@ class GuardedExecute(Execute):
             self._server.close()
             sandbox.take_back(self._exchange, self._workdir)
             shutil.rmtree(self._exchange, ignore_errors=True)
+            _remove_new_paths(self._workdir, submitted)
         record["seconds"] = round(time.monotonic() - started, 3)
         nb.metadata["handnet"] = record
         return nb, self.resources
@@ -272,7 +301,7 @@ class GuardedExecute(Execute):
         if os.environ.get(SAMPLE_MISTAKES_ENV) == "1":
             # the sample class's mistake submissions import the catalogue's variants;
             # for tests and the demo only: it shows the reference to every kernel
-            shutil.copytree(_reference_folders()[0],
+            shutil.copytree(_package_folder("handnet_ref"),
                             os.path.join(self._exchange, "kernel_path", "handnet_mistakes"),
                             ignore=shutil.ignore_patterns("__pycache__"))
         mpl = os.path.join(self._exchange, "matplotlib")

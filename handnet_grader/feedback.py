@@ -9,6 +9,7 @@ Submissions that could not be graded get a short page saying why.
 """
 
 import html
+import shutil
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -55,6 +56,9 @@ class ChecklistCell(NbGraderPreprocessor):
             got = 0 if failure else points
             text = html.escape(failure or "passed").replace("|", "\\|").replace("\n", " ")
             rows.append(f"| {mark} | `{meta['grade_id']}` | {got:g} / {points:g} | {text} |")
+        late = float((resources or {}).get("nbgrader", {}).get("late_penalty") or 0)
+        if late:
+            rows.append(f"| − | late submission | −{late:g} | the course's late policy |")
         if rows:
             table = "\n".join(["## Your results", "",
                                "| | test | points | message |", "|---|---|---|---|", *rows])
@@ -73,6 +77,23 @@ instructor.</p>
 """
 
 
+# What nbgrader's release_feedback reads beside the pages (it crashes without them).
+RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def keep_pages_only(folder):
+    """Remove from a feedback folder everything but the pages and RELEASE_FILES: nbgrader
+    copies every other file of the graded folder there (a 200 MB file the notebook wrote
+    would go back to the student with the feedback)."""
+    for path in Path(folder).iterdir():
+        if path.suffix == ".html" or path.name in RELEASE_FILES:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
 def generate_feedback(api, root, assignment=None, student=None):
     """Feedback pages for the graded submissions (nbgrader's generate_feedback, with the
     preprocessors above) and a short page for each one that could not be graded.
@@ -84,6 +105,10 @@ def generate_feedback(api, root, assignment=None, student=None):
         folder = Path(root) / "feedback" / record.student / record.assignment
         if record.status in ("invalid notebook", "missing notebook", "error"):
             folder.mkdir(parents=True, exist_ok=True)
+            submitted = Path(root) / "submitted" / record.student / record.assignment
+            for name in RELEASE_FILES:
+                if (submitted / name).is_file():
+                    shutil.copyfile(submitted / name, folder / name)
             for name in record.notebooks or [f"{record.assignment}.ipynb"]:
                 (folder / name.replace(".ipynb", ".html")).write_text(UNGRADED_PAGE.format(
                     assignment=html.escape(record.assignment), status=html.escape(record.status),
@@ -92,6 +117,8 @@ def generate_feedback(api, root, assignment=None, student=None):
                 written += 1
             continue
         result = api.generate_feedback(record.assignment, record.student, force=True)
+        if folder.is_dir():
+            keep_pages_only(folder)
         if result["success"]:
             written += len(record.notebooks)
     return written

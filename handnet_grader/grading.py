@@ -64,6 +64,7 @@ class Record:
     events: list = field(default_factory=list)
     integrity: list = field(default_factory=list)   # findings for the integrity report
     sandbox: str = ""                               # what the kernel ran in
+    late_penalty: float = 0.0                       # points taken off ``points`` for lateness
 
     def to_json(self):
         return asdict(self)
@@ -171,6 +172,7 @@ def _cell_messages(notebook_path):
 def _collect(root, gradebook, student, assignment, record):
     """Fill the record's points and cells from the gradebook and the graded notebook."""
     submission = gradebook.find_submission(assignment, student)
+    record.late_penalty = sum(float(nb.late_submission_penalty or 0) for nb in submission.notebooks)
     for nb in submission.notebooks:
         path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
         meta, messages = _cell_messages(path) if path.exists() else ({}, {})
@@ -185,7 +187,7 @@ def _collect(root, gradebook, student, assignment, record):
                 continue
             record.cells.append(CellResult(grade.cell.name, float(grade.score or 0),
                                            float(grade.max_score), messages.get(grade.cell.name, "")))
-    record.points = sum(c.points for c in record.cells)
+    record.points = sum(c.points for c in record.cells) - record.late_penalty
     record.max_points = sum(c.max_points for c in record.cells)
     if record.events and not record.message:
         first = record.events[0]
@@ -270,10 +272,14 @@ def grade_class(root, assignment=None, student=None, workers=1, report=None):
 
     ``report(done, total, record)`` is called as each submission finishes.
     """
+    from .release import ensure_in_gradebook
     root = Path(root).resolve()
     pairs = find_submissions(root, assignment, student)
     if not pairs:
         return []
+    # a fresh clone's gradebook knows no assignment yet; recorded here, once, before the
+    # workers open the gradebook (nbgrader creates a new one by running alembic)
+    ensure_in_gradebook(root, sorted({a for _, a in pairs}))
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(str(root), share, queue), daemon=True)

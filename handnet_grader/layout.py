@@ -2,6 +2,7 @@
 assignments, and nbgrader's configuration loaded from that file."""
 
 import os
+import sys
 from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
@@ -34,3 +35,19 @@ def assignments(root):
 def load_config(root):
     """nbgrader's traitlets Config from the course's nbgrader_config.py."""
     return PyFileConfigLoader(CONFIG_NAME, path=str(root)).load_config()
+
+
+def put_python_first():
+    """Put this Python's ``bin`` folder first on PATH, once.
+
+    nbgrader runs the ``alembic`` command when it creates or upgrades a gradebook, and
+    starts kernels by name: both must come from the environment nbgrader runs in, also
+    when that environment was not activated (``.venv/bin/jupyter lab`` typed as is). Without
+    it the formgrader's ``/formgrader/api/assignments`` answers 500 and the page says
+    "Loading, please wait…" for ever. ``nbgrader_config.py`` calls this, so every
+    nbgrader process of the course (the formgrader, the CLI, ``handnet``) gets it.
+    """
+    bin_dir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [bin_dir]:
+        os.environ["PATH"] = bin_dir + (os.pathsep + path if path else "")

@@ -3,6 +3,7 @@
 import contextlib
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
@@ -75,3 +76,36 @@ def release_differences(expected_dir, actual_dir):
         if not same:
             problems.append(f"{p}: differs from what source/ generates")
     return sorted(problems)
+
+
+def missing_from_gradebook(root, names):
+    """The assignments among ``names`` whose notebooks the course's gradebook does not
+    know yet (autograding needs their test cells there, which generating a release
+    records; ``nbgrader db assignment add`` of a due date alone records none)."""
+    from nbgrader.api import Gradebook
+    config = load_config(root)
+    with _in_folder(root), Gradebook(config.CourseDirectory.db_url) as gradebook:
+        known = {a.name for a in gradebook.assignments if a.notebooks}
+    return [name for name in names if name not in known]
+
+
+def ensure_in_gradebook(root, names):
+    """Record in the gradebook every assignment of ``names`` it does not know, so that a
+    fresh clone of the course can grade what students fetched from the committed
+    ``release/`` without running ``handnet release`` first.
+
+    The release is generated into a throwaway folder (``release/`` is left as it is) and
+    compared with ``release/``. Returns ``(added, differences)``: the assignments recorded
+    and, for them, the files in which ``release/`` differs from what ``source/`` generates
+    (students then have notebooks the gradebook does not describe: release again).
+    """
+    added = missing_from_gradebook(root, names)
+    if not added:
+        return [], []
+    with tempfile.TemporaryDirectory(prefix="handnet-release-") as tmp:
+        generate_release(root, added, release_dir=tmp, use_db=True)
+        differences = []
+        for name in added:
+            differences += [f"{name}/{p}" for p in
+                            release_differences(Path(tmp) / name, Path(root) / "release" / name)]
+    return added, differences

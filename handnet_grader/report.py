@@ -11,7 +11,7 @@ from pathlib import Path
 from .grading import STATUSES, load_records
 
 SUBMISSION_FIELDS = ["student", "assignment", "status", "points", "max_points", "message",
-                     "seconds", "integrity"]
+                     "seconds", "integrity", "late_penalty"]
 CELL_FIELDS = ["student", "assignment", "cell", "points", "max_points", "message"]
 
 
@@ -27,7 +27,8 @@ def export(root, records=None, folder=None):
         w.writerow(SUBMISSION_FIELDS)
         for r in records:
             w.writerow([r.student, r.assignment, r.status, f"{r.points:g}", f"{r.max_points:g}",
-                        r.message, f"{r.seconds:.2f}", len(integrity_evidence(r))])
+                        r.message, f"{r.seconds:.2f}", len(integrity_evidence(r)),
+                        f"{r.late_penalty:g}"])
     with cells.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CELL_FIELDS)

@@ -14,3 +14,8 @@ def full_mnist_dir():
     if not (FULL_MNIST / "train-images-idx3-ubyte.gz").exists():
         pytest.skip(f"full MNIST not found at {FULL_MNIST} (only CI and developer machines have it)")
     return FULL_MNIST
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "student_env: builds .venv-student with `make student-env` "
+                            "(about 40 s the first time); deselect with -m 'not student_env'")

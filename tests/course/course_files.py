@@ -3,10 +3,9 @@
 import contextlib
 import os
 import shutil
-import sys
 from pathlib import Path
 
-from handnet_grader.layout import assignments
+from handnet_grader.layout import assignments, put_python_first
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = assignments(ROOT)
@@ -32,7 +31,7 @@ def grading_environment(**variables):
     ``alembic``), restored afterwards."""
     saved = dict(os.environ)
     os.environ.update(variables)
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+    put_python_first()
     try:
         yield
     finally:

@@ -65,6 +65,26 @@ def test_inside_the_course_and_the_reference_are_absent(tmp_path, require_sandbo
     assert lines[5].startswith("handnet ")
 
 
+def test_inside_only_the_student_package_imports(tmp_path, require_sandbox):
+    """Does a sandboxed program import the student package ``handnet`` but neither the
+    reference nor the grader, and find neither's files, however it asks?"""
+    from handnet_grader.execute import _instructor_folders
+    code = ("import importlib, os\n"
+            "for name in ['handnet', 'handnet.probe', 'handnet_ref', 'handnet_ref.checks',"
+            " 'handnet_grader', 'handnet_grader.integrity']:\n"
+            "    try:\n"
+            "        importlib.import_module(name); print(name, 'imported')\n"
+            "    except ImportError:\n"
+            "        print(name, 'absent')\n"
+            f"for p in {[str(ROOT / 'handnet_ref' / 'network.py'), str(ROOT / 'handnet_grader' / 'integrity.py')]!r}:\n"
+            "    print(p, 'readable' if os.path.exists(p) else 'absent')\n")
+    result, _ = run_inside(tmp_path, code, hidden=_instructor_folders())
+    assert result.returncode == 0, result.stderr
+    states = [line.rsplit(" ", 1)[1] for line in result.stdout.splitlines()]
+    assert states == ["imported", "imported", "absent", "absent", "absent", "absent",
+                      "absent", "absent"], result.stdout
+
+
 def test_inside_only_the_working_folder_and_tmp_are_writable(tmp_path, require_sandbox):
     outside = tmp_path / "outside.txt"
     code = (f"import os\n"
