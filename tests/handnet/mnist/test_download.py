@@ -18,9 +18,11 @@ NAME = "train-labels-idx1-ubyte"
 
 class _MirrorHandler(http.server.BaseHTTPRequestHandler):
     """Serves /<behaviour>/<file>: "good" serves the file, "corrupt" a well-formed gzip of
-    other bytes, "interrupted" half the body under the full Content-Length, "missing" 404."""
+    other bytes, "interrupted" half the body under the full Content-Length, "missing" 404.
+    Every path asked for is added to the server's ``requests``."""
 
     def do_GET(self):
+        self.server.requests.append(self.path)
         behaviour, _, name = self.path.strip("/").partition("/")
         body = self.server.files.get(name)
         if body is None or behaviour == "missing":
@@ -38,18 +40,25 @@ class _MirrorHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def mirror(small_mnist, monkeypatch):
-    """The base URL of a local server holding the small set's gzipped files."""
+def server(small_mnist, monkeypatch):
+    """A local server holding the small set's gzipped files, with no proxy in between."""
     for variable in list(os.environ):
         if variable.lower().endswith("_proxy"):
             monkeypatch.delenv(variable)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _MirrorHandler)
     server.files = small_mnist.gzipped()
+    server.requests = []
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def mirror(server):
+    """The base URL of the local server."""
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture
@@ -81,12 +90,22 @@ def test_download_mnist_fetches_verifies_and_loads(mirror, folder, small_mnist, 
     assert {p.stat().st_mode & 0o777 for p in folder.glob("*.gz")} == {0o666 & ~umask}
 
 
-def test_verified_files_already_there_are_kept(mirror, folder, small_mnist):
-    """Does download_mnist keep files already present and verified, asking no mirror?"""
+def test_verified_files_already_there_are_kept(server, mirror, folder, small_mnist, capsys):
+    """Does download_mnist leave the files already there that verify untouched, and ask the
+    mirror only for the one that does not?"""
+    small_mnist.write(folder)
+    damaged = folder / f"{NAME}.gz"
+    damaged.write_bytes(gzip.compress(b"not the labels"))
+    verified = [p for p in folder.glob("*.gz") if p != damaged]
+    for path in verified:
+        os.utime(path, ns=(10**18, 10**18))   # a rewrite, even in place, would change this
+    stamps = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in verified}
     download_mnist(folder, mirrors=[f"{mirror}/good/"], files=small_mnist.checksums(),
-                   timeout=5, verbose=False)
-    download_mnist(folder, mirrors=[f"{mirror}/missing/"], files=small_mnist.checksums(),
-                   timeout=5, verbose=False)
+                   timeout=5)
+    assert server.requests == [f"/good/{NAME}.gz"]
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in verified} == stamps
+    assert gzip.decompress(damaged.read_bytes()) == small_mnist.raw[NAME]
+    assert capsys.readouterr().out.count("verified, from") == 1
 
 
 def test_corrupt_response_is_refused_and_leaves_nothing(mirror, folder, small_mnist):

@@ -1,4 +1,5 @@
-"""Every entry of the common-mistakes catalogue is recognised, and every reference passes."""
+"""Every entry of the common-mistakes catalogue is recognised, and every check tells the
+reference from code that does nothing."""
 
 import re
 
@@ -35,12 +36,26 @@ def test_catalogue_keys_are_unique_and_name_a_check():
         check_for(key)
 
 
+def does_nothing(*args, **kwargs):
+    """Code that returns None and changes nothing: wrong for every exercise, whatever the
+    reference says."""
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("topic, name", ALL_CHECKS, ids=[n for _, n in ALL_CHECKS])
-def test_reference_passes_its_check(monkeypatch, seed, topic, name):
-    """Does the reference implementation pass its own check, whatever the inputs?"""
+def test_each_check_passes_the_reference_and_refuses_code_that_does_nothing(
+        monkeypatch, seed, topic, name):
+    """On every seed, does the check pass the reference, yet refuse code that does nothing
+    without blaming a catalogued mistake? Passing the reference (what the check compares
+    with) shows only that the check runs and gives both the same inputs; the refusal shows
+    that it can fail, even where no mistake is catalogued (cross_entropy_edges). Correct
+    code written differently is passed in the topics' tests."""
     monkeypatch.setenv("HANDNET_CHECK_SEED", seed)
-    topic.CHECKS[name](topic.REFERENCES[name])
+    check = topic.CHECKS[name]
+    check(topic.REFERENCES[name])
+    with pytest.raises(CheckFailed) as refused:
+        check(does_nothing)
+    assert not any(mistake.hint in str(refused.value) for mistake in CATALOGUE)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
