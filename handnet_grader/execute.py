@@ -79,6 +79,8 @@ class LimitedKernelManager(AsyncKernelManager):
     sandbox = Bool(True, help="Run the kernel in the bubblewrap sandbox where it works").tag(
         config=True)
     writable = Unicode("", help="The kernel's working folder, writable in the sandbox")
+    kernel_uid = Integer(None, allow_none=True, help="The user id the sandboxed kernel runs "
+                         "as when the grader is root (a KernelAccount's)")
 
     @default("ip")
     def _limited_ip_default(self):
@@ -106,13 +108,14 @@ class LimitedKernelManager(AsyncKernelManager):
         if not self.sandboxed():
             return limits_command(**limits) + cmd
         # the processes limit holds only for an unprivileged user (see sandbox.py)
-        sandbox.give_to_sandbox(self.connection_file)
+        sandbox.give_to_sandbox(self.connection_file, uid=self.kernel_uid)
         writable = [self.writable or os.getcwd(), self.exchange_dir]
         # An interrupt is sent to the kernel's whole process group: bwrap must ignore it
         # (it would die, and take the kernel with it), the kernel must not.
         inside = limits_command(**limits, processes=self.processes, interrupts="default")
         return limits_command(interrupts="ignore") + sandbox.sandbox_command(
-            inside + cmd, writable=writable, hidden=_instructor_folders(), tmp_mb=self.tmp_mb)
+            inside + cmd, writable=writable, hidden=_instructor_folders(), tmp_mb=self.tmp_mb,
+            uid=self.kernel_uid)
 
 
 INSTRUCTOR_PACKAGES = ("handnet_ref", "handnet_grader")
@@ -212,9 +215,10 @@ class GuardedExecute(Execute):
         self._workdir = os.path.abspath(workdir)
         self._server = VerdictServer(self._exchange)
         submitted = _paths_under(self._workdir)
+        self._account = sandbox.KernelAccount().__enter__()
         try:
             self._prepare_exchange()
-            sandbox.give_to_sandbox(self._exchange, self._workdir)
+            sandbox.give_to_sandbox(self._exchange, self._workdir, uid=self._account.uid)
             self._start_kernel()
             record["sandbox"] = self._sandbox_label()
             for index, cell in enumerate(nb.cells):
@@ -249,11 +253,17 @@ class GuardedExecute(Execute):
                     continue
                 self._restart_and_replay(ran)
         finally:
-            self._cleanup_kernel()
-            self._server.close()
-            sandbox.take_back(self._exchange, self._workdir)
-            shutil.rmtree(self._exchange, ignore_errors=True)
-            _remove_new_paths(self._workdir, submitted)
+            # each step on its own: one that fails must not leave the others undone
+            # (a kernel left running, the exchange folder left in the temporary folder)
+            for step in (self._cleanup_kernel, self._server.close,
+                         lambda: sandbox.take_back(self._exchange, self._workdir),
+                         lambda: self._account.__exit__(None, None, None),
+                         lambda: shutil.rmtree(self._exchange, ignore_errors=True),
+                         lambda: _remove_new_paths(self._workdir, submitted)):
+                try:
+                    step()
+                except Exception:
+                    logging.getLogger("handnet").exception("cleaning up after grading failed")
         record["seconds"] = round(time.monotonic() - started, 3)
         nb.metadata["handnet"] = record
         return nb, self.resources
@@ -282,7 +292,8 @@ class GuardedExecute(Execute):
         when that is no sandbox."""
         ok, detail = sandbox.sandbox_status()
         if isinstance(self.km, LimitedKernelManager) and self.km.sandboxed():
-            return detail + (" (kernel runs as nobody)" if sandbox.runs_as_nobody() else "")
+            return detail + (" (each kernel runs as a user id of its own)"
+                             if self._account.uid is not None else "")
         if ok:
             detail = "the sandbox is switched off in the configuration"
         if not _WARNED:
@@ -413,6 +424,7 @@ class GuardedExecute(Execute):
                 self.km = self.create_kernel_manager()
                 if isinstance(self.km, LimitedKernelManager):
                     self.km.exchange_dir, self.km.writable = self._exchange, self._workdir
+                    self.km.kernel_uid = self._account.uid
                     self.km.connection_file = os.path.join(
                         self._exchange, f"kernel-{id(self.km)}.json")
                 self.start_new_kernel(env=self._kernel_env())

@@ -15,7 +15,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .grading import load_records
+from .grading import GRADER_FAILURE, load_records
 
 
 def _is_test_cell(cell):
@@ -66,6 +66,16 @@ class ChecklistCell(NbGraderPreprocessor):
         return nb, resources
 
 
+GRADER_FAILURE_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{assignment}: grading will be redone</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto;">
+<h1>{assignment}: not graded yet</h1>
+<p>Grading failed on the course's side, not because of your work: your notebook was not
+judged, and it will be graded again. You do not need to do anything; your points will
+appear here when it has been graded.</p>
+</body></html>
+"""
+
 UNGRADED_PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{assignment}: not graded</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 2em auto;">
@@ -103,14 +113,15 @@ def generate_feedback(api, root, assignment=None, student=None):
         if student not in (None, record.student):
             continue
         folder = Path(root) / "feedback" / record.student / record.assignment
-        if record.status in ("invalid notebook", "missing notebook", "error"):
+        if record.status in ("invalid notebook", "missing notebook", GRADER_FAILURE):
             folder.mkdir(parents=True, exist_ok=True)
             submitted = Path(root) / "submitted" / record.student / record.assignment
             for name in RELEASE_FILES:
                 if (submitted / name).is_file():
                     shutil.copyfile(submitted / name, folder / name)
             for name in record.notebooks or [f"{record.assignment}.ipynb"]:
-                (folder / name.replace(".ipynb", ".html")).write_text(UNGRADED_PAGE.format(
+                page = GRADER_FAILURE_PAGE if record.status == GRADER_FAILURE else UNGRADED_PAGE
+                (folder / name.replace(".ipynb", ".html")).write_text(page.format(
                     assignment=html.escape(record.assignment), status=html.escape(record.status),
                     message=html.escape(record.message), points=record.points,
                     max_points=record.max_points))

@@ -9,7 +9,15 @@ and the message the student should read, whatever went wrong. Statuses:
 - ``kernel died``: the kernel crashed or hit a limit (a fresh one ran the later cells);
 - ``invalid notebook``: the file is not a readable notebook (0 points, nothing run);
 - ``missing notebook``: the expected notebook is not in the submission (0 points);
-- ``error``: nbgrader itself failed on this submission (its log is in the message).
+- ``grader failure``: grading failed on the course's side, not because of the student's
+  code (a kernel that did not start on a busy machine, an nbgrader exception, a worker
+  that died), after ``ATTEMPTS`` tries; the full log of every try is kept in
+  ``grades/logs/<assignment>/<student>.log`` (the record's ``log``), and the student's
+  feedback page says the submission will be graded again.
+
+A failed try is retried: GuardedExecute turns everything the student's code can do (an
+exception, a timeout, a crash, a limit) into that cell's failure, so nbgrader failing
+on a submission is the grader's problem, never a reason to give the student 0.
 
 A renamed notebook (the expected one missing and exactly one other notebook submitted) is
 graded under the expected name, and the record says so.
@@ -33,8 +41,11 @@ from .integrity import scan_notebook
 from .layout import assignments as all_assignments, load_config
 
 STATUSES = ("graded", "memory limit", "timeout", "kernel died", "invalid notebook",
-            "missing notebook", "error")
+            "missing notebook", "grader failure")
+GRADER_FAILURE = "grader failure"
 MESSAGE_CHARS = 400
+ATTEMPTS = 3
+RETRY_PAUSE = 5.0   # seconds before a second try, twice that before a third
 
 
 @dataclass
@@ -65,6 +76,7 @@ class Record:
     integrity: list = field(default_factory=list)   # findings for the integrity report
     sandbox: str = ""                               # what the kernel ran in
     late_penalty: float = 0.0                       # points taken off ``points`` for lateness
+    log: str = ""                                   # a grader failure's log, from the course root
 
     def to_json(self):
         return asdict(self)
@@ -74,6 +86,34 @@ class Record:
         data = dict(data)
         data["cells"] = [CellResult(**c) for c in data.get("cells", [])]
         return cls(**data)
+
+
+def log_path(root, assignment, student):
+    return Path(root) / "grades" / "logs" / assignment / f"{student}.log"
+
+
+def write_failure_log(root, assignment, student, text):
+    """Append one try's log to the submission's grader-failure log; returns its path
+    relative to the course root."""
+    path = log_path(root, assignment, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        f.write(text.rstrip() + "\n")
+    return str(path.relative_to(root))
+
+
+def grader_failure(root, student, assignment, what, log=None):
+    """The Record of a submission that the grader failed to grade; ``log`` is added to
+    its log file, which the record names."""
+    if log:
+        write_failure_log(root, assignment, student, log)
+    path = log_path(root, assignment, student)
+    relative = str(path.relative_to(root))
+    text = path.read_text() if path.exists() else ""
+    last = next((line for line in reversed(text.splitlines()) if line.strip()), what)
+    return Record(student, assignment, GRADER_FAILURE, log=relative,
+                  message=f"grading failed on the course's side ({what}): {last.strip()[:200]}; "
+                          f"full log: {relative}; grade it again")
 
 
 def records_dir(root):
@@ -194,23 +234,47 @@ def _collect(root, gradebook, student, assignment, record):
         record.message = f"cell {first['cell'] + 1}: {first['message']}"   # cells counted from 1
 
 
-def grade_submission(api, root, student, assignment):
+def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
+    """nbgrader's autograde, tried up to ``attempts`` times; None when it succeeded,
+    else the grader-failure Record (every try's log kept)."""
+    log_path(root, assignment, student).unlink(missing_ok=True)
+    for attempt in range(1, attempts + 1):
+        try:
+            result = api.autograde(assignment, student, force=True, create=True)
+        except Exception:
+            import traceback
+            result = {"success": False, "error": traceback.format_exc()}
+        if result["success"]:
+            if attempt > 1:
+                write_failure_log(root, assignment, student,
+                                  f"--- try {attempt} of {attempts}: succeeded")
+            return None
+        text = "\n".join(t for t in (result.get("log"), result.get("error")) if t)
+        write_failure_log(root, assignment, student,
+                          f"--- try {attempt} of {attempts}: nbgrader's autograde failed\n{text}")
+        if attempt < attempts:
+            time.sleep(pause * attempt)
+    return grader_failure(root, student, assignment, f"{attempts} tries")
+
+
+def grade_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
     """Autograde one submission with nbgrader and return its Record (also written)."""
     from nbgrader.api import Gradebook
     started = time.monotonic()
     record, note = precheck(root, student, assignment)
     if record is None:
-        result = api.autograde(assignment, student, force=True, create=True)
-        record = Record(student, assignment, "graded" if result["success"] else "error",
-                        notebooks=expected_notebooks(root, assignment))
-        if not result["success"]:
-            record.message = (result.get("error") or result.get("log") or "")[-MESSAGE_CHARS:]
+        record = _autograde(api, root, student, assignment, attempts, pause)
+    if record is None:
+        retried = log_path(root, assignment, student)
+        record = Record(student, assignment, "graded",
+                        notebooks=expected_notebooks(root, assignment),
+                        log=str(retried.relative_to(root)) if retried.exists() else "")
         with Gradebook(api.coursedir.db_url) as gradebook:
             try:
                 _collect(root, gradebook, student, assignment, record)
             except Exception as e:  # no submission row: nbgrader failed before grading
-                record.status = "error"
-                record.message = record.message or f"no grades recorded ({e})"
+                record = grader_failure(root, student, assignment, "no grades recorded",
+                                        f"{type(e).__name__}: {e}")
         if note:
             record.message = "; ".join(m for m in (note, record.message) if m)
     for path in sorted((Path(root) / "submitted" / student / assignment).glob("*.ipynb")):
@@ -249,8 +313,10 @@ def _worker(root, pairs, queue):
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 record = grade_submission(api, root, student, assignment)
-        except Exception as e:  # never let one submission stop the class
-            record = Record(student, assignment, "error", message=f"{type(e).__name__}: {e}")
+        except Exception:  # never let one submission stop the class
+            import traceback
+            record = grader_failure(root, student, assignment, "the grading worker raised",
+                                    traceback.format_exc())
             write_record(root, record)
         queue.put(record.to_json())
     queue.put(None)
@@ -305,7 +371,9 @@ def grade_class(root, assignment=None, student=None, workers=1, report=None):
         p.join()
     missing = set(pairs) - {(r.student, r.assignment) for r in records}
     for s, a in sorted(missing):   # a worker died outright: say so for each of its students
-        record = Record(s, a, "error", message="the grading worker stopped unexpectedly")
+        record = grader_failure(root, s, a, "the grading worker stopped unexpectedly",
+                                f"the worker process grading {s}/{a} ended without a record "
+                                f"(exit codes: {[p.exitcode for p in procs]})")
         write_record(root, record)
         records.append(record)
     return sorted(records, key=lambda r: (r.assignment, r.student))

@@ -6,8 +6,10 @@ and ``/etc``), the Python installation, the virtual environment's packages and t
 directory) and the exchange folder shared with the grader (the kernel's sockets, the
 grader's verdict socket, files a check hands over), and to a private ``/tmp``. It has no
 network (its own empty network namespace), its own process tree, and, when the grader
-runs as root, it runs as the unprivileged user ``nobody`` so that the process limit
-holds. The course folder (the gradebook, ``source/``, other students' folders,
+runs as root, it runs as an unprivileged user id of its own (``KernelAccount``: one per
+submission being graded, leased from a range no account uses), so that the process
+limit holds and counts that kernel's processes only: a fork bomb in one submission
+cannot keep the submission graded beside it from starting its kernel. The course folder (the gradebook, ``source/``, other students' folders,
 ``handnet_ref``) and the grader's home directory are simply not there.
 
 Without ``bwrap`` (or where it cannot make namespaces), ``sandbox_status()`` says why and
@@ -15,13 +17,51 @@ the grader warns loudly: the kernel then runs with the resource limits only, and
 verdicts are still decided outside it.
 """
 
+import fcntl
 import functools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 NOBODY = 65534
+# Kernel user ids: unused by any account (below 2**31, which some tools read as signed).
+KERNEL_UID_BASE = 1_900_000_000
+KERNEL_UID_SLOTS = 4096
+
+
+class KernelAccount:
+    """A user id of its own for one submission's kernels, leased across every grading
+    process of the machine (a lock file per id, released when the holder ends, even by a
+    crash). Used as a context manager; ``uid`` is None when the grader is not root (the
+    kernel then runs as the grader's user, in a user namespace)."""
+
+    def __init__(self):
+        self.uid, self._lock = None, None
+
+    def __enter__(self):
+        if not drops_privileges():
+            return self
+        folder = os.path.join(tempfile.gettempdir(), "handnet-kernel-uids")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        start = os.getpid() % KERNEL_UID_SLOTS   # spread parallel graders over the range
+        for i in range(KERNEL_UID_SLOTS):
+            slot = (start + i) % KERNEL_UID_SLOTS
+            fd = os.open(os.path.join(folder, f"{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.uid, self._lock = KERNEL_UID_BASE + slot, fd
+            return self
+        raise RuntimeError(f"all {KERNEL_UID_SLOTS} kernel user ids are in use")
+
+    def __exit__(self, *exc):
+        if self._lock is not None:
+            os.close(self._lock)
+        self.uid, self._lock = None, None
 
 
 @functools.lru_cache(maxsize=None)
@@ -44,13 +84,13 @@ def sandbox_status():
 
 
 def _user_arguments():
-    """As root: stay root for bwrap itself (the kernel is dropped to nobody later);
+    """As root: stay root for bwrap itself (the kernel's user is dropped later);
     otherwise an unprivileged user namespace."""
     return [] if os.geteuid() == 0 else ["--unshare-user"]
 
 
-def runs_as_nobody():
-    """Whether sandboxed kernels run as ``nobody`` (the grader is root)."""
+def drops_privileges():
+    """Whether sandboxed kernels run as an unprivileged user (the grader is root)."""
     return os.geteuid() == 0 and shutil.which("setpriv") is not None
 
 
@@ -81,12 +121,12 @@ def python_folders():
     return sorted(folders)
 
 
-def sandbox_command(command, *, writable, hidden=(), tmp_mb=256):
+def sandbox_command(command, *, writable, hidden=(), tmp_mb=256, uid=None):
     """``command`` wrapped in bwrap: read-only system and Python folders, ``writable``
     folders bound read-write at the same paths, the working directory the first writable
     folder; nothing else of the machine's files, and ``hidden`` folders emptied even where
     they lie inside a bound one (``handnet_ref`` installed in site-packages); a private
-    /tmp of ``tmp_mb`` MiB."""
+    /tmp of ``tmp_mb`` MiB; run as ``uid`` (default ``nobody``) when the grader is root."""
     args = [shutil.which("bwrap"), "--die-with-parent", "--unshare-net", "--unshare-pid",
             "--unshare-ipc", "--unshare-uts", "--hostname", "grading", *_user_arguments(),
             *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmp_mb * 1024 * 1024),
@@ -105,8 +145,9 @@ def sandbox_command(command, *, writable, hidden=(), tmp_mb=256):
     # ipykernel would shut down at once; --die-with-parent does that job instead.
     args += ["--chdir", writable[0], "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
              "--setenv", "JPY_PARENT_PID", "1", "--"]
-    if runs_as_nobody():
-        args += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+    if drops_privileges():
+        uid = NOBODY if uid is None else uid
+        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--no-new-privs", "--"]
     return args + list(command)
 
@@ -141,14 +182,15 @@ def _traversable_parents(folders):
     return args
 
 
-def give_to_sandbox(*folders):
-    """Make ``folders`` writable by the sandboxed kernel (owned by nobody, when the grader
-    is root and the kernel runs as nobody)."""
-    if runs_as_nobody():
-        _chown_tree(folders, NOBODY, NOBODY)
+def give_to_sandbox(*folders, uid=None):
+    """Make ``folders`` writable by the sandboxed kernel (owned by its ``uid``, default
+    ``nobody``, when the grader is root)."""
+    if drops_privileges():
+        uid = NOBODY if uid is None else uid
+        _chown_tree(folders, uid, uid)
 
 
 def take_back(*folders):
     """Everything under ``folders`` owned by the grader again (what the kernel made too)."""
-    if runs_as_nobody():
+    if drops_privileges():
         _chown_tree(folders, os.geteuid(), os.getegid())

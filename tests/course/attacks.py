@@ -284,6 +284,33 @@ def _new_cell_after(nb, grade_id, code):
     return nb
 
 
+_HOLD_PROCESSES = '''
+import os, time
+children = []
+try:
+    for _ in range(3000):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(12)
+            os._exit(0)
+        children.append(pid)
+except OSError as e:
+    print(f"BLOCKED after {len(children)} processes: errno {e.errno}")
+for pid in children:
+    os.waitpid(pid, 0)
+'''
+
+
+def fork_beside(root):
+    """A submission that holds every process its kernel may start for 12 s, made to be
+    graded beside an honest one (two workers): under one uid shared by all kernels, the
+    honest kernel beside it could not start."""
+    neuron, _ = _reference(root, "01_neuron")
+    return Attack("attack-fork-hold", "01_neuron", "hold 3000 processes while another "
+                  "submission is graded", _new_cell_after(neuron, "test_nand", _HOLD_PROCESSES),
+                  full=True, flag="processes or the network", expected_lines=("BLOCKED after",))
+
+
 SIGMOID_TESTS = ("test_sigmoid_visible", "test_sigmoid_hidden")
 BACKPROP_TESTS = ("test_backprop_output_hidden", "test_backprop_two_layers_hidden",
                   "test_backprop_deep")

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from course_files import ROOT, copy_course, grading_environment
-from attacks import attack_class, write_attacks
+from attacks import attack_class, fork_beside, write_attacks
 from handnet_grader.grading import grade_class
 from handnet_grader.release import generate_release
 from handnet_grader.report import integrity_evidence, summary
@@ -155,3 +155,24 @@ def test_summary_reports_the_attacks(attacked):
         if attack.flag:
             assert f"{attack.student} / {attack.assignment}" in text
     assert "kernels ran in: bubblewrap" in text
+
+
+def test_a_fork_bomb_costs_the_submission_beside_it_nothing(attacked):
+    """Graded side by side (two workers), does an honest submission keep full marks while
+    the other holds every process its kernel may start, and is the hog stopped at its
+    own limit?"""
+    root, _, _ = attacked
+    hog = fork_beside(root)
+    write_attacks(root, [hog])
+    beside = [s for s in sample_class(root, ["01_neuron"], broken_in=[], mistakes_in=[])
+              if s.student == "reference"]
+    beside[0].student = "honest-beside-fork"
+    write_sample_class(root, beside)
+    records = {r.student: r for r in grade_class(root, "01_neuron",
+                                                 student=[hog.student, "honest-beside-fork"],
+                                                 workers=2)}
+    honest = records["honest-beside-fork"]
+    assert honest.status == "graded" and honest.points == honest.max_points == 100, \
+        honest.message
+    assert records[hog.student].points == 100 and "BLOCKED after" in "\n".join(
+        _outputs(root, hog))

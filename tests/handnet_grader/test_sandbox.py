@@ -7,6 +7,7 @@ checks that need bwrap are skipped without it (CI requires it: $HANDNET_REQUIRE_
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -112,8 +113,74 @@ def test_inside_there_is_no_network(tmp_path, require_sandbox):
     assert result.stdout.strip() == "refused", result.stderr
 
 
+HOG = """
+import os, time
+children = []
+try:
+    while True:
+        pid = os.fork()
+        if pid == 0:
+            while not os.path.exists("release"):
+                time.sleep(0.2)
+            os._exit(0)
+        children.append(pid)
+except OSError:
+    pass
+open("full", "w").write(str(len(children)))
+for pid in children:
+    os.waitpid(pid, 0)
+"""
+
+FIVE_CHILDREN = """
+import os, time
+pids = []
+for _ in range(5):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(0.5)
+        os._exit(0)
+    pids.append(pid)
+for pid in pids:
+    os.waitpid(pid, 0)
+print("started", len(pids))
+"""
+
+
+def test_one_kernels_processes_do_not_count_against_anothers(tmp_path, require_sandbox):
+    """With a program in one KernelAccount holding every process its limit allows, can
+    a program in another account still start processes? (Under one shared uid the
+    limit counted both, and a fork bomb kept the kernel beside it from starting.)"""
+    from handnet_grader.limited import limits_command
+    if not sandbox.drops_privileges():
+        pytest.skip("the grader is not root here")
+    hog_dir, other_dir = tmp_path / "hog", tmp_path / "other"
+    hog_dir.mkdir(), other_dir.mkdir()
+    with sandbox.KernelAccount() as a, sandbox.KernelAccount() as b:
+        assert a.uid != b.uid and sandbox.NOBODY not in (a.uid, b.uid)
+        sandbox.give_to_sandbox(str(hog_dir), uid=a.uid)
+        sandbox.give_to_sandbox(str(other_dir), uid=b.uid)
+        limited = limits_command(processes=20)
+        hog = subprocess.Popen(sandbox.sandbox_command(
+            limited + [sys.executable, "-c", HOG], writable=[str(hog_dir)], uid=a.uid))
+        try:
+            for _ in range(600):        # until the hog is at its limit (or has ended)
+                if (hog_dir / "full").exists() or hog.poll() is not None:
+                    break
+                time.sleep(0.2)
+            assert (hog_dir / "full").exists(), "the hog never reached its process limit"
+            other = subprocess.run(sandbox.sandbox_command(
+                limited + [sys.executable, "-c", FIVE_CHILDREN], writable=[str(other_dir)],
+                uid=b.uid), capture_output=True, text=True, timeout=120)
+        finally:
+            (hog_dir / "release").write_text("")
+            hog.wait(timeout=120)
+            sandbox.take_back(str(hog_dir), str(other_dir))
+    assert 0 < int((hog_dir / "full").read_text()) < 20
+    assert other.stdout.strip() == "started 5", other.stderr
+
+
 def test_as_root_the_program_runs_as_nobody(tmp_path, require_sandbox):
-    if not sandbox.runs_as_nobody():
+    if not sandbox.drops_privileges():
         pytest.skip("the grader is not root here")
     result, _ = run_inside(tmp_path, "import os; print(os.getuid(), os.getgid())")
     assert result.stdout.split() == [str(sandbox.NOBODY), str(sandbox.NOBODY)]
