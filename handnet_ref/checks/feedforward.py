@@ -341,8 +341,9 @@ EVALUATE_MISTAKES = (
             "you counted the wrong guesses; count the examples whose guess equals the label.",
             lambda net, data: sum(not h for h in _hits(net, data))),
     Mistake("evaluate.label_argmax",
-            "the labels in test data are plain integers, not one-hot vectors: compare the "
-            "guess with the label itself, not with np.argmax(label) (which is always 0).",
+            "you counted the images whose guess is 0: you compared the guess with "
+            "np.argmax(label), but in test data the label is the digit itself (an int), not a "
+            "one-hot vector, and np.argmax of an int is always 0. Compare with the label itself.",
             lambda net, data: sum(int(np.argmax(net.feedforward(x)) == 0)
                                   for x, _ in data)),
     Mistake("evaluate.max_value",
@@ -357,7 +358,8 @@ EVALUATE_MISTAKES = (
 def _labelled(net, rng, count):
     """(x, label) pairs for ``net``: most labels are the network's own guess (so a
     correct count is large), the others random. The first input strongly excites output
-    neuron 0 of a [10, ..., 10] network built by ``_diagonal_network``."""
+    neuron 0 of a [10, ..., 10] network built by ``_diagonal_network``, so code that
+    compares with np.argmax(label) (0 for an int label) counts a guess of 0 there."""
     n_in, n_out = net.sizes[0], net.sizes[-1]
     data = []
     for i in range(count):

@@ -120,6 +120,20 @@ def test_init_with_a_missing_layer_says_how_many_arrays():
         ff.check_init(short)
 
 
+@pytest.mark.parametrize("seed", ["1", "2", "3", "4", "5"])
+def test_evaluate_comparing_with_argmax_of_the_label_is_told_the_label_format(monkeypatch, seed):
+    """evaluate written with np.argmax(label), as for the one-hot training targets, counts
+    the guesses of 0 (np.argmax of an int is 0): is the student told that test labels are
+    ints?"""
+    monkeypatch.setenv("HANDNET_CHECK_SEED", seed)
+    def evaluate(self, test_data):
+        return sum(int(np.argmax(self.feedforward(x)) == np.argmax(y)) for x, y in test_data)
+    hint = next(m.hint for m in ff.EVALUATE_MISTAKES if m.key == "evaluate.label_argmax")
+    assert "np.argmax(label)" in hint and "(an int)" in hint
+    with pytest.raises(CheckFailed, match=re.escape(hint)):
+        ff.check_evaluate(evaluate)
+
+
 def test_evaluate_returning_a_numpy_integer_passes():
     def evaluate(self, test_data):
         guesses = np.array([np.argmax(self.feedforward(x)) for x, _ in test_data])
