@@ -5,7 +5,7 @@ nbgrader's own ``submit`` leaves every submitted file readable by every account 
 server (files 0644, the submission's folder 0777), hidden only by an unlistable
 ``inbound`` folder and a random name (nbgrader issues #978 and #1225). ``PrivateSubmit``
 gives the submission to its author and the ``inbound`` folder's group (the instructors;
-``inbound`` is setgid, so the group is inherited): folders 2770, files 0640, created under
+``inbound`` is setgid, so the group is inherited): folders 0770, files 0640, created under
 a umask of 027 so they are never readable by others. It also refuses, with a message
 that says what to do, an assignment folder with more files or bytes than the course
 accepts, before anything is copied.
