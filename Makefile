@@ -30,7 +30,7 @@ train: $(STAMP)
 # Unit and course tests; then every notebook run by nbval: source/ and release/ in lax
 # mode (the asserts are the checks; conftest.py makes release test cells fail on the
 # stubs), notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
-test: $(STAMP) sandbox browser
+test: $(STAMP) sandbox browser postgres
 	$(PY) -m pytest
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
@@ -55,18 +55,25 @@ subset: $(STAMP)
 
 venv: $(STAMP)
 
+# $(call apt_ensure,<check>,<Debian package>,<what it is for>,<what happens without it>):
+# install the package with apt-get when <check> fails, where that is allowed (root with
+# apt-get); elsewhere, or if the install fails, say loudly what is missing.
+define apt_ensure
+	@$(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $(2) ($(3))"; \
+	    apt-get install -y -q $(2) >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(2) >/dev/null 2>&1; } || \
+	      echo "WARNING: could not install $(2): $(4)"; \
+	  else \
+	    echo "WARNING: $(2) is not installed: $(4)"; \
+	  fi; }
+endef
+
 # The grading kernels' sandbox is bubblewrap (bwrap): installed here where that is allowed
 # (root, with apt-get); elsewhere the grader grades without it and says so loudly.
 sandbox:
-	@command -v bwrap >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing bubblewrap (the grading sandbox)"; \
-	    apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
-	      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; } || \
-	      echo "WARNING: could not install bubblewrap: grading runs WITHOUT a sandbox"; \
-	  else \
-	    echo "WARNING: bubblewrap (bwrap) is not installed: grading runs WITHOUT a sandbox"; \
-	  fi; }
+	$(call apt_ensure,command -v bwrap,bubblewrap,the grading sandbox,grading runs WITHOUT a sandbox)
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("HandNet needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -115,16 +122,18 @@ $(STUDENT_STAMP): requirements-student.txt $(STUDENT_WHEEL) packaging/student/nb
 # the browser tests are skipped (HANDNET_REQUIRE_BROWSER=1 makes that a failure).
 .PHONY: browser
 browser:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium (the browser tests' browser)"; \
-	    apt-get install -y -q chromium >/dev/null 2>&1 || \
-	      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
-	      echo "WARNING: could not install chromium: the browser tests are skipped"; \
-	  else \
-	    echo "WARNING: /usr/bin/chromium is missing: the browser tests are skipped"; \
-	  fi; }
+	$(call apt_ensure,test -x /usr/bin/chromium,chromium,the browser tests' browser,the browser tests are skipped)
 # --- end of browser -----------------------------------------------------------------------
+
+# --- postgres: Debian's PostgreSQL server for the shared-gradebook tests ------------------
+# tests/course/test_postgres_gradebook.py starts a throw-away server from the binaries in
+# /usr/lib/postgresql/<version>/bin (initdb, pg_ctl, postgres). Installed where that is
+# allowed (root, with apt-get); elsewhere those tests are skipped (HANDNET_REQUIRE_POSTGRES=1
+# makes that a failure). Grading itself needs no server: SQLite is the default gradebook.
+.PHONY: postgres
+postgres:
+	$(call apt_ensure,ls /usr/lib/postgresql/*/bin/initdb,postgresql,the shared-gradebook tests' server,the PostgreSQL gradebook tests are skipped)
+# --- end of postgres ----------------------------------------------------------------------
 
 clean:
 	rm -rf $(VENV) $(STUDENT_VENV) .pytest_cache build dist *.egg-info

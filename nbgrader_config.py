@@ -32,7 +32,10 @@ put_python_first()
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = HERE
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+# The gradebook: SQLite in the course root by default; $HANDNET_DB_URL names a shared
+# database instead (postgresql+psycopg://user:password@host/db) for several graders.
+c.CourseDirectory.db_url = (os.environ.get("HANDNET_DB_URL")
+                            or "sqlite:///" + os.path.join(HERE, "gradebook.db"))
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # The exchange (nbgrader's release_assignment, fetch, submit, collect, release_feedback,

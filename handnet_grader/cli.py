@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 
+from .gradebook import GradebookUnavailable, prepare_gradebook
 from .layout import CourseNotFound, assignments, course_root, put_python_first
 from .release import (ReleaseError, ensure_in_gradebook, generate_release,
                       release_differences)
@@ -31,6 +32,7 @@ def _api(root):
     warnings.simplefilter("ignore")   # SQLAlchemy session warnings from nbgrader's API
     os.chdir(root)
     config = load_config(root)
+    prepare_gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log.setLevel(logging.ERROR)
     return api
@@ -164,7 +166,7 @@ def main(argv=None):
     try:
         root = course_root()
         return args.func(root, args) or 0
-    except (CourseNotFound, ReleaseError) as e:
+    except (CourseNotFound, ReleaseError, GradebookUnavailable) as e:
         sys.exit(f"handnet: {e}")
 
 

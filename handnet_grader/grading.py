@@ -336,15 +336,18 @@ def shares(pairs, workers):
 def grade_class(root, assignment=None, student=None, workers=1, report=None):
     """Grade every matching submission in ``workers`` processes; return the Records.
 
-    ``report(done, total, record)`` is called as each submission finishes.
+    ``report(done, total, record)`` is called as each submission finishes. Raises
+    GradebookUnavailable, before anything is graded, when the gradebook's database
+    cannot be reached. Every matching submission is graded, also one graded before.
     """
     from .release import ensure_in_gradebook
     root = Path(root).resolve()
     pairs = find_submissions(root, assignment, student)
     if not pairs:
         return []
-    # a fresh clone's gradebook knows no assignment yet; recorded here, once, before the
-    # workers open the gradebook (nbgrader creates a new one by running alembic)
+    # the gradebook is made ready here, once, before the workers open it: a new database
+    # gets its tables (gradebook.prepare_gradebook; processes doing it at once race) and a
+    # fresh clone's assignments are recorded; an unreachable one stops the run here
     ensure_in_gradebook(root, sorted({a for _, a in pairs}))
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()

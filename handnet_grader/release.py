@@ -9,6 +9,7 @@ from pathlib import Path
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
+from .gradebook import prepare_gradebook, setting_up
 from .layout import assignments, load_config
 
 
@@ -32,7 +33,9 @@ def generate_release(root, names=None, release_dir=None, use_db=True):
 
     release_dir: where to write (default: the course's release/); use_db: record the
     assignment in the gradebook (needed before autograding; off for throwaway builds).
-    Returns the release folder. Raises ReleaseError with nbgrader's log on failure.
+    Returns the release folder. Raises ReleaseError with nbgrader's log on failure, and
+    GradebookUnavailable before generating anything when ``use_db`` and the gradebook's
+    database cannot be reached.
     """
     root = Path(root)
     config = load_config(root)
@@ -40,7 +43,10 @@ def generate_release(root, names=None, release_dir=None, use_db=True):
         config.CourseDirectory.release_directory = str(Path(release_dir).resolve())
     config.GenerateAssignment.no_database = not use_db
     config.SaveCells.enabled = use_db   # what nbgrader's --no-db flag sets besides
-    with _in_folder(root):
+    db_url = config.CourseDirectory.db_url
+    with _in_folder(root), (setting_up(db_url) if use_db else contextlib.nullcontext()):
+        if use_db:
+            prepare_gradebook(db_url, config.CourseDirectory.course_id)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         for name in names or assignments(root):
             result = api.generate_assignment(name, force=True, create=use_db)
@@ -94,15 +100,20 @@ def ensure_in_gradebook(root, names):
     fresh clone of the course can grade what students fetched from the committed
     ``release/`` without running ``handnet release`` first.
 
+    The gradebook is prepared first (``prepare_gradebook``: a new database gets its tables
+    here, once), and a shared one is held (``setting_up``) until the assignments are in.
     The release is generated into a throwaway folder (``release/`` is left as it is) and
     compared with ``release/``. Returns ``(added, differences)``: the assignments recorded
     and, for them, the files in which ``release/`` differs from what ``source/`` generates
     (students then have notebooks the gradebook does not describe: release again).
     """
-    added = missing_from_gradebook(root, names)
-    if not added:
-        return [], []
-    with tempfile.TemporaryDirectory(prefix="handnet-release-") as tmp:
+    config = load_config(root)
+    db_url = config.CourseDirectory.db_url
+    with setting_up(db_url), tempfile.TemporaryDirectory(prefix="handnet-release-") as tmp:
+        prepare_gradebook(db_url, config.CourseDirectory.course_id)
+        added = missing_from_gradebook(root, names)
+        if not added:
+            return [], []
         generate_release(root, added, release_dir=tmp, use_db=True)
         differences = []
         for name in added:
