@@ -21,7 +21,19 @@ def _wrap_lines(self, val):
     return "\n".join(self.indent + line for line in lines)
 
 
-def show_whole_messages():
-    """Make nbgrader's validator wrap its report's long lines instead of cutting them."""
+_NBGRADER = {}   # nbgrader's own _indent, kept when it is replaced
+
+
+def nbgrader_indent():
+    """nbgrader's own ``Validator._indent`` (the one that cuts), replaced or not."""
     from nbgrader.validator import Validator
-    Validator._indent = _wrap_lines
+    return _NBGRADER.get("indent", Validator._indent)
+
+
+def show_whole_messages():
+    """Make nbgrader's validator wrap its report's long lines instead of cutting them
+    (once per process; the course's configuration files call it each time they load)."""
+    from nbgrader.validator import Validator
+    if Validator._indent is not _wrap_lines:
+        _NBGRADER["indent"] = Validator._indent
+        Validator._indent = _wrap_lines
