@@ -215,7 +215,7 @@ class GuardedExecute(Execute):
         self._workdir = os.path.abspath(workdir)
         self._server = VerdictServer(self._exchange)
         submitted = _paths_under(self._workdir)
-        self._account = sandbox.KernelAccount().__enter__()
+        self._account = sandbox.KernelAccount().lease()
         try:
             self._prepare_exchange()
             sandbox.give_to_sandbox(self._exchange, self._workdir, uid=self._account.uid)
@@ -257,7 +257,7 @@ class GuardedExecute(Execute):
             # (a kernel left running, the exchange folder left in the temporary folder)
             for step in (self._cleanup_kernel, self._server.close,
                          lambda: sandbox.take_back(self._exchange, self._workdir),
-                         lambda: self._account.__exit__(None, None, None),
+                         self._account.release,
                          lambda: shutil.rmtree(self._exchange, ignore_errors=True),
                          lambda: _remove_new_paths(self._workdir, submitted)):
                 try:

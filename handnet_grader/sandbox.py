@@ -34,13 +34,14 @@ KERNEL_UID_SLOTS = 4096
 class KernelAccount:
     """A user id of its own for one submission's kernels, leased across every grading
     process of the machine (a lock file per id, released when the holder ends, even by a
-    crash). Used as a context manager; ``uid`` is None when the grader is not root (the
-    kernel then runs as the grader's user, in a user namespace)."""
+    crash): ``lease()`` then ``release()``, or a ``with`` block. ``uid`` is None when the
+    grader is not root (the kernel then runs as the grader's user, in a user namespace)."""
 
     def __init__(self):
         self.uid, self._lock = None, None
 
-    def __enter__(self):
+    def lease(self):
+        """Take a free user id (none when the grader is not root); returns self."""
         if not drops_privileges():
             return self
         folder = os.path.join(tempfile.gettempdir(), "handnet-kernel-uids")
@@ -58,10 +59,17 @@ class KernelAccount:
             return self
         raise RuntimeError(f"all {KERNEL_UID_SLOTS} kernel user ids are in use")
 
-    def __exit__(self, *exc):
+    def release(self):
+        """Give the user id back."""
         if self._lock is not None:
             os.close(self._lock)
         self.uid, self._lock = None, None
+
+    def __enter__(self):
+        return self.lease()
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 @functools.lru_cache(maxsize=None)

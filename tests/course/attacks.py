@@ -96,23 +96,29 @@ for address in [("1.1.1.1", 80), ("127.0.0.1", 22), ("localhost", 8888)]:
         print(f"BLOCKED {address}: {type(e).__name__}")
 '''
 
-_PROCESSES = '''
+def _forks(hold, then):
+    """Code that starts up to 3000 processes, each living ``hold`` seconds, then does
+    ``then`` with them ("kill" or "wait")."""
+    end = "os.kill(pid, 9)\n    os.waitpid(pid, 0)" if then == "kill" else "os.waitpid(pid, 0)"
+    return f'''
 import os, time
 children = []
 try:
     for _ in range(3000):
         pid = os.fork()
         if pid == 0:
-            time.sleep(30)
+            time.sleep({hold})
             os._exit(0)
         children.append(pid)
-    print(f"FORKED {len(children)} processes")
+    print(f"FORKED {{len(children)}} processes")
 except OSError as e:
-    print(f"BLOCKED after {len(children)} processes: errno {e.errno}")
+    print(f"BLOCKED after {{len(children)}} processes: errno {{e.errno}}")
 for pid in children:
-    os.kill(pid, 9)
-    os.waitpid(pid, 0)
+    {end}
 '''
+
+
+_PROCESSES = _forks(30, "kill")
 
 _DISK = '''
 import os
@@ -284,21 +290,6 @@ def _new_cell_after(nb, grade_id, code):
     return nb
 
 
-_HOLD_PROCESSES = '''
-import os, time
-children = []
-try:
-    for _ in range(3000):
-        pid = os.fork()
-        if pid == 0:
-            time.sleep(12)
-            os._exit(0)
-        children.append(pid)
-except OSError as e:
-    print(f"BLOCKED after {len(children)} processes: errno {e.errno}")
-for pid in children:
-    os.waitpid(pid, 0)
-'''
 
 
 def fork_beside(root):
@@ -307,7 +298,7 @@ def fork_beside(root):
     honest kernel beside it could not start."""
     neuron, _ = _reference(root, "01_neuron")
     return Attack("attack-fork-hold", "01_neuron", "hold 3000 processes while another "
-                  "submission is graded", _new_cell_after(neuron, "test_nand", _HOLD_PROCESSES),
+                  "submission is graded", _new_cell_after(neuron, "test_nand", _forks(12, "wait")),
                   full=True, flag="processes or the network", expected_lines=("BLOCKED after",))
 
 

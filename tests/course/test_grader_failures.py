@@ -14,9 +14,9 @@ import sys
 import pytest
 
 from course_files import copy_course, grading_environment
+from handnet_grader.cli import _api as course_api
 from handnet_grader.feedback import generate_feedback
 from handnet_grader.grading import GRADER_FAILURE, grade_class, grade_submission, write_record
-from handnet_grader.layout import load_config
 from handnet_grader.release import generate_release
 from handnet_grader.samples import sample_class, write_sample_class
 
@@ -62,12 +62,8 @@ def course(tmp_path_factory):
 
 
 def _api(root, failures):
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    os.chdir(root)
-    config = load_config(root)
-    return FailingFirst(NbGraderAPI(coursedir=CourseDirectory(config=config), config=config),
-                        failures)
+    """The course's nbgrader API (as ``handnet`` sets it up), failing its first tries."""
+    return FailingFirst(course_api(root), failures)
 
 
 def test_a_failed_try_is_retried_and_the_submission_graded(course):
