@@ -55,6 +55,15 @@ subset: $(STAMP)
 
 venv: $(STAMP)
 
+# After a change to requirements.txt: install it without the old lock, then pin the whole
+# environment again (transitive dependencies included) in requirements.lock.
+.PHONY: lock
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	{ sed -n '1,3p' requirements.lock; $(PY) -m pip freeze --exclude-editable --all | grep -iv '^pip==' | sort -f; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
 # $(call apt_ensure,<check>,<Debian package>,<what it is for>,<what happens without it>):
 # install the package with apt-get when <check> fails, where that is allowed (root with
 # apt-get); elsewhere, or if the install fails, say loudly what is missing.
@@ -75,10 +84,10 @@ endef
 sandbox:
 	$(call apt_ensure,command -v bwrap,bubblewrap,the grading sandbox,grading runs WITHOUT a sandbox)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("HandNet needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
