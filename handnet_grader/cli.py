@@ -6,6 +6,8 @@
     handnet feedback [-a A] [-s S]        feedback pages into feedback/
     handnet export                        grades/grades.csv and grades/cells.csv
     handnet summary [-a A]                the table of points and statuses
+    handnet mistakes [-a A] [--plot PNG]  what the class got wrong: scores, test cells,
+                                          catalogued mistakes per exercise, integrity
     handnet demo [-j N]                   all of it on the sample class (every assignment's
                                           reference, untouched and partial submissions;
                                           the first one's mistakes and broken submissions)
@@ -116,6 +118,31 @@ def cmd_summary(root, args):
     print(summary(records))
 
 
+def cmd_mistakes(root, args):
+    from pathlib import Path
+    from .classview import class_view, plot, text
+    from .grading import load_records
+    if args.assignment:
+        _check_names(root, [args.assignment])
+    names = [args.assignment] if args.assignment else sorted({r.assignment for r in load_records(root)})
+    if not names:
+        print("no grading records yet: run `handnet autograde` first")
+        return 1
+    try:
+        views = [class_view(root, a) for a in names]
+    except ValueError as e:   # no records of the assignment asked for
+        sys.exit(f"handnet: {e}")
+    print("\n\n".join(text(v) for v in views))
+    if args.plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        for view in views:   # several assignments: one image each, named after it
+            path = Path(args.plot)
+            path = path if len(views) == 1 else path.with_stem(f"{path.stem}-{view.assignment}")
+            plot(view).savefig(path, dpi=100)
+            print(f"wrote {path}")
+
+
 def cmd_demo(root, args):
     """The whole pipeline on the sample class."""
     from .samples import sample_class, write_sample_class
@@ -158,6 +185,10 @@ def main(argv=None):
         p.set_defaults(func=func)
     p = sub.add_parser("export", help="write grades/grades.csv and grades/cells.csv")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("mistakes", help="what the class got wrong, with the catalogued mistakes")
+    p.add_argument("-a", "--assignment")
+    p.add_argument("--plot", metavar="PNG", help="also draw the view into this image file")
+    p.set_defaults(func=cmd_mistakes)
     p = sub.add_parser("demo", help="release, sample class, autograde, feedback, export, summary")
     p.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.set_defaults(func=cmd_demo)

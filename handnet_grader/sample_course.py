@@ -1,0 +1,111 @@
+"""A sample class, graded in a course folder of its own: what the class view shows on a
+fresh clone, where no real class has been graded.
+
+The class is drawn from the sample submissions of one assignment (``samples.sample_class``)
+with a fixed seed: several students hand in the reference solution, some the untouched
+release or a partial attempt, ``MISTAKEN`` students each make one catalogued mistake
+(some mistakes common, others rare or absent, as in a real class), and three submissions hit a limit (a crash, the memory limit, a flood of output), which the
+integrity report lists. Students get neutral names (``student-01``...), so the view has
+to find their mistakes from the records; ``planted`` says what it should find.
+"""
+
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REFERENCES, PARTIALS, UNTOUCHED = 4, 2, 1
+MISTAKEN = 14
+WITH_FINDINGS = ("kernel-crash", "memory-hog", "huge-output")
+
+
+@dataclass
+class Student:
+    """One student of the sample class: their name, the Sample they hand in, and the
+    catalogued mistake's key it holds (None for the others)."""
+
+    name: str
+    sample: object
+    mistake: str = None
+
+
+def class_roster(samples, mistakes, seed):
+    """[Student] by name, drawn with ``seed`` from the Samples of one assignment;
+    ``mistakes``: its catalogue (to name the mistake each mistake sample holds)."""
+    rng = np.random.default_rng(seed)
+    by_case = {s.student: s for s in samples}
+    key_of = {m.hint: m.key for m in mistakes}
+    handed_in = ([(by_case["reference"], None)] * REFERENCES + [(by_case["partial"], None)] * PARTIALS
+                 + [(by_case["untouched"], None)] * UNTOUCHED
+                 + [(by_case[case], None) for case in WITH_FINDINGS if case in by_case])
+    made = [(s, key_of[s.expect_message]) for s in samples if s.student.startswith("mistake-")]
+    if made:
+        popularity = rng.dirichlet(np.full(len(made), 1.0))   # a few mistakes are common
+        handed_in += [made[i] for i in rng.choice(len(made), size=MISTAKEN, p=popularity)]
+    order = rng.permutation(len(handed_in))
+    width = len(str(len(handed_in)))
+    return sorted((Student(f"student-{i + 1:0{width}d}", *handed_in[j]) for i, j in enumerate(order)),
+                  key=lambda s: s.name)
+
+
+def planted(roster):
+    """{mistake key: [student names]} of the roster's mistake samples."""
+    found = {}
+    for student in roster:
+        if student.mistake:
+            found.setdefault(student.mistake, []).append(student.name)
+    return found
+
+
+@contextmanager
+def _environment(**variables):
+    """os.environ with ``variables`` set (a None value: removed), restored afterwards."""
+    saved = {k: os.environ.get(k) for k in variables}
+    for k, v in variables.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def grade_sample_class(course, folder, assignment="01_neuron", seed=2026, workers=2):
+    """Copy ``assignment`` of the course at ``course`` (its nbgrader_config.py, source/
+    and release/) into ``folder``, write a sample class into its submitted/ and grade it
+    there, with the hidden checks' inputs drawn from ``seed``; return the roster.
+
+    The records end up in ``folder``/grades/records/<assignment>/, for ``class_view``.
+    """
+    from .classview import catalogue
+    from .grading import grade_class
+    from .layout import put_python_first
+    from .samples import sample_class
+    course, folder = Path(course), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(course / "nbgrader_config.py", folder)
+    for part in ("source", "release"):
+        shutil.copytree(course / part / assignment, folder / part / assignment, dirs_exist_ok=True)
+    roster = class_roster(sample_class(folder, [assignment], broken_in=[assignment],
+                                       mistakes_in=[assignment]), catalogue(assignment), seed)
+    for student in roster:
+        target = folder / "submitted" / student.name / assignment
+        shutil.rmtree(target, ignore_errors=True)
+        student.sample.write(target)
+    put_python_first()   # nbgrader runs alembic from PATH
+    # HANDNET_SAMPLE_MISTAKES: the mistake samples import the catalogue in their kernel;
+    # no HANDNET_DB_URL: the sample class goes into the copy's own SQLite gradebook, never
+    # into the database of the instructor's real course
+    with _environment(HANDNET_CHECK_SEED=str(seed), HANDNET_SAMPLE_MISTAKES="1",
+                      HANDNET_DB_URL=None):
+        grade_class(folder, assignment, workers=workers)
+    return roster
