@@ -128,10 +128,6 @@ class ClassView:
         return cls(assignments.pop(), sorted(kept, key=lambda r: r.student), groups,
                    tuple(mistakes), failures)
 
-    def scores(self):
-        """[(student, points, max_points, status)] by student."""
-        return [(r.student, r.points, r.max_points, r.status) for r in self.records]
-
     def score_histogram(self, bins=10):
         """[(low, high, students)]: ``bins`` equal ranges of the points, the last one
         closed (full marks count in it)."""
