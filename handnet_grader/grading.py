@@ -23,9 +23,17 @@ A renamed notebook (the expected one missing and exactly one other notebook subm
 graded under the expected name, and the record says so.
 
 Grading runs in ``workers`` processes, each taking a fixed share of the students (so two
-processes never grade the same student) and paying nbgrader's start-up once.
+processes never grade the same student) and paying nbgrader's start-up once; or, with
+``handnet_grader.cluster``, on the workers of a Dask cluster, each submission in a course
+folder of its own (``graded_record`` and ``finish_record`` are shared by both ways).
+
+Each record keeps the SHA-256 of the submission's files (``submission_sha256``): a record
+with the current files' hash and a final status is up to date, and ``missing=True``
+grades only the others.
 """
 
+import fnmatch
+import hashlib
 import json
 import multiprocessing
 import shutil
@@ -39,6 +47,7 @@ import nbformat
 from .integrity import scan_notebook
 
 from .layout import assignments as all_assignments, load_config
+from . import scratch
 
 STATUSES = ("graded", "memory limit", "timeout", "kernel died", "invalid notebook",
             "missing notebook", "grader failure")
@@ -77,6 +86,7 @@ class Record:
     sandbox: str = ""                               # what the kernel ran in
     late_penalty: float = 0.0                       # points taken off ``points`` for lateness
     log: str = ""                                   # a grader failure's log, from the course root
+    submission_sha256: str = ""                     # of the files graded (submission_hash)
 
     def to_json(self):
         return asdict(self)
@@ -138,6 +148,67 @@ def load_records(root, assignment=None):
     pattern = f"{assignment}/*.json" if assignment else "*/*.json"
     return sorted((Record.from_json(json.loads(p.read_text())) for p in folder.glob(pattern)),
                   key=lambda r: (r.assignment, r.student))
+
+
+def submitted_folder(root, student, assignment):
+    return Path(root) / "submitted" / student / assignment
+
+
+def submission_files(folder, ignore=()):
+    """{relative path: bytes} of the files in a submission folder, leaving out every path
+    with a part that matches one of the ``ignore`` globs (nbgrader's
+    ``CourseDirectory.ignore``: checkpoints, caches, hidden files)."""
+    folder = Path(folder)
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(fnmatch.fnmatch(part, glob) for part in relative.parts
+                                      for glob in ignore):
+            files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+def submission_hash(files):
+    """SHA-256 (hex) of a submission's ``{relative path: bytes}``: its paths and contents,
+    in sorted order; any added, removed, renamed or changed file changes it."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        data = files[name]
+        for part in (name.encode(), data):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+    return digest.hexdigest()
+
+
+def course_ignore(root):
+    """nbgrader's ``CourseDirectory.ignore`` globs as the course configures them."""
+    from nbgrader.coursedir import CourseDirectory
+    return list(CourseDirectory(config=load_config(root)).ignore)
+
+
+def current_hashes(root, pairs):
+    """{(student, assignment): submission_hash} of the files in submitted/ now."""
+    ignore = course_ignore(root)
+    return {(s, a): submission_hash(submission_files(submitted_folder(root, s, a), ignore))
+            for s, a in pairs}
+
+
+def up_to_date(root, pairs):
+    """The pairs whose record was made from the submission's current files (the same
+    hash) and is final: every status but ``grader failure``, which asks to be graded
+    again."""
+    hashes = current_hashes(root, pairs)
+    fresh = set()
+    for s, a in pairs:
+        path = record_path(root, a, s)
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):   # no record yet, or one cut short
+            continue
+        if record.get("submission_sha256") == hashes[(s, a)] and \
+                record.get("status") != GRADER_FAILURE:
+            fresh.add((s, a))
+    return fresh
 
 
 def expected_notebooks(root, assignment):
@@ -257,48 +328,73 @@ def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PA
     return grader_failure(root, student, assignment, f"{attempts} tries")
 
 
-def grade_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
-    """Autograde one submission with nbgrader and return its Record (also written)."""
+def graded_record(db_url, root, student, assignment, note=""):
+    """The Record of a submission nbgrader has autograded: points and cells from the
+    gradebook at ``db_url``, status, events and integrity findings from the graded
+    notebooks in autograded/; a grader failure when the gradebook has no grades for it.
+    ``note`` (a repair, e.g. a renamed notebook) goes first in the message."""
     from nbgrader.api import Gradebook
-    started = time.monotonic()
-    record, note = precheck(root, student, assignment)
-    if record is None:
-        record = _autograde(api, root, student, assignment, attempts, pause)
-    if record is None:
-        retried = log_path(root, assignment, student)
-        record = Record(student, assignment, "graded",
-                        notebooks=expected_notebooks(root, assignment),
-                        log=str(retried.relative_to(root)) if retried.exists() else "")
-        with Gradebook(api.coursedir.db_url) as gradebook:
-            try:
-                _collect(root, gradebook, student, assignment, record)
-            except Exception as e:  # no submission row: nbgrader failed before grading
-                record = grader_failure(root, student, assignment, "no grades recorded",
-                                        f"{type(e).__name__}: {e}")
-        if note:
-            record.message = "; ".join(m for m in (note, record.message) if m)
-    for path in sorted((Path(root) / "submitted" / student / assignment).glob("*.ipynb")):
+    retried = log_path(root, assignment, student)
+    record = Record(student, assignment, "graded",
+                    notebooks=expected_notebooks(root, assignment),
+                    log=str(retried.relative_to(root)) if retried.exists() else "")
+    with Gradebook(db_url) as gradebook:
+        try:
+            _collect(root, gradebook, student, assignment, record)
+        except Exception as e:  # no submission row: nbgrader failed before grading
+            record = grader_failure(root, student, assignment, "no grades recorded",
+                                    f"{type(e).__name__}: {e}")
+    if note:
+        record.message = "; ".join(m for m in (note, record.message) if m)
+    return record
+
+
+def finish_record(db_url, root, record, seconds, sha256):
+    """Complete a Record (integrity scan of the submitted notebooks, the assignment's
+    points when nothing was graded, the time taken, the files' hash) and write it."""
+    for path in sorted(submitted_folder(root, record.student, record.assignment).glob("*.ipynb")):
         record.integrity += scan_notebook(path)
     if not record.max_points:
-        record.max_points = _max_points(api, assignment)
-    record.seconds = round(time.monotonic() - started, 3)
+        record.max_points = _max_points(db_url, record.assignment)
+    record.seconds = round(seconds, 3)
+    record.submission_sha256 = sha256
     write_record(root, record)
     return record
 
 
-def _max_points(api, assignment):
+def autograde_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
+    """Precheck and autograde one submission: ``(record, note)``, the Record not yet
+    finished (``finish_record``) and the precheck's repair note."""
+    record, note = precheck(root, student, assignment)
+    if record is None:
+        record = _autograde(api, root, student, assignment, attempts, pause)
+    if record is None:
+        record = graded_record(api.coursedir.db_url, root, student, assignment, note)
+    return record, note
+
+
+def grade_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
+    """Autograde one submission with nbgrader and return its Record (also written)."""
+    started = time.monotonic()
+    # hashed before the precheck, which may add a renamed notebook's copy to the folder
+    sha256 = submission_hash(submission_files(submitted_folder(root, student, assignment),
+                                              api.coursedir.ignore))
+    record, _ = autograde_submission(api, root, student, assignment, attempts, pause)
+    return finish_record(api.coursedir.db_url, root, record, time.monotonic() - started, sha256)
+
+
+def _max_points(db_url, assignment):
     from nbgrader.api import Gradebook
     try:
-        with Gradebook(api.coursedir.db_url) as gradebook:
+        with Gradebook(db_url) as gradebook:
             return float(gradebook.find_assignment(assignment).max_score)
     except Exception:
         return 0.0
 
 
-def _worker(root, pairs, queue):
-    """Grade a share of the submissions in this process, reporting each Record."""
-    import contextlib
-    import io
+def grading_api(root, db_url=None):
+    """nbgrader's API on the course at ``root`` (its nbgrader_config.py; the gradebook at
+    ``db_url`` if given), quiet; the working directory becomes ``root``."""
     import logging
     import os
     import warnings
@@ -307,8 +403,18 @@ def _worker(root, pairs, queue):
     from nbgrader.coursedir import CourseDirectory
     os.chdir(root)
     config = load_config(root)
+    if db_url:
+        config.CourseDirectory.db_url = db_url
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log.setLevel(logging.ERROR)
+    return api
+
+
+def _worker(root, pairs, queue):
+    """Grade a share of the submissions in this process, reporting each Record."""
+    import contextlib
+    import io
+    api = grading_api(root)
     for student, assignment in pairs:
         try:
             with contextlib.redirect_stdout(io.StringIO()):
@@ -333,16 +439,22 @@ def shares(pairs, workers):
     return [share for share in out if share]
 
 
-def grade_class(root, assignment=None, student=None, workers=1, report=None):
+def grade_class(root, assignment=None, student=None, workers=1, report=None, missing=False):
     """Grade every matching submission in ``workers`` processes; return the Records.
 
     ``report(done, total, record)`` is called as each submission finishes. Raises
     GradebookUnavailable, before anything is graded, when the gradebook's database
-    cannot be reached. Every matching submission is graded, also one graded before.
+    cannot be reached. Every matching submission is graded, also one graded before,
+    unless ``missing``: then those whose record is up to date (``up_to_date``) are left
+    as they are (and not returned).
     """
     from .release import ensure_in_gradebook
     root = Path(root).resolve()
+    scratch.sweep()
     pairs = find_submissions(root, assignment, student)
+    if missing:
+        fresh = up_to_date(root, pairs)
+        pairs = [p for p in pairs if p not in fresh]
     if not pairs:
         return []
     # the gradebook is made ready here, once, before the workers open it: a new database

@@ -1,0 +1,160 @@
+"""Grade one submission away from the course: what a task carries, and what a worker
+does with it.
+
+A Dask worker shares no files with the course. A task carries two bundles (plain dicts
+of strings and bytes):
+
+- the **course bundle** of an assignment (``course_bundle``): ``nbgrader_config.py`` and
+  every file of ``source/<assignment>/``, with a digest of them; sent once per run;
+- the **submission bundle** (``submission_bundle``): the student, the assignment, every
+  file of ``submitted/<student>/<assignment>/`` (as nbgrader's ``ignore`` leaves them),
+  their SHA-256 (``grading.submission_hash``), and the grader's settings that change a
+  grade (``GRADING_SETTINGS``: timeouts, the check seed).
+
+``grade_bundle`` builds a throw-away course in this process's scratch folder (the config,
+the source, a gradebook generated from the source as ``handnet release`` makes it, kept
+per process for the next submission of the assignment, and the submission), grades the
+submission with the course's own pipeline (``grading.autograde_submission``: the sandbox,
+limits and retries of a local run) and returns the **result**: the raw Record, whether
+nbgrader graded it, the autograded folder's files and the grader-failure log. The
+worker writes nothing outside its scratch folder; the driver alone writes the course
+(``cluster.write_result``).
+"""
+
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import scratch
+from .grading import (GRADER_FAILURE, autograde_submission, course_ignore, grading_api,
+                      log_path, submission_files, submission_hash, submitted_folder)
+from .layout import CONFIG_NAME
+
+# Environment variables that change how a submission is graded: the driver's values go
+# with each task (a variable the driver does not set is unset on the worker too).
+GRADING_SETTINGS = ("HANDNET_CELL_TIMEOUT", "HANDNET_SUBMISSION_TIMEOUT",
+                    "HANDNET_CHECK_SEED", "HANDNET_SAMPLE_MISTAKES")
+# What a worker's own environment must not change: the throw-away course's gradebook is
+# its own SQLite file, never the course's shared database.
+WORKER_UNSET = ("HANDNET_DB_URL",)
+UNGRADED = ("invalid notebook", "missing notebook", GRADER_FAILURE)
+
+# nbgrader changes the working directory and reads the environment: one submission at a
+# time per process, whatever the worker's thread count.
+_ONE_AT_A_TIME = threading.Lock()
+_GRADEBOOKS = {}   # course digest -> bytes of a gradebook generated from that source
+
+
+def _files_under(folder):
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def course_bundle(root, assignment):
+    """What a worker needs of the course to grade ``assignment``: {"assignment", "config"
+    (nbgrader_config.py's bytes), "source" ({relative path: bytes}), "digest"}."""
+    root = Path(root)
+    source = {name: data for name, data in _files_under(root / "source" / assignment).items()
+              if ".ipynb_checkpoints" not in name and "__pycache__" not in name}
+    config = (root / CONFIG_NAME).read_bytes()
+    digest = hashlib.sha256(config)
+    for name in sorted(source):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(source[name]).digest())
+    return {"assignment": assignment, "config": config, "source": source,
+            "digest": digest.hexdigest()}
+
+
+def submission_bundle(root, student, assignment, ignore=None):
+    """One submission as a task carries it: {"student", "assignment", "files", "sha256",
+    "settings"}. ``ignore``: nbgrader's ignore globs (default: the course's)."""
+    if ignore is None:
+        ignore = course_ignore(root)
+    files = submission_files(submitted_folder(root, student, assignment), ignore)
+    return {"student": student, "assignment": assignment, "files": files,
+            "sha256": submission_hash(files),
+            "settings": {k: os.environ.get(k) for k in GRADING_SETTINGS}}
+
+
+def _write_files(folder, files):
+    folder = Path(folder)
+    for name, data in files.items():
+        path = (folder / name).resolve()
+        if folder.resolve() not in path.parents:
+            raise ValueError(f"{name!r} is not a path inside the submission")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+@contextlib.contextmanager
+def _grading_environment(settings):
+    """os.environ with the driver's grading settings (and without WORKER_UNSET), and the
+    working directory as it was, afterwards."""
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    for name in WORKER_UNSET:
+        os.environ.pop(name, None)
+    for name, value in settings.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def _fill_course(root, course):
+    """Make ``root`` a throw-away course for ``course``, its gradebook ready."""
+    from .release import generate_release
+    (root / CONFIG_NAME).write_bytes(course["config"])
+    _write_files(root / "source" / course["assignment"], course["source"])
+    gradebook = root / "gradebook.db"
+    if course["digest"] not in _GRADEBOOKS:
+        generate_release(root, [course["assignment"]])
+        _GRADEBOOKS[course["digest"]] = gradebook.read_bytes()
+        shutil.rmtree(root / "release")
+    else:
+        gradebook.write_bytes(_GRADEBOOKS[course["digest"]])
+
+
+def grade_bundle(course, submission):
+    """Grade one submission (its bundle) for the course bundle ``course`` in a
+    throw-away course; returns the result the driver writes: {"student", "assignment",
+    "sha256", "record" (the raw Record's JSON), "graded" (nbgrader graded it: the
+    autograded files and the gradebook hold its grades), "note" (a repair), "autograded"
+    ({relative path: bytes}), "log" (the grader-failure log's text, or ""), "seconds",
+    "host"}."""
+    student, assignment = submission["student"], submission["assignment"]
+    if submission_hash(submission["files"]) != submission["sha256"]:
+        raise ValueError(f"{student}/{assignment}: the files do not match their hash")
+    with _ONE_AT_A_TIME, _grading_environment(submission["settings"]):
+        started = time.monotonic()
+        scratch.sweep()
+        root = Path(tempfile.mkdtemp(prefix="course-", dir=scratch.process_folder()))
+        try:
+            _fill_course(root, course)
+            _write_files(submitted_folder(root, student, assignment), submission["files"])
+            api = grading_api(root)
+            with contextlib.redirect_stdout(io.StringIO()):
+                record, note = autograde_submission(api, root, student, assignment)
+            graded = record.status not in UNGRADED
+            autograded = root / "autograded" / student / assignment
+            log = log_path(root, assignment, student)
+            return {"student": student, "assignment": assignment,
+                    "sha256": submission["sha256"], "record": record.to_json(),
+                    "graded": graded, "note": note,
+                    "autograded": _files_under(autograded) if graded else {},
+                    "log": log.read_text() if log.exists() else "",
+                    "seconds": round(time.monotonic() - started, 3),
+                    "host": os.uname().nodename}
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
