@@ -307,13 +307,13 @@ def reference_numerical_gradient(net, x, y, h=1e-5):
 
 NUMERICAL_GRADIENT_MISTAKES = (
     Mistake("numerical_gradient.not_restored",
-            "the network's parameters were left changed after the call: after computing "
-            "C(p + h) and C(p - h), put every parameter back to its old value before moving "
-            "to the next one.",
+            "put every parameter back to its old value after computing C(p + h) and "
+            "C(p - h), before moving to the next one: the network's parameters were left "
+            "changed after the call.",
             lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "not_restored")),
     Mistake("numerical_gradient.one_sided",
-            "your result is the one-sided difference (C(p + h) - C(p)) / h, whose error "
-            "shrinks only like h; use the centred difference (C(p + h) - C(p - h)) / (2h).",
+            "use the centred difference (C(p + h) - C(p - h)) / (2h): yours is the "
+            "one-sided (C(p + h) - C(p)) / h, whose error shrinks only like h.",
             lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "one_sided")),
     Mistake("numerical_gradient.no_division",
             "you returned C(p + h) - C(p - h) without dividing by 2h.",
@@ -326,8 +326,8 @@ NUMERICAL_GRADIENT_MISTAKES = (
             "your gradient has the wrong sign: (C(p + h) - C(p - h)) / (2h), plus first.",
             lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "sign")),
     Mistake("numerical_gradient.whole_array",
-            "every entry of a layer got the same number: you moved the whole array at once. "
-            "Perturb one entry at a time (w[j, k] += h) and loop over all of them.",
+            "perturb one entry at a time (w[j, k] += h) and loop over all of them: every "
+            "entry of a layer got the same number, as if the whole array moved at once.",
             lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "whole_array")),
     Mistake("numerical_gradient.swapped_return",
             "return (nabla_b, nabla_w) in that order: the biases' gradients first.",

@@ -68,8 +68,8 @@ INIT_MISTAKES = (
             _init_variant(lambda sizes, rng: [rng.standard_normal((y, 1)) for y in sizes[:-1]],
                           _normal_weights)),
     Mistake("init.uniform",
-            "your numbers lie between 0 and 1 (rng.random draws uniformly); draw them from the "
-            "normal distribution N(0, 1) with rng.standard_normal.",
+            "draw the numbers from the normal distribution N(0, 1) with rng.standard_normal: "
+            "yours lie between 0 and 1 (rng.random draws uniformly).",
             _init_variant(lambda sizes, rng: [rng.random((y, 1)) for y in sizes[1:]],
                           lambda sizes, rng: [rng.random((y, x))
                                               for x, y in zip(sizes[:-1], sizes[1:])])),
@@ -78,9 +78,9 @@ INIT_MISTAKES = (
             _init_variant(lambda sizes, rng: [np.zeros((y, 1)) for y in sizes[1:]],
                           _normal_weights)),
     Mistake("init.global_rng",
-            "two networks built with generators of the same seed came out different: draw "
-            "every number from the generator rng that __init__ receives (rng.standard_normal), "
-            "not from np.random or a new generator.",
+            "draw every number from the generator rng that __init__ receives "
+            "(rng.standard_normal), not from np.random or a new generator: two networks built "
+            "with generators of the same seed came out different.",
             _init_variant(lambda sizes, rng: [np.random.default_rng().standard_normal((y, 1))
                                               for y in sizes[1:]],
                           lambda sizes, rng: [np.random.default_rng().standard_normal((y, x))
@@ -341,15 +341,14 @@ EVALUATE_MISTAKES = (
             "you counted the wrong guesses; count the examples whose guess equals the label.",
             lambda net, data: sum(not h for h in _hits(net, data))),
     Mistake("evaluate.label_argmax",
-            "you counted the images whose guess is 0: you compared the guess with "
-            "np.argmax(label), but in test data the label is the digit itself (an int), not a "
-            "one-hot vector, and np.argmax of an int is always 0. Compare with the label itself.",
+            "compare the guess with the label itself, not with np.argmax(label): in test data "
+            "the label is the digit (an int), not a one-hot vector, and np.argmax of an int is "
+            "always 0, so you counted the images whose guess is 0.",
             lambda net, data: sum(int(np.argmax(net.feedforward(x)) == 0)
                                   for x, _ in data)),
     Mistake("evaluate.max_value",
-            "no guess was counted right: the guess is the index of the most active output "
-            "neuron, np.argmax(output); np.max(output) is its activation, never equal to a "
-            "label.",
+            "the guess is np.argmax(output), the index of the most active output neuron, not "
+            "np.max(output), its activation: no guess was counted right.",
             lambda net, data: sum(int(np.max(net.feedforward(x)) == y)
                                   for x, y in data)),
 )

@@ -22,7 +22,7 @@ def reference_sigmoid_neuron(x, w, b):
 
 PERCEPTRON_MISTAKES = (
     Mistake("perceptron.fires_at_zero",
-            "when w . x + b is exactly 0 the perceptron should output 0: use > 0, not >= 0.",
+            "use > 0, not >= 0: when w . x + b is exactly 0 the perceptron outputs 0.",
             lambda x, w, b: 1 if float(np.dot(w, x)) + b >= 0 else 0),
     Mistake("perceptron.no_bias",
             "the output ignores the bias b: compare w . x + b with 0, not w . x alone.",
@@ -31,8 +31,8 @@ PERCEPTRON_MISTAKES = (
             "return 0 or 1, not the weighted input w . x + b itself.",
             lambda x, w, b: float(np.dot(w, x)) + b),
     Mistake("perceptron.bias_as_threshold",
-            "the bias is added to w . x (b = -threshold): compare w . x + b with 0, "
-            "not w . x with b.",
+            "compare w . x + b with 0, not w . x with b: the bias is added to w . x "
+            "(b = -threshold).",
             lambda x, w, b: 1 if float(np.dot(w, x)) > b else 0),
 )
 
@@ -61,8 +61,8 @@ SIGMOID_NEURON_MISTAKES = (
 
 SIGMOID_PRIME_MISTAKES = (
     Mistake("sigmoid_prime.given_activation",
-            "sigmoid_prime was given sigma(z) instead of z: it computes z (1 - z). "
-            "Compute s = sigmoid(z) first, then s * (1 - s).",
+            "sigmoid_prime takes z, not sigma(z): yours computes z (1 - z). Compute "
+            "sigma(z) from z first, then sigma(z) (1 - sigma(z)).",
             lambda z: np.asarray(z, dtype=float) * (1 - np.asarray(z, dtype=float))),
     Mistake("sigmoid_prime.square",
             "your output equals sigma(z)^2; the derivative is sigma(z) (1 - sigma(z)).",
@@ -108,9 +108,9 @@ def check_nand(w, b):
             want = 0 if x1 and x2 else 1
             got = reference_perceptron(np.array([x1, x2], dtype=float), w, b)
             if got != want:
-                raise CheckFailed(f"with w_nand = {w.tolist()} and b_nand = {b:g}, the "
-                                  f"perceptron gives {got} for inputs ({x1}, {x2}); NAND "
-                                  f"gives {want}.")
+                raise CheckFailed(f"NAND gives {want} for inputs ({x1}, {x2}), but the "
+                                  f"perceptron with w_nand = {w.tolist()} and b_nand = "
+                                  f"{b:g} gives {got}.")
 
 
 def check_sigmoid(sigmoid):
@@ -128,10 +128,10 @@ def check_sigmoid_extremes(sigmoid):
     result, caught = call_student(sigmoid, (z,), "sigmoid")
     if caught:
         raise CheckFailed(
-            f"sigmoid warned for large |z| ({caught[0].category.__name__}: {caught[0].message}); "
-            "a warning is printed to stderr, and graded cells must stay clean. e^1000 does not "
-            "fit in a float: clip z first (np.clip(z, -500, 500)) or silence the overflow "
-            "with np.errstate(over='ignore').")
+            "clip z first (np.clip(z, -500, 500)) or silence the overflow with "
+            "np.errstate(over='ignore'): sigmoid warned for large |z| "
+            f"({caught[0].category.__name__}: {caught[0].message}). e^1000 does not fit in a "
+            "float, and a warning printed to stderr fails a graded cell.")
     judge([result], [as_plain(reference_sigmoid(z))], (), "sigmoid at large |z|", atol=1e-12)
 
 

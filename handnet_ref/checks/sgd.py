@@ -95,8 +95,8 @@ def _last_example_gradients(net, mini_batch):
 
 UPDATE_MINI_BATCH_MISTAKES = (
     Mistake("update_mini_batch.not_averaged",
-            "the step is m times too large: it uses the sum of the gradients times eta. "
-            "Divide by the mini-batch size: w - (eta / len(mini_batch)) * nabla_w.",
+            "divide by the mini-batch size, w - (eta / len(mini_batch)) * nabla_w: the step "
+            "is m times too large (the sum of the gradients times eta).",
             _update_with(lambda w, nw, nb, eta, m: w - eta * nw,
                          lambda b, nw, nb, eta, m: b - eta * nb)),
     Mistake("update_mini_batch.sign",
@@ -201,18 +201,18 @@ def _sgd_variant(shuffle="each", in_place=False, drop_last=False, eta_scale=Fals
 
 SGD_MISTAKES = (
     Mistake("SGD.in_place",
-            "SGD shuffled the caller's training_data list in place; leave it as it is and "
             "shuffle a copy (data = list(training_data)) or an order of indices "
-            "(rng.permutation(len(training_data))).",
+            "(rng.permutation(len(training_data))), not the caller's list: SGD shuffled "
+            "training_data in place.",
             _sgd_variant(in_place=True)),
     Mistake("SGD.eta_divided",
             "update_mini_batch received eta / mini_batch_size: pass eta itself; "
             "update_mini_batch divides by the mini-batch size already.",
             _sgd_variant(eta_scale=True)),
     Mistake("SGD.drops_last",
-            "the last, smaller mini-batch of each epoch was skipped, so some examples were "
-            "never used: let the loop run to the end of the data "
-            "(range(0, n, mini_batch_size)); the last slice may be shorter.",
+            "let the loop run to the end of the data (range(0, n, mini_batch_size)); the "
+            "last slice may be shorter: the last, smaller mini-batch of each epoch was "
+            "skipped, so some examples were never used.",
             _sgd_variant(drop_last=True)),
     Mistake("SGD.no_shuffle",
             "the mini-batches came in the data's own order: shuffle the training data at "
@@ -227,14 +227,14 @@ SGD_MISTAKES = (
             "self.evaluate(test_data) / len(test_data).",
             _sgd_variant(counts=True)),
     Mistake("SGD.global_rng",
-            "two runs with the same rng seed visited the examples in different orders: "
             "shuffle with the generator you were given (rng = np.random.default_rng(rng), "
-            "then rng.shuffle or rng.permutation), not np.random or random.",
+            "then rng.shuffle or rng.permutation), not np.random or random: two runs with "
+            "the same rng seed visited the examples in different orders.",
             _sgd_variant(shuffle="global")),
     Mistake("SGD.fixed_seed",
-            "two runs with different rng seeds visited the examples in the same order: "
             "shuffle with the generator you were given (rng = np.random.default_rng(rng)), "
-            "not one with a fixed seed.",
+            "not one with a fixed seed: two runs with different rng seeds visited the "
+            "examples in the same order.",
             _sgd_variant(shuffle="fixed")),
 )
 _HINTS = {m.key.split(".")[1]: m.hint for m in SGD_MISTAKES}

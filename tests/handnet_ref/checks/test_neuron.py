@@ -11,7 +11,7 @@ def test_nand_accepts_a_right_gate_and_names_the_wrong_row():
     """Does (-2, -2, 3) pass, and an AND gate fail naming an input it gets wrong?"""
     check_nand(np.array([-2.0, -2.0]), 3.0)
     check_nand([-1, -1], 1.5)
-    with pytest.raises(CheckFailed, match=r"inputs \(0, 0\); NAND gives 1"):
+    with pytest.raises(CheckFailed, match=r"^NAND gives 1 for inputs \(0, 0\)"):
         check_nand([1.0, 1.0], -1.5)
 
 
