@@ -56,24 +56,24 @@ def _backprop_variant(bias=lambda d: d.sum(axis=1, keepdims=True),
 
 BACKPROP_MATRIX_MISTAKES = (
     Mistake("backprop_matrix.bias_not_summed",
-            "nabla_b holds one column per example (shape (n, m)): sum delta over the "
-            "examples, delta.sum(axis=1, keepdims=True), to get the shape (n, 1) of the "
-            "biases.",
+            "sum delta over the examples, delta.sum(axis=1, keepdims=True): your nabla_b holds "
+            "one column per example (shape (n, m)) instead of the shape (n, 1) of the biases.",
             _backprop_variant(bias=lambda d: d)),
     Mistake("backprop_matrix.bias_flat",
-            "nabla_b has shape (n,) instead of (n, 1): sum with keepdims=True, "
-            "delta.sum(axis=1, keepdims=True), so that b - eta * nabla_b keeps the shape of b.",
+            "keep nabla_b a column with keepdims=True, delta.sum(axis=1, keepdims=True): yours "
+            "has shape (n,) instead of (n, 1), so b - eta * nabla_b would not keep the shape "
+            "of b.",
             _backprop_variant(bias=lambda d: d.sum(axis=1))),
     Mistake("backprop_matrix.wrong_axis",
-            "nabla_b was summed over the neurons (axis 0) instead of over the examples: "
-            "the examples are the columns, so sum over axis=1 (keepdims=True).",
+            "sum over the examples, axis=1 (keepdims=True): your nabla_b was summed over the "
+            "neurons (axis 0), but the examples are the columns.",
             _backprop_variant(bias=lambda d: d.sum(axis=0, keepdims=True))),
     Mistake("backprop_matrix.mean",
-            "the gradients are averaged over the batch (divided by m); return their sums: "
-            "update_mini_batch_matrix divides by m itself.",
+            "return the sums, not the means: your gradients are averaged over the batch "
+            "(divided by m), and update_mini_batch_matrix divides by m itself.",
             _backprop_variant(mean=True)),
     Mistake("backprop_matrix.nabla_w_transposed",
-            "nabla_w is transposed: nabla_w^l = delta^l (a^(l-1))^T, i.e. delta @ a_prev.T, "
+            "transpose your nabla_w: nabla_w^l = delta^l (a^(l-1))^T, i.e. delta @ a_prev.T, "
             "which has the shape of weights[l] (n_l, n_(l-1)).",
             _backprop_variant(weight=lambda d, a: a @ d.T)),
 )
@@ -183,10 +183,10 @@ def _update_variant(step_w=lambda w, nw, eta, m: w - (eta / m) * nw,
     return update_mini_batch_matrix
 
 
-_ROWS_HINT = ("the examples were stacked as rows: X should hold one example per column, "
-              "shape (n_0, m): X = np.hstack([x for x, y in mini_batch]) (and the same for Y).")
-_PER_EXAMPLE_HINT = ("it called the per-example self.backprop: stack the mini-batch into X "
-                     "and Y and call self.backprop_matrix(X, Y) once instead.")
+_ROWS_HINT = ("stack the examples as columns, X = np.hstack([x for x, y in mini_batch]) (and "
+              "the same for Y): yours were stacked as rows, but X should have shape (n_0, m).")
+_PER_EXAMPLE_HINT = ("call self.backprop_matrix(X, Y) once, on the stacked mini-batch: your "
+                     "code called the per-example self.backprop.")
 
 UPDATE_MINI_BATCH_MATRIX_MISTAKES = (
     Mistake("update_mini_batch_matrix.rows", _ROWS_HINT,
@@ -195,17 +195,17 @@ UPDATE_MINI_BATCH_MATRIX_MISTAKES = (
     Mistake("update_mini_batch_matrix.per_example", _PER_EXAMPLE_HINT,
             _update_variant(per_example=True)),
     Mistake("update_mini_batch_matrix.not_averaged",
-            "the step is m times too large: backprop_matrix returns sums, so divide by the "
-            "mini-batch size: w - (eta / len(mini_batch)) * nabla_w.",
+            "divide the step by the mini-batch size, w - (eta / len(mini_batch)) * nabla_w: "
+            "backprop_matrix returns sums, so your step is m times too large.",
             _update_variant(step_w=lambda w, nw, eta, m: w - eta * nw,
                             step_b=lambda b, nb, eta, m: b - eta * nb)),
     Mistake("update_mini_batch_matrix.sign",
-            "the parameters move uphill (the cost grows): subtract the gradient step, "
-            "w - (eta / m) * nabla_w, do not add it.",
+            "subtract the gradient step, w - (eta / m) * nabla_w, do not add it: your "
+            "parameters move uphill (the cost grows).",
             _update_variant(step_w=lambda w, nw, eta, m: w + (eta / m) * nw,
                             step_b=lambda b, nb, eta, m: b + (eta / m) * nb)),
     Mistake("update_mini_batch_matrix.biases_not_updated",
-            "the biases did not change: update them too, b - (eta / m) * nabla_b.",
+            "update the biases too, b - (eta / m) * nabla_b: yours did not change.",
             _update_variant(step_b=lambda b, nb, eta, m: b)),
 )
 _NUMERIC_MISTAKES = UPDATE_MINI_BATCH_MATRIX_MISTAKES[2:]

@@ -20,15 +20,15 @@ reference_quadratic_delta = QuadraticCost.delta   # (a - y) * sigma'(z)
 
 QUADRATIC_DELTA_MISTAKES = (
     Mistake("quadratic_delta.no_sigma_prime",
-            "your delta is a - y, without the factor sigma'(z): that is the cross-entropy "
-            "delta. For the quadratic cost, multiply by sigmoid_prime(z).",
+            "multiply by sigmoid_prime(z) for the quadratic cost: your delta is a - y, without "
+            "the factor sigma'(z) (that is the cross-entropy delta).",
             lambda z, a, y: a - y),
     Mistake("quadratic_delta.sigma_prime_of_a",
-            "you multiplied by sigmoid_prime(a); the derivative is taken at the weighted "
-            "input: sigmoid_prime(z).",
+            "take the derivative at the weighted input, sigmoid_prime(z): you multiplied by "
+            "sigmoid_prime(a).",
             lambda z, a, y: (a - y) * sigmoid_prime(a)),
     Mistake("quadratic_delta.sign",
-            "your delta has the wrong sign: it is (a - y) * sigma'(z), not (y - a) * sigma'(z).",
+            "flip the sign of your delta: it is (a - y) * sigma'(z), not (y - a) * sigma'(z).",
             lambda z, a, y: (y - a) * sigmoid_prime(z)),
 )
 
@@ -72,33 +72,33 @@ def reference_train_neuron(cost, w, b, x, y, eta, epochs):
 
 TRAIN_NEURON_MISTAKES = (
     Mistake("train_neuron.no_x",
-            "the weight's gradient is delta * x: you left out the input x in the update of w "
-            "(it makes no difference only when x = 1).",
+            "multiply the weight's step by the input x (its gradient is delta * x): you left x "
+            "out of the update of w (it makes no difference only when x = 1).",
             lambda cost, w, b, x, y, eta, epochs: _train_neuron(cost, w, b, x, y, eta, epochs,
                                                                 use_x=False)),
     Mistake("train_neuron.sign",
-            "your neuron climbs the cost instead of descending it: subtract eta times the "
-            "gradient, w - eta * delta * x and b - eta * delta.",
+            "subtract eta times the gradient, w - eta * delta * x and b - eta * delta: your "
+            "neuron climbs the cost instead of descending it.",
             lambda cost, w, b, x, y, eta, epochs: _train_neuron(cost, w, b, x, y, eta, epochs,
                                                                 sign=-1.0)),
     Mistake("train_neuron.no_start",
-            "the first number should be the output before any training, followed by the "
-            "output after each step (epochs + 1 numbers); yours starts after the first step.",
+            "start with the output before any training, then the output after each step "
+            "(epochs + 1 numbers): yours starts after the first step.",
             lambda cost, w, b, x, y, eta, epochs: _train_neuron(cost, w, b, x, y, eta,
                                                                 epochs)[1:]),
     Mistake("train_neuron.before_step",
-            "you recorded the output before each step; record it after each step, and once "
-            "before the first (epochs + 1 numbers in all).",
+            "record the output after each step, and once before the first (epochs + 1 numbers "
+            "in all): you recorded it before each step.",
             lambda cost, w, b, x, y, eta, epochs: _train_neuron(cost, w, b, x, y, eta,
                                                                 epochs)[:-1]),
     Mistake("train_neuron.quadratic_always",
-            "your neuron learns with the quadratic delta whatever cost it is given: call "
-            "cost.delta(z, a, y).",
+            "call cost.delta(z, a, y): your neuron learns with the quadratic delta whatever "
+            "cost it is given.",
             lambda cost, w, b, x, y, eta, epochs: _train_neuron(
                 cost, w, b, x, y, eta, epochs, delta=reference_quadratic_delta)),
     Mistake("train_neuron.cross_entropy_always",
-            "your neuron learns with delta = a - y whatever cost it is given: call "
-            "cost.delta(z, a, y).",
+            "call cost.delta(z, a, y): your neuron learns with delta = a - y whatever cost it "
+            "is given.",
             lambda cost, w, b, x, y, eta, epochs: _train_neuron(
                 cost, w, b, x, y, eta, epochs, delta=lambda z, a, y: a - y)),
 )
@@ -138,17 +138,16 @@ reference_cross_entropy_delta = CrossEntropyCost.delta   # a - y
 
 CROSS_ENTROPY_FN_MISTAKES = (
     Mistake("cross_entropy_fn.sign",
-            "your cost is negative: the logarithms of numbers below 1 are negative, so the "
-            "cost needs the minus sign in front: -sum [y ln a + (1 - y) ln(1 - a)].",
+            "put the minus sign in front, -sum [y ln a + (1 - y) ln(1 - a)]: your cost is "
+            "negative (the logarithms of numbers below 1 are negative).",
             lambda a, y: -reference_cross_entropy_fn(a, y)),
     Mistake("cross_entropy_fn.one_term",
-            "you left out the term (1 - y) ln(1 - a): the cost is -sum [y ln a + (1 - y) "
-            "ln(1 - a)], which also punishes an output a > 0 where y = 0.",
+            "add the term (1 - y) ln(1 - a), which punishes an output a > 0 where y = 0: the "
+            "cost is -sum [y ln a + (1 - y) ln(1 - a)], and yours leaves it out.",
             lambda a, y: float(np.sum(np.nan_to_num(-y * np.log(a))))),
     Mistake("cross_entropy_fn.no_nan_to_num",
-            "your cost is nan when an output is exactly 0 or 1 and matches its target: "
-            "0 * ln 0 gives nan in NumPy; wrap the elementwise terms in np.nan_to_num "
-            "before summing.",
+            "wrap the elementwise terms in np.nan_to_num before summing: your cost is nan when "
+            "an output is exactly 0 or 1 and matches its target (0 * ln 0 gives nan in NumPy).",
             lambda a, y: float(np.sum(_cross_entropy_terms(a, y)))),
     Mistake("cross_entropy_fn.nan_to_num_after_sum",
             "np.nan_to_num must be applied to the elementwise terms, before the sum: applied "
@@ -162,11 +161,11 @@ CROSS_ENTROPY_FN_MISTAKES = (
 
 CROSS_ENTROPY_DELTA_MISTAKES = (
     Mistake("cross_entropy_delta.quadratic",
-            "you multiplied by sigma'(z): that is the quadratic cost's delta. With the "
-            "cross-entropy the sigma'(z) cancels and delta is simply a - y.",
+            "drop the factor sigma'(z): with the cross-entropy it cancels and delta is simply "
+            "a - y (you multiplied by it, as in the quadratic cost's delta).",
             reference_quadratic_delta),
     Mistake("cross_entropy_delta.sign",
-            "your delta has the wrong sign: it is a - y, not y - a.",
+            "flip the sign of your delta: it is a - y, not y - a.",
             lambda z, a, y: y - a),
 )
 
@@ -204,11 +203,11 @@ def check_cross_entropy_edges(obj):
     result, caught = call_student(fn, (a, y), "CrossEntropyCost.fn")
     if caught:
         raise CheckFailed(
-            f"CrossEntropyCost.fn warned for outputs of exactly 0 or 1 "
-            f"({caught[0].category.__name__}: {caught[0].message}); a warning is printed to "
-            "stderr, and graded cells must stay clean. Compute the logarithms inside "
-            "`with np.errstate(divide='ignore', invalid='ignore'):` and then apply "
-            "np.nan_to_num.")
+            "CrossEntropyCost.fn: compute the logarithms inside "
+            "`with np.errstate(divide='ignore', invalid='ignore'):`, then apply "
+            "np.nan_to_num: yours warned for outputs of exactly 0 or 1 "
+            f"({caught[0].category.__name__}: {caught[0].message}), and a warning printed to "
+            "stderr fails a graded cell.")
     judge([result], [as_plain(reference_cross_entropy_fn(a, y))], (),
           "CrossEntropyCost.fn with outputs of exactly 0 and 1")
 

@@ -38,23 +38,23 @@ INITIALIZER_MISTAKES = (
             "then the same seed always gives the same network.",
             lambda self, rng: _initialise(self, rng, draw=np.random.standard_normal)),
     Mistake("default_weight_initializer.large",
-            "your weights have standard deviation 1: divide the N(0, 1) draws by "
-            "sqrt(n_in), the number of inputs of the layer.",
+            "divide the N(0, 1) draws by sqrt(n_in), the number of inputs of the layer: your "
+            "weights have standard deviation 1.",
             lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1.0)),
     Mistake("default_weight_initializer.n_in",
-            "your weights are too small: their variance should be 1/n_in, so their standard "
-            "deviation is 1/sqrt(n_in): divide by np.sqrt(n_in), not by n_in.",
+            "divide by np.sqrt(n_in), not by n_in: your weights are too small (their variance "
+            "should be 1/n_in, so their standard deviation is 1/sqrt(n_in)).",
             lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1 / n_in)),
     Mistake("default_weight_initializer.n_out",
-            "you scaled by the number of neurons in the layer (n_out); scale by the number "
-            "of inputs each neuron has, n_in = sizes[l], the layer before.",
+            "scale by the number of inputs each neuron has, n_in = sizes[l] (the layer "
+            "before), not by the number of neurons in the layer (n_out).",
             lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1 / np.sqrt(n_out))),
     Mistake("default_weight_initializer.biases_scaled",
-            "only the weights are scaled by 1/sqrt(n_in); the biases stay N(0, 1).",
+            "keep the biases N(0, 1): only the weights are scaled by 1/sqrt(n_in).",
             lambda self, rng: _initialise(self, rng, scale_biases=True)),
     Mistake("default_weight_initializer.uniform",
-            "your weights are not centred on 0: draw from a normal distribution "
-            "(rng.standard_normal), not a uniform one (rng.random).",
+            "draw from a normal distribution (rng.standard_normal), not a uniform one "
+            "(rng.random): your weights are not centred on 0.",
             lambda self, rng: _initialise(self, rng, draw=rng.random)),
 )
 
@@ -190,15 +190,15 @@ def _save_variant(**changes):
 
 SAVE_MISTAKES = (
     Mistake("save_json.cost_repr",
-            "the file's \"cost\" is the text of the class, like \"<class '...CrossEntropyCost'>\"; "
-            "save just its name, self.cost.__name__, so that load can find the class.",
+            "save just the class's name, self.cost.__name__, so that load can find the class: "
+            'the file\'s "cost" is the text of the class, like "<class \'...CrossEntropyCost\'>".',
             _save_variant(cost=lambda self: str(self.cost))),
     Mistake("save_json.no_cost",
-            "the file has no \"cost\": save the cost's name too (self.cost.__name__), or a "
+            'save the cost\'s name too (self.cost.__name__): the file has no "cost", so a '
             "loaded network would not know how it was trained.",
             _save_variant(cost=None)),
     Mistake("save_json.transposed",
-            "you saved the weight matrices transposed; save each w as it is, w.tolist().",
+            "save each w as it is, w.tolist(): you saved the weight matrices transposed.",
             _save_variant(weights=lambda self: [w.T.tolist() for w in self.weights])),
 )
 
@@ -259,13 +259,13 @@ def reference_load(filename):
 
 LOAD_MISTAKES = (
     Mistake("load_json.lists",
-            "the loaded weights and biases are Python lists; turn each into a NumPy array "
-            "(np.array(w)) so that the network can compute with it.",
+            "turn each loaded weight and bias into a NumPy array (np.array(w)) so that the "
+            "network can compute with it: yours are Python lists.",
             lambda filename: _load_variant(filename, arrays=False)),
     Mistake("load_json.cost_name",
-            "the loaded network's cost is the name (a string); look the class up by its "
-            "name, e.g. {\"QuadraticCost\": QuadraticCost, \"CrossEntropyCost\": "
-            "CrossEntropyCost}[data[\"cost\"]].",
+            'look the cost class up by its name, e.g. {"QuadraticCost": QuadraticCost, '
+            '"CrossEntropyCost": CrossEntropyCost}[data["cost"]]: the loaded network\'s cost is '
+            "the name (a string).",
             lambda filename: _load_variant(filename, cost_class=False)),
 )
 

@@ -45,39 +45,40 @@ def reference_update_mini_batch(self, X, Y, eta, lmbda, n):
 
 UPDATE_MISTAKES = (
     Mistake("l2_update.biases_decay",
-            "you shrank the biases too: weight decay applies to the weights only; update the "
-            "biases with b - (eta / m) * nabla_b.",
+            "do not decay the biases, update them with b - (eta / m) * nabla_b: weight decay "
+            "applies to the weights only, and you shrank the biases too.",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n,
                                                       bias_decay=True)),
     Mistake("l2_update.lambda_over_m",
-            "your decay factor divides lmbda by the mini-batch size m; it is "
-            "1 - eta * lmbda / n, with n the size of the whole training set.",
+            "divide lmbda by n, the size of the whole training set, not by the mini-batch size "
+            "m: the decay factor is 1 - eta * lmbda / n.",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n,
                                                       decay=1 - eta * lmbda / X.shape[1])),
     Mistake("l2_update.no_n",
-            "your decay factor is 1 - eta * lmbda; it is 1 - eta * lmbda / n, with n the "
-            "size of the whole training set.",
+            "divide by n, the size of the whole training set: the decay factor is 1 - eta * "
+            "lmbda / n; yours is 1 - eta * lmbda.",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n,
                                                       decay=1 - eta * lmbda)),
     Mistake("l2_update.no_eta",
-            "your decay factor is 1 - lmbda / n; the decay is a gradient step too, so it is "
-            "1 - eta * lmbda / n.",
+            "multiply by eta: the decay factor is 1 - eta * lmbda / n (the decay is a gradient "
+            "step too); yours is 1 - lmbda / n.",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n,
                                                       decay=1 - lmbda / n)),
     Mistake("l2_update.decay_sign",
-            "your weights grow: the factor is 1 - eta * lmbda / n (a minus), which shrinks them.",
+            "shrink the weights with the factor 1 - eta * lmbda / n (a minus): yours grow.",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n,
                                                       decay=1 + eta * lmbda / n)),
     Mistake("l2_update.not_averaged",
-            "the gradient step is eta / m times the summed gradient, with m = X.shape[1] "
-            "examples in the mini-batch; you did not divide by m.",
+            "divide the gradient step by m, the number of examples in the mini-batch "
+            "(X.shape[1]): the step is eta / m times the summed gradient.",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n, per=1)),
     Mistake("l2_update.decay_after",
-            "you applied the decay after the gradient step, (1 - eta lmbda / n)(w - eta/m "
-            "nabla_w); decay the old weights only: (1 - eta lmbda / n) w - (eta / m) nabla_w.",
+            "decay the old weights only, (1 - eta lmbda / n) w - (eta / m) nabla_w: you "
+            "applied the decay after the gradient step, (1 - eta lmbda / n)(w - eta/m "
+            "nabla_w).",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n, after=True)),
     Mistake("l2_update.sign",
-            "your step goes uphill: subtract (eta / m) times the gradient.",
+            "subtract (eta / m) times the gradient: your step goes uphill.",
             lambda self, X, Y, eta, lmbda, n: _update(self, X, Y, eta, lmbda, n, sign=-1.0)),
 )
 
@@ -126,26 +127,26 @@ def reference_total_cost(self, data, lmbda):
 
 TOTAL_COST_MISTAKES = (
     Mistake("total_cost.no_l2",
-            "your total cost leaves out the regularisation term: add "
-            "0.5 * (lmbda / n) * (the sum of the squares of all the weights).",
+            "add the regularisation term, 0.5 * (lmbda / n) * (the sum of the squares of all "
+            "the weights): your total cost leaves it out.",
             lambda self, data, lmbda: _total_cost(self, data, lmbda, factor=0.0)),
     Mistake("total_cost.no_half",
-            "your L2 term is lmbda / n * sum of w^2; it has a factor 1/2: lmbda / (2n) * sum w^2.",
+            "halve your L2 term: it is lmbda / (2n) * sum w^2; yours is lmbda / n * sum w^2.",
             lambda self, data, lmbda: _total_cost(self, data, lmbda, factor=1.0)),
     Mistake("total_cost.l2_not_per_n",
-            "your L2 term is not divided by n, the number of examples in the data: it is "
-            "lmbda / (2n) * sum w^2.",
+            "divide the L2 term by n, the number of examples in the data: it is lmbda / (2n) * "
+            "sum w^2.",
             lambda self, data, lmbda: _total_cost(self, data, lmbda, per_n=False)),
     Mistake("total_cost.biases",
-            "your L2 term includes the biases; it sums the squares of the weights only.",
+            "leave the biases out of the L2 term: it sums the squares of the weights only.",
             lambda self, data, lmbda: _total_cost(self, data, lmbda, biases=True)),
     Mistake("total_cost.norm_not_squared",
-            "your L2 term adds up the norms ||w||; it adds up their squares, np.sum(w ** 2).",
+            "add up the squares of the weights, np.sum(w ** 2), not their norms ||w||.",
             lambda self, data, lmbda: _total_cost(self, data, lmbda,
                                                   l2=lambda w: np.linalg.norm(w))),
     Mistake("total_cost.not_averaged",
-            "the cost part should be the mean over the n examples: divide cost.fn(...) by n "
-            "(= X.shape[1]).",
+            "divide cost.fn(...) by n (= X.shape[1]): the cost part should be the mean over "
+            "the n examples.",
             lambda self, data, lmbda: _total_cost(self, data, lmbda, average=False)),
 )
 
@@ -247,8 +248,8 @@ def _fires(accuracies, n):
 
 EPOCHS_TO_RUN_MISTAKES = (
     Mistake("epochs_to_run.late",
-            "you stop one epoch too late: training stops right after the n-th epoch in a row "
-            "without a new best (when the count reaches n, not when it passes n).",
+            "stop one epoch sooner, right after the n-th epoch in a row without a new best "
+            "(when the count reaches n, not when it passes n): yours stops one epoch too late.",
             lambda accuracies, n: _epochs_to_run(accuracies, n, stop=lambda k, n: k > n)),
     Mistake("epochs_to_run.index",
             "return the number of epochs run (epochs count from 1), not the index of the last "
@@ -261,8 +262,8 @@ EPOCHS_TO_RUN_MISTAKES = (
             "comes; yours keeps counting from the start.",
             lambda accuracies, n: _epochs_to_run(accuracies, n, reset=False)),
     Mistake("epochs_to_run.ties",
-            "an epoch that only equals the best accuracy so far is not an improvement: the "
-            "accuracy must be strictly higher to reset the count.",
+            "require a strictly higher accuracy to reset the count: an epoch that only equals "
+            "the best accuracy so far is not an improvement.",
             lambda accuracies, n: _epochs_to_run(accuracies, n, better=lambda acc, best: acc >= best)),
     Mistake("epochs_to_run.previous",
             "compare each accuracy with the best so far, not with the previous epoch's.",

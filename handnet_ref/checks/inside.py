@@ -54,12 +54,12 @@ def reference_hidden_weight_images(weights):
 
 HIDDEN_WEIGHT_IMAGES_MISTAKES = (
     Mistake("hidden_weight_images.columns",
-            "you reshaped the columns of weights[0] (it is weights[0].T that you cut into "
-            "images); hidden neuron j's weights are row j, weights[0][j], of shape (784,).",
+            "cut row j of weights[0], weights[0][j] of shape (784,), into hidden neuron j's "
+            "image: you reshaped the columns of weights[0] (weights[0].T).",
             lambda weights: np.asarray(weights[0]).T.reshape(len(weights[0]), SIDE, SIDE)),
     Mistake("hidden_weight_images.transposed_images",
-            "each of your images is transposed: the pixels were stored row by row, so "
-            "reshape with NumPy's default order (order=\"C\"), not column by column.",
+            'reshape with NumPy\'s default order (order="C"), row by row as the pixels were '
+            "stored: each of your images is transposed.",
             lambda weights: reference_hidden_weight_images(weights).transpose(0, 2, 1)),
 )
 
@@ -80,20 +80,19 @@ def reference_strongest_hidden_neurons(weights, digit, k):
 
 STRONGEST_MISTAKES = (
     Mistake("strongest_hidden_neurons.column",
-            "you read column `digit` of weights[1]; the weights into output neuron `digit` "
-            "are its row, weights[1][digit], one per hidden neuron.",
+            "read row `digit` of weights[1], weights[1][digit], one weight per hidden neuron: "
+            "you read column `digit`.",
             lambda weights, digit, k: np.argsort(-np.asarray(weights[1])[:, digit])[:k]),
     Mistake("strongest_hidden_neurons.ascending",
-            "you have the right neurons in the wrong order: the one with the largest weight "
-            "comes first.",
+            "put the largest weight first: you have the right neurons in the wrong order.",
             lambda weights, digit, k: reference_strongest_hidden_neurons(weights, digit, k)[::-1]),
     Mistake("strongest_hidden_neurons.smallest",
-            "you returned the neurons with the smallest (most negative) weights; np.argsort "
-            "sorts in increasing order, so sort -w, or take the end and reverse it.",
+            "sort -w (np.argsort sorts in increasing order), or take the end and reverse it: "
+            "you returned the neurons with the smallest (most negative) weights.",
             lambda weights, digit, k: np.argsort(np.asarray(weights[1])[digit])[:k]),
     Mistake("strongest_hidden_neurons.absolute",
-            "you ranked the weights by size |w|; rank them by value: a large negative weight "
-            "means the neuron argues against the digit.",
+            "rank the weights by value, not by size |w|: a large negative weight means the "
+            "neuron argues against the digit.",
             lambda weights, digit, k: np.argsort(-np.abs(np.asarray(weights[1])[digit]))[:k]),
 )
 
@@ -128,8 +127,8 @@ def _row_normalised(C):
 
 CONFUSION_MISTAKES = (
     Mistake("confusion_matrix.transposed",
-            "your matrix is transposed: rows are the labels and columns the guesses, so "
-            "C[label, guess] += 1.",
+            "put the labels in the rows and the guesses in the columns, C[label, guess] += 1: "
+            "your matrix is transposed.",
             lambda p, l, n=10: reference_confusion_matrix(p, l, n).T),
     Mistake("confusion_matrix.row_normalised",
             "return the counts (integers); you divided each row by its total.",
@@ -171,12 +170,12 @@ def reference_most_confused(C):
 
 MOST_CONFUSED_MISTAKES = (
     Mistake("most_confused.diagonal",
-            "you found the largest count on the diagonal, where the right answers are: "
-            "leave the diagonal out (set it to -1 in a copy) before looking for the largest.",
+            "leave the diagonal out (set it to -1 in a copy) before looking for the largest "
+            "count: you found it on the diagonal, where the right answers are.",
             lambda C: np.unravel_index(np.argmax(np.asarray(C)), np.shape(C))),
     Mistake("most_confused.swapped",
-            "you returned (guess, label); return (label, guess): the row is the label, the "
-            "column the guess.",
+            "return (label, guess), not (guess, label): the row is the label, the column the "
+            "guess.",
             lambda C: reference_most_confused(C)[::-1]),
 )
 
@@ -206,8 +205,8 @@ def reference_per_class_accuracy(C):
 
 PER_CLASS_MISTAKES = (
     Mistake("per_class_accuracy.columns",
-            "you divided by the column sums (how often each digit was guessed); divide by "
-            "the row sums, the number of examples with each label.",
+            "divide by the row sums, the number of examples with each label: you divided by "
+            "the column sums (how often each digit was guessed).",
             lambda C: np.diag(np.asarray(C, dtype=float)) / np.asarray(C, dtype=float).sum(axis=0)),
     Mistake("per_class_accuracy.percent",
             "return fractions between 0 and 1, not percentages.",
@@ -244,26 +243,26 @@ def reference_most_confident_mistakes(outputs, labels, k):
 
 MOST_CONFIDENT_MISTAKES = (
     Mistake("most_confident_mistakes.includes_correct",
-            "your list includes examples the network got right: keep only those where "
-            "the guess (np.argmax of the column) differs from the label.",
+            "keep only the examples whose guess (np.argmax of the column) differs from the "
+            "label: your list includes examples the network got right.",
             lambda outputs, labels, k: np.argsort(-np.max(outputs, axis=0), kind="stable")[:k]),
     Mistake("most_confident_mistakes.ascending",
-            "you have the right mistakes in the wrong order: the most confident (largest "
-            "activation of the guessed class) comes first.",
+            "put the most confident mistake (largest activation of the guessed class) first: "
+            "you have the right mistakes in the wrong order.",
             lambda outputs, labels, k: reference_most_confident_mistakes(outputs, labels, k)[::-1]),
     Mistake("most_confident_mistakes.least",
-            "you returned the least confident mistakes; np.argsort sorts in increasing order, "
-            "so sort by minus the confidence to put the most confident first.",
+            "sort by minus the confidence to put the most confident first (np.argsort sorts in "
+            "increasing order): you returned the least confident mistakes.",
             lambda outputs, labels, k: _mistakes(outputs, labels)[0][
                 np.argsort(_mistakes(outputs, labels)[1], kind="stable")[:k]]),
     Mistake("most_confident_mistakes.true_label",
-            "you measured confidence by the activation of the true label's neuron; measure "
-            "it by the activation of the guessed class (the largest in the column).",
+            "measure confidence by the activation of the guessed class (the largest in the "
+            "column), not by that of the true label's neuron.",
             lambda outputs, labels, k: _mistakes(outputs, labels, "label")[0][
                 np.argsort(-_mistakes(outputs, labels, "label")[1], kind="stable")[:k]]),
     Mistake("most_confident_mistakes.local_indices",
-            "your indices count among the mistakes only; return indices into all the "
-            "examples (the columns of outputs), e.g. from np.flatnonzero(guesses != labels).",
+            "return indices into all the examples (the columns of outputs), e.g. from "
+            "np.flatnonzero(guesses != labels): yours count among the mistakes only.",
             lambda outputs, labels, k: np.argsort(-_mistakes(outputs, labels)[1], kind="stable")[:k]),
 )
 
