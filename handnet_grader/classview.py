@@ -14,6 +14,7 @@ view is built, so reworded hints are matched as they are now) in each failed cel
 An *exercise* is a solution cell and the test cells after it (``samples.exercises``).
 """
 
+import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
@@ -64,7 +65,8 @@ def identify(message, mistakes, exercise=None):
         at = _shown_at(message, m.hint)
         if at >= 0:
             check = m.key.split(".")[0]
-            found.append(((len(m.hint), check in message[:at], check == exercise), m))
+            named = re.search(rf"\b{re.escape(check)}\b", message[:at]) is not None
+            found.append(((len(m.hint), named, check == exercise), m))
     return max(found, key=lambda f: f[0])[1] if found else None
 
 

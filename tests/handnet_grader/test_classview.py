@@ -142,6 +142,10 @@ def test_identify_prefers_the_longest_hint_then_the_check_named_before_it():
     for m in (same_a, same_b):
         assert identify(f"CheckFailed: {m.key.split('.')[0]}: {m.hint}", [same_a, same_b]) is m
     assert identify(same_a.hint, [same_a, same_b], exercise="numerical_gradient") is same_b
+    prime = Mistake("sigmoid_prime.x", "one hint.", abs)
+    plain = Mistake("sigmoid.x", "one hint.", abs)   # "sigmoid" is not named in "sigmoid_prime"
+    assert identify("CheckFailed: sigmoid_prime: one hint.", [plain, prime]) is prime
+    assert identify("CheckFailed: sigmoid_prime: one hint.", [prime, plain]) is prime
 
 
 def test_the_catalogue_is_read_as_it_is_now(monkeypatch):
