@@ -4,16 +4,17 @@ fresh clone, where no real class has been graded.
 The class is drawn from the sample submissions of one assignment (``samples.sample_class``)
 with a fixed seed: several students hand in the reference solution, some the untouched
 release or a partial attempt, ``MISTAKEN`` students each make one catalogued mistake
-(some mistakes common, others rare or absent, as in a real class), and three submissions hit a limit (a crash, the memory limit, a flood of output), which the
-integrity report lists. Students get neutral names (``student-01``...), so the view has
+(some mistakes common, others rare or absent, as in a real class), and three submissions
+hit a limit (a crash, the memory limit, a flood of output), which the integrity report
+lists. Students get neutral names (``student-01``...), so the view has
 to find their mistakes from the records; ``planted`` says what it should find.
 """
 
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -60,25 +61,6 @@ def planted(roster):
     return found
 
 
-@contextmanager
-def _environment(**variables):
-    """os.environ with ``variables`` set (a None value: removed), restored afterwards."""
-    saved = {k: os.environ.get(k) for k in variables}
-    for k, v in variables.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def grade_sample_class(course, folder, assignment="01_neuron", seed=2026, workers=2):
     """Copy ``assignment`` of the course at ``course`` (its nbgrader_config.py, source/
     and release/) into ``folder``, write a sample class into its submitted/ and grade it
@@ -105,7 +87,7 @@ def grade_sample_class(course, folder, assignment="01_neuron", seed=2026, worker
     # HANDNET_SAMPLE_MISTAKES: the mistake samples import the catalogue in their kernel;
     # no HANDNET_DB_URL: the sample class goes into the copy's own SQLite gradebook, never
     # into the database of the instructor's real course
-    with _environment(HANDNET_CHECK_SEED=str(seed), HANDNET_SAMPLE_MISTAKES="1",
-                      HANDNET_DB_URL=None):
+    with mock.patch.dict(os.environ, HANDNET_CHECK_SEED=str(seed), HANDNET_SAMPLE_MISTAKES="1"):
+        os.environ.pop("HANDNET_DB_URL", None)   # patch.dict puts it back afterwards
         grade_class(folder, assignment, workers=workers)
     return roster

@@ -1,12 +1,15 @@
 """The sample class behind the class view: drawn reproducibly from the sample
 submissions, with neutral names and a record of the mistakes planted."""
 
+import os
 from collections import Counter
 from pathlib import Path
 
 from handnet_grader.classview import catalogue
+from handnet_grader import grading
 from handnet_grader.sample_course import (MISTAKEN, PARTIALS, REFERENCES, UNTOUCHED,
-                                          WITH_FINDINGS, class_roster, planted)
+                                          WITH_FINDINGS, class_roster, grade_sample_class,
+                                          planted)
 from handnet_grader.samples import sample_class
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,3 +49,27 @@ def test_planted_names_each_mistake_with_the_students_whose_sample_holds_it():
             assert s.sample.expect_message == hints[s.mistake]
         else:
             assert not s.sample.student.startswith("mistake-")
+
+
+def test_the_sample_class_is_graded_in_its_own_folder_never_into_the_course_database(
+        tmp_path, monkeypatch):
+    """grade_sample_class writes the roster into the copy's submitted/ and grades it with
+    the seed set and without HANDNET_DB_URL (the instructor's real gradebook), which is
+    back afterwards."""
+    seen = {}
+
+    def grade_class(root, assignment, workers):
+        seen.update(root=root, assignment=assignment, env=dict(os.environ),
+                    submitted=sorted(p.name for p in (root / "submitted").iterdir()))
+        return []
+
+    monkeypatch.setattr(grading, "grade_class", grade_class)
+    monkeypatch.setenv("HANDNET_DB_URL", "postgresql+psycopg://grader@db/course")
+    monkeypatch.delenv("HANDNET_CHECK_SEED", raising=False)
+    students = grade_sample_class(ROOT, tmp_path / "copy", A, seed=5)
+    assert seen["root"] == tmp_path / "copy" and seen["assignment"] == A
+    assert seen["submitted"] == [s.name for s in students] == [s.name for s in roster(5)]
+    assert "HANDNET_DB_URL" not in seen["env"] and seen["env"]["HANDNET_CHECK_SEED"] == "5"
+    assert os.environ["HANDNET_DB_URL"] == "postgresql+psycopg://grader@db/course"
+    assert "HANDNET_CHECK_SEED" not in os.environ
+    assert (tmp_path / "copy" / "release" / A / f"{A}.ipynb").exists()
