@@ -347,7 +347,7 @@ class GuardedExecute(Execute):
         return code if lines else None
 
     def _visible_tests_in_grader(self, cell, index):
-        """Have the grader run the cell's visible tests itself (``verdicts.run_visible``)
+        """Have the grader run the cell's visible tests itself (``visible_tests.run_visible``)
         while the kernel answers for the student's names; skipped when the kernel already
         failed the cell, which then scores 0 anyway. Returns an event if the kernel timed
         out or died meanwhile (the caller restarts it)."""

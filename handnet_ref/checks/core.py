@@ -15,6 +15,7 @@ is that mistake's hint, which says what to fix.
 """
 
 import contextlib
+import contextvars
 import copy
 import os
 import secrets
@@ -25,9 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-
-class CheckFailed(AssertionError):
-    """A hidden check failed; the message is written for the student."""
+from handnet.wire import CheckFailed, Kind, RemoteError, remote
 
 
 @dataclass(frozen=True)
@@ -49,19 +48,25 @@ def check_rng():
 
 def is_class(obj):
     """Whether ``obj`` is a class: here, or (seen from the grader) in the student's kernel."""
-    return isinstance(obj, type) or getattr(obj, "_handnet_kind", None) == "class"
+    described = remote(obj)
+    return isinstance(obj, type) or (described is not None and described.kind == Kind.CLASS)
 
 
 def type_name(obj):
-    """The name of ``obj``'s type, as the student would see it in their kernel."""
-    return getattr(obj, "_handnet_type", None) or type(obj).__name__
+    """The name of ``obj``'s type, as the student would see it in their kernel (for an
+    exception raised there, the student's exception's type)."""
+    if isinstance(obj, RemoteError):
+        return obj.type_name
+    described = remote(obj)
+    return described.type_name if described is not None else type(obj).__name__
 
 
 def student_function(obj, name):
     """The function to check: ``obj.<name>`` when ``obj`` is the student's class (their
     ``Network``), else ``obj`` itself (the function, as written before it is attached)."""
     if is_class(obj):
-        get = getattr(obj, "_handnet_getattr", None) or (lambda n: getattr(obj, n))
+        described = remote(obj)
+        get = described.attribute if described is not None else (lambda n: getattr(obj, n))
         try:
             return get(name)
         except AttributeError:
@@ -176,25 +181,28 @@ def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
     raise CheckFailed(describe_difference(g, e, what) + replay)
 
 
-_SCRATCH = []
+# The folder for temporary_folder in this thread's checks (the grader runs each
+# submission's checks in a thread of its own): None, the system's temporary folder.
+_scratch = contextvars.ContextVar("handnet_check_scratch", default=None)
 
 
 @contextlib.contextmanager
 def scratch_in(folder):
-    """Within this block, ``temporary_folder`` makes its folders in ``folder`` (one that
-    the student's kernel can see, when the kernel runs in a sandbox)."""
-    _SCRATCH.append(folder)
+    """Within this block (in this thread), ``temporary_folder`` makes its folders in
+    ``folder`` (one that the student's kernel can see, when the kernel runs in a sandbox)."""
+    token = _scratch.set(folder)
     try:
         yield
     finally:
-        _SCRATCH.pop()
+        _scratch.reset(token)
 
 
 def temporary_folder():
     """A TemporaryDirectory for files that the student's code reads or writes (open to
     the sandboxed kernel's user when made in a scratch folder)."""
-    folder = tempfile.TemporaryDirectory(prefix="check-", dir=_SCRATCH[-1] if _SCRATCH else None)
-    if _SCRATCH:
+    scratch = _scratch.get()
+    folder = tempfile.TemporaryDirectory(prefix="check-", dir=scratch)
+    if scratch is not None:
         os.chmod(folder.name, 0o777)
     return folder
 

@@ -1,89 +1,125 @@
-"""handnet.probe's wire format: what crosses between grader and kernel, and what is refused."""
+"""handnet.probe, the kernel's side of a check: the objects the grader lends, the
+replies it makes, and how it talks to a grader (played here by the test, over a socket
+pair, with handnet.wire)."""
 
 import socket
-import struct
+import threading
 
 import numpy as np
 import pytest
 
-from handnet.probe import ProtocolError, decode, encode, receive, send
+from handnet import probe
+from handnet.wire import CheckFailed, Op, Tag, receive, send
 
 
-def no_refs(obj):
-    raise AssertionError(f"unexpected handle for {obj!r}")
+@pytest.fixture
+def kernel():
+    """(KernelLink serving in a thread, the grader's end of the socket)."""
+    grader, kernel_sock = socket.socketpair()
+    link = probe.KernelLink(kernel_sock)
+    thread = threading.Thread(target=lambda: _serve(link), daemon=True)
+    thread.start()
+    yield link, grader
+    grader.close()
+    kernel_sock.close()
 
 
-@pytest.mark.parametrize("value", [
-    None, True, 3, -2.5, float("inf"), "text",
-    np.arange(6, dtype=np.float32).reshape(2, 3),
-    np.array([[1 + 2j]]), np.zeros((0, 4)), np.array(True), np.float64(0.25), np.int64(-7),
-    [np.ones((2, 1)), (np.zeros((1, 2)), 4)],
-    {"a": [1, 2], 3: (np.eye(2),)},
+def _serve(link):
+    try:
+        link.wait()
+    except Exception:
+        pass
+
+
+def _lent(ref, kind="object", methods=("backprop",), name="Net"):
+    return {Tag.OBJECT: ref, "kind": kind, "name": name, "repr": None, "methods": list(methods)}
+
+
+def test_a_call_returns_its_value_and_the_arguments_changed_in_place(kernel):
+    link, grader = kernel
+
+    def student(items, array, untouched):
+        items.sort()
+        array *= 2
+        return len(items)
+    ref = link.as_handle(student)[Tag.OBJECT]
+    send(grader, {"op": Op.CALL, "ref": ref, "method": None,
+                  "args": link.encode([[3, 1, 2], np.ones(2), [5]]), "kwargs": {Tag.DICT: []}})
+    reply = receive(grader)
+    assert reply["op"] == "return" and reply["value"] == 3
+    assert reply["mutated"].keys() == {"0", "1"} and reply["mutated"]["0"] == [1, 2, 3]
+
+
+def test_a_lent_object_calls_back_with_its_changed_attributes(kernel):
+    """When the student's code calls a lent object's method, does the CALL carry the
+    attributes it changed, and do the grader's changes come back into the same object?"""
+    link, grader = kernel
+    seen = {}
+
+    def student(net):
+        w = net.weights[0]
+        net.sizes = [2, 3]
+        net.backprop(1.0)
+        seen["kept"] = w is net.weights[0]        # unchanged by the grader: same object
+        return net.calls
+    ref = link.as_handle(student)[Tag.OBJECT]
+    send(grader, {"op": Op.CALL, "ref": ref, "method": None, "args": [_lent(0)],
+                  "kwargs": {Tag.DICT: []},
+                  "state": {"0": {"weights": link.encode([np.ones(2)]), "sizes": [2, 2],
+                                  "calls": 0}}})
+    callback = receive(grader)
+    assert (callback["op"], callback["ref"], callback["method"]) == ("call", 0, "backprop")
+    assert callback["state"] == {"0": {"sizes": [2, 3]}}
+    send(grader, {"op": Op.RETURN, "value": None, "state": {"0": {"calls": 1}}})
+    reply = receive(grader)
+    assert reply["value"] == 1 and seen["kept"]
+    assert "state" not in reply                   # nothing changed since the callback
+
+
+def test_lent_objects_are_forgotten_when_the_call_ends(kernel):
+    link, grader = kernel
+    kept = []
+    ref = link.as_handle(kept.append)[Tag.OBJECT]
+    send(grader, {"op": Op.CALL, "ref": ref, "method": None, "args": [_lent(0)],
+                  "kwargs": {Tag.DICT: []}})
+    assert receive(grader)["op"] == "return"
+    assert link.lent == {} and isinstance(kept[0], probe.Lent)
+
+
+def test_a_lent_object_offers_only_its_listed_methods():
+    lent = probe.Lent(None, 0, "object", "Network", ["backprop"])
+    assert callable(lent.backprop)
+    with pytest.raises(AttributeError, match="update"):
+        lent.update
+    with pytest.raises(TypeError, match="not callable"):
+        lent()
+    assert repr(lent) == "<Network lent by the grader>"
+
+
+def test_a_lent_class_has_its_name_and_repr():
+    cost = probe.Lent(None, 0, "class", "CrossEntropyCost", ["fn"],
+                      "<class 'handnet_ref.costs.CrossEntropyCost'>")
+    assert cost.__name__ == "CrossEntropyCost"
+    assert str(cost) == "<class 'handnet_ref.costs.CrossEntropyCost'>"
+
+
+@pytest.mark.parametrize("message, expected", [
+    ({"type": "CheckFailed", "message": "no"}, CheckFailed),
+    ({"type": "ValueError", "message": "no"}, ValueError),
+    ({"type": "Misuse", "message": "no"}, RuntimeError),
+    ({"type": "SystemExit", "message": "no"}, RuntimeError),
+    ({"type": "KeyError", "message": "no", "not_implemented": True}, NotImplementedError),
 ])
-def test_plain_values_come_back_equal(value):
-    back = decode(encode(value, no_refs), no_refs)
-    assert type(back) is type(value)
-    if isinstance(value, np.ndarray):
-        assert back.dtype == value.dtype and back.shape == value.shape
-        np.testing.assert_array_equal(back, value)
-    elif isinstance(value, (list, tuple, dict)):
-        assert repr(back) == repr(value)
-    else:
-        assert back == value or (value != value and back != back)
+def test_the_graders_exceptions_become_builtin_ones_only(message, expected):
+    assert type(probe._remote_error(message)) is expected
 
 
-def test_arrays_come_back_as_copies_that_can_be_written():
-    back = decode(encode(np.ones(3), no_refs), no_refs)
-    back[0] = 5.0
-    assert back.flags.writeable and back[0] == 5.0
+def test_a_check_outside_grading_says_so(monkeypatch):
+    monkeypatch.delenv("HANDNET_VERDICT_SOCKET", raising=False)
+    with pytest.raises(RuntimeError, match="only while the grader"):
+        probe.run_check("neuron", "check_sigmoid", len)
 
 
-def test_objects_become_handles():
-    seen = []
-    data = encode([object(), lambda: 1], lambda obj: seen.append(obj) or {"$ref": len(seen) - 1})
-    assert data == [{"$ref": 0}, {"$ref": 1}] and len(seen) == 2
-
-
-@pytest.mark.parametrize("data, why", [
-    ({"$array": "AAAA", "dtype": "|O", "shape": [1]}, "not numeric"),
-    ({"$array": "AAAAAAAAAAA=", "dtype": "<f8", "shape": [2]}, "do not match"),
-    ({"$array": "", "dtype": "<f8", "shape": [-1]}, "shape"),
-    ({"$array": "", "dtype": "not a dtype", "shape": [0]}, "dtype"),
-    ({"$scalar": "AA==", "dtype": "<f8"}, "do not match"),
-    ({"$pickle": "gASVAAAA"}, "malformed"),
-    ({}, "malformed"),
-])
-def test_malformed_data_is_refused(data, why):
-    with pytest.raises(ProtocolError, match=why):
-        decode(data, no_refs)
-
-
-def test_deep_nesting_is_refused_both_ways():
-    deep = []
-    for _ in range(200):
-        deep = [deep]
-    with pytest.raises(ProtocolError, match="nested"):
-        encode(deep, no_refs)
-    data = []
-    for _ in range(200):
-        data = [data]
-    with pytest.raises(ProtocolError, match="nested"):
-        decode(data, no_refs)
-
-
-def test_messages_cross_a_socket_and_oversized_ones_are_refused():
-    a, b = socket.socketpair()
-    with a, b:
-        send(a, {"op": "call", "args": [1, 2]})
-        assert receive(b) == {"op": "call", "args": [1, 2]}
-        a.sendall(struct.pack("!Q", 10 ** 12))
-        with pytest.raises(ProtocolError, match="limit"):
-            receive(b)
-
-
-def test_a_message_without_an_operation_is_refused():
-    a, b = socket.socketpair()
-    with a, b:
-        send(a, {"no": "op"})
-        with pytest.raises(ProtocolError, match="operation"):
-            receive(b)
+def test_check_function_stands_for_the_named_check():
+    check = probe.check_function("neuron", "check_sigmoid")
+    assert (check.__name__, check.__module__) == ("check_sigmoid", "handnet_ref.checks.neuron")

@@ -1,193 +1,72 @@
-"""handnet_grader.verdicts: the grader's side of a check, against a kernel's side
-(handnet.probe.KernelLink) served in a thread over a socket pair, so that what each side
-can and cannot make the other do is tested without starting a kernel."""
+"""handnet_grader.verdicts: the verdict server, with a kernel's side (handnet.probe) in a
+thread of the test, over the server's real Unix socket."""
 
-import socket
+import os
+import tempfile
 import threading
-import types
-import warnings
 
 import numpy as np
 import pytest
 
-import handnet.probe as probe
-from handnet_grader.verdicts import (GraderLink, StudentCallable, StudentError, find_check,
-                                     run_visible)
-
-
-class Kernel:
-    """A KernelLink serving the grader from a thread, with ``namespace`` as the
-    student's names."""
-
-    def __init__(self, namespace, monkeypatch):
-        self.grader_sock, self.kernel_sock = socket.socketpair()
-        self.link = probe.KernelLink(self.kernel_sock)
-        monkeypatch.setattr(probe, "_user_namespace", lambda: namespace)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            self.link.wait()
-        except (probe.ProtocolError, OSError):
-            pass
-
-    def handle(self, grader, obj):
-        """The grader's handle on a kernel object."""
-        return grader.from_ref(self.link.as_ref(obj))
+from handnet import probe
+from handnet.wire import CheckFailed
+from handnet_grader.verdicts import VISIBLE, VerdictServer, find_check
+from handnet_ref.checks.core import scratch_in, temporary_folder
 
 
 @pytest.fixture
-def kernel(monkeypatch):
-    made = []
-
-    def make(namespace=None, helpers=(), keep_lent=False):
-        k = Kernel(namespace or {}, monkeypatch)
-        incidents = []
-        grader = GraderLink(k.grader_sock, helpers, incidents.append, keep_lent)
-        made.append(k)
-        return k, grader, incidents
-    yield make
-    for k in made:
-        k.grader_sock.close()
-        k.kernel_sock.close()
+def server(tmp_path, monkeypatch):
+    served = VerdictServer(str(tmp_path))
+    monkeypatch.setenv("HANDNET_VERDICT_SOCKET", served.path)
+    monkeypatch.setenv("HANDNET_CHECK_SEED", "2026")
+    served.cell = 4
+    yield served
+    served.close()
 
 
-class StandIn:
-    """Like a check's stand-in network: data attributes and methods."""
-
-    __module__ = "handnet_ref.checks.fake"
-
-    def __init__(self):
-        self.weights = [np.ones((2, 2))]
-        self.calls = 0
-
-    def backprop(self, x):
-        return 2 * x
-
-    def update(self):
-        raise AssertionError("never lent")
+def right_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
 
-def test_a_call_sends_data_and_brings_back_data(kernel):
-    k, grader, _ = kernel()
-    double = k.handle(grader, lambda a, n=1: (a * 2, n))
-    result = double(np.arange(3.0), n=4)
-    assert isinstance(result, tuple)
-    np.testing.assert_array_equal(result[0], [0.0, 2.0, 4.0])
-    assert result[1] == 4
+def wrong_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))
 
 
-def test_the_students_exception_keeps_its_type_name(kernel):
-    k, grader, _ = kernel()
-
-    def broken(x):
-        raise ZeroDivisionError("oops")
-    with pytest.raises(StudentError) as raised:
-        k.handle(grader, broken)(1)
-    assert (raised.value.type_name, str(raised.value)) == ("ZeroDivisionError", "oops")
+def test_a_passing_check_is_recorded_for_its_cell(server):
+    probe.run_check("neuron", "check_sigmoid", right_sigmoid)
+    verdicts, incidents = server.take(4)
+    assert [(v["name"], v["passed"]) for v in verdicts] == [("check_sigmoid", True)]
+    assert incidents == [] and server.take(4) == ([], [])
 
 
-def test_warnings_in_the_kernel_are_warned_again_here(kernel):
-    k, grader, _ = kernel()
-
-    def noisy(x):
-        warnings.warn("overflow", RuntimeWarning)
-        return x
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        k.handle(grader, noisy)(1.0)
-    assert [(w.category, str(w.message)) for w in caught] == [(RuntimeWarning, "overflow")]
+def test_a_failing_check_fails_in_the_kernel_with_the_graders_message(server):
+    with pytest.raises(CheckFailed) as raised:
+        probe.run_check("neuron", "check_sigmoid", wrong_sigmoid)
+    (verdict,), _ = server.take(4)
+    assert not verdict["passed"] and str(raised.value) == verdict["message"]
+    assert "sigmoid" in verdict["message"]
 
 
-def test_a_stand_in_lends_only_its_helpers_and_its_changes_come_back(kernel):
-    k, grader, incidents = kernel(helpers=("backprop",))
-
-    def student(net, x):
-        assert not hasattr(net, "update")          # not a helper: not lent
-        net.weights = [w - net.backprop(x) for w in net.weights]
-        return "done"
-    net = StandIn()
-    assert k.handle(grader, student)(net, np.ones((2, 2))) == "done"
-    np.testing.assert_array_equal(net.weights[0], -np.ones((2, 2)))
+def test_a_check_that_does_not_exist_is_refused_and_recorded(server):
+    with pytest.raises(CheckFailed, match="no such check"):
+        probe.run_check("neuron", "reference_sigmoid", right_sigmoid)
+    verdicts, incidents = server.take(4)
+    assert verdicts == [] and "does not exist" in incidents[0]["message"]
 
 
-def test_a_lent_object_is_gone_after_its_call(kernel):
-    k, grader, incidents = kernel(helpers=("backprop",))
-    kept = []
-
-    def student(net):
-        if kept:
-            return kept[0].backprop(1.0)     # one lent for an earlier call
-        kept.append(net)
-        return 0
-    fn = k.handle(grader, student)
-    fn(StandIn())
-    with pytest.raises(StudentError, match="earlier call"):
-        fn(StandIn())
-    assert any("after that call had ended" in i for i in incidents)
+def test_a_session_runs_the_visible_tests_here(server, monkeypatch):
+    monkeypatch.setattr(probe, "_user_namespace", lambda: {"sigmoid": wrong_sigmoid})
+    server.sessions[4] = "assert abs(sigmoid(1.0) - 0.7310585786) < 1e-6, 'sigmoid(1) is wrong'"
+    probe.serve_grader()
+    (verdict,), _ = server.take(4)
+    assert (verdict["name"], verdict["passed"], verdict["message"]) == (
+        VISIBLE, False, "AssertionError: sigmoid(1) is wrong")
 
 
-def test_a_lent_class_cannot_be_changed(kernel):
-    k, grader, incidents = kernel(helpers=("fn",))
-
-    class Cost:
-        __module__ = "handnet_ref.costs"
-
-        @staticmethod
-        def fn(a):
-            return a + 1
-
-    def student(cost):
-        cost.fn = None      # tries to replace the reference's method
-        return 1
-    k.handle(grader, student)(Cost)
-    assert Cost.fn(1) == 2
-    assert any("class or function lent" in i for i in incidents)
-
-
-def test_lists_changed_in_place_change_here_too(kernel):
-    k, grader, _ = kernel()
-    data, untouched = [3, 1, 2], [5]
-
-    def student(items, other):
-        items.sort()
-    k.handle(grader, student)(data, untouched)
-    assert data == [1, 2, 3] and untouched == [5]
-
-
-def test_generators_are_lent_by_value(kernel):
-    k, grader, _ = kernel()
-    draw = k.handle(grader, lambda rng: np.random.default_rng(rng).random(3))
-    np.testing.assert_array_equal(draw(np.random.default_rng(7)),
-                                  np.random.default_rng(7).random(3))
-
-
-def test_modules_are_never_lent(kernel):
-    k, grader, _ = kernel()
-    with pytest.raises(probe.ProtocolError):
-        k.handle(grader, lambda m: m)(np)
-
-
-def test_visible_tests_judge_with_the_graders_numpy(kernel):
-    """A kernel whose np.allclose always agrees: the assertion is still made here."""
-    lying_np = types.ModuleType("numpy")
-    lying_np.allclose = lambda *args, **kwargs: True
-    k, grader, incidents = kernel({"np": lying_np, "sigmoid": lambda z: z}, keep_lent=True)
-    passed, message = run_visible(grader, "assert np.allclose(sigmoid(0.0), 0.5), 'wrong'",
-                                  incidents.append)
-    assert (passed, message) == (False, "AssertionError: wrong")
-    passed, _ = run_visible(grader, "assert np.isclose(sigmoid(0.5), 0.5)", incidents.append)
-    assert passed
-
-
-def test_visible_tests_see_the_kernels_module_names_as_the_graders_own(kernel):
-    k, grader, incidents = kernel({"np": types.ModuleType("numpy"),
-                                   "evil": types.ModuleType("handnet_ref.checks.neuron")},
-                                  keep_lent=True)
-    assert run_visible(grader, "assert np.zeros(2).shape == (2,)", incidents.append) == (True, "")
-    passed, _ = run_visible(grader, "evil", incidents.append)
-    assert not passed and any("does not use" in i for i in incidents)
+def test_a_session_the_grader_did_not_ask_for_is_recorded(server):
+    probe.serve_grader()
+    verdicts, incidents = server.take(4)
+    assert verdicts == [] and "did not ask for" in incidents[0]["message"]
 
 
 def test_only_check_functions_of_a_topic_can_be_asked_for():
@@ -198,7 +77,15 @@ def test_only_check_functions_of_a_topic_can_be_asked_for():
     assert find_check("sgd", "check_SGD")[1] == ("update_mini_batch", "evaluate")
 
 
-def test_a_student_callable_is_callable_and_an_object_is_not(kernel):
-    k, grader, _ = kernel()
-    assert isinstance(k.handle(grader, len), StudentCallable)
-    assert not callable(k.handle(grader, object()))
+def test_a_scratch_folder_holds_only_in_its_own_thread(tmp_path):
+    """The server runs checks in a thread with the submission's scratch folder: does a
+    check in another thread (another submission) still get the system's folder?"""
+    elsewhere = []
+    with scratch_in(str(tmp_path)):
+        with temporary_folder() as mine:
+            assert os.path.dirname(mine) == str(tmp_path)
+        thread = threading.Thread(target=lambda: elsewhere.append(temporary_folder()))
+        thread.start()
+        thread.join()
+    with elsewhere[0] as other:
+        assert os.path.dirname(other) == tempfile.gettempdir()
