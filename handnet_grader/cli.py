@@ -3,6 +3,8 @@
     handnet release [ASSIGNMENT ...]      build release/ from source/ (all by default)
     handnet check-release                 regenerate into a temporary folder and compare
     handnet autograde [-a A] [-s S] [-j N] grade submitted/ (N worker processes)
+        [--scheduler tcp://HOST:8786]     ... on a Dask cluster's workers instead
+        [--missing]                       ... only submissions without an up-to-date record
     handnet feedback [-a A] [-s S]        feedback pages into feedback/
     handnet export                        grades/grades.csv and grades/cells.csv
     handnet summary [-a A]                the table of points and statuses
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 
+from .cluster import ClusterError
 from .gradebook import GradebookUnavailable, prepare_gradebook
 from .layout import CourseNotFound, assignments, course_root, put_python_first
 from .release import (ReleaseError, ensure_in_gradebook, generate_release,
@@ -73,13 +76,17 @@ def _progress(done, total, record):
 
 
 def cmd_autograde(root, args):
-    from .grading import find_submissions, grade_class
+    from .grading import find_submissions, grade_class, up_to_date
     if args.assignment:
         _check_names(root, [args.assignment])
     pairs = find_submissions(root, args.assignment, args.student)
     if not pairs:
         print("nothing to grade: no matching submissions in submitted/<student>/<assignment>/")
         return 1
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler:   # an unreachable cluster stops the run before anything is touched
+        from .cluster import connect
+        client = connect(scheduler)
     added, differences = ensure_in_gradebook(root, sorted({a for _, a in pairs}))
     if added:
         print(f"recorded {', '.join(added)} in the gradebook (generated from source/)")
@@ -87,12 +94,38 @@ def cmd_autograde(root, args):
         print("WARNING: release/ differs from what source/ generates, so students may have "
               "notebooks the gradebook does not describe (run `handnet release`):\n"
               + "\n".join(f"  {d}" for d in differences))
-    print(f"grading {len(pairs)} submission(s) with {args.workers} worker(s)")
+    missing = getattr(args, "missing", False)
+    if missing:
+        fresh = up_to_date(root, pairs)
+        print(f"{len(fresh)} of {len(pairs)} submission(s) already graded from the same "
+              "files: left as they are")
+        pairs = [p for p in pairs if p not in fresh]
+        if not pairs:
+            if scheduler:
+                client.close()
+            return 0
+    where = f"on the Dask cluster at {scheduler}" if scheduler else f"with {args.workers} worker(s)"
+    print(f"grading {len(pairs)} submission(s) {where}")
     started = time.monotonic()
-    records = grade_class(root, args.assignment, args.student, args.workers, report=_progress)
+    if scheduler:
+        from .cluster import grade_on_cluster
+        try:
+            run = grade_on_cluster(root, scheduler, args.assignment, args.student, missing,
+                                   report=_progress, client=client)
+        finally:
+            client.close()
+        records = run.records
+    else:
+        records = grade_class(root, args.assignment, args.student, args.workers,
+                              report=_progress, missing=missing)
     seconds = time.monotonic() - started
     print(f"graded {len(records)} submission(s) in {seconds:.1f} s "
           f"({seconds / max(len(records), 1):.2f} s each)")
+    if scheduler and run.not_graded:
+        print(f"{len(run.not_graded)} submission(s) not graded: the scheduler at {scheduler} "
+              "went away or has no workers left; run `handnet autograde --scheduler "
+              f"{scheduler} --missing` again when it is back", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -182,6 +215,11 @@ def main(argv=None):
             p.add_argument("-s", "--student")
         if name == "autograde":
             p.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
+            p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                           help="grade on this Dask scheduler's workers (-j is then unused)")
+            p.add_argument("--missing", action="store_true",
+                           help="grade only submissions without a record made from their "
+                                "current files (and grader failures)")
         p.set_defaults(func=func)
     p = sub.add_parser("export", help="write grades/grades.csv and grades/cells.csv")
     p.set_defaults(func=cmd_export)
@@ -197,7 +235,7 @@ def main(argv=None):
     try:
         root = course_root()
         return args.func(root, args) or 0
-    except (CourseNotFound, ReleaseError, GradebookUnavailable) as e:
+    except (CourseNotFound, ReleaseError, GradebookUnavailable, ClusterError) as e:
         sys.exit(f"handnet: {e}")
 
 

@@ -4,16 +4,16 @@ does with it.
 A Dask worker shares no files with the course. A task carries two bundles (plain dicts
 of strings and bytes):
 
-- the **course bundle** of an assignment (``course_bundle``): ``nbgrader_config.py`` and
-  every file of ``source/<assignment>/``, with a digest of them; sent once per run;
+- the **course bundle** of an assignment (``course_bundle``): ``nbgrader_config.py``,
+  every file of ``source/<assignment>/`` and a gradebook generated from them (as
+  ``handnet release`` makes it), made once per run by the driver;
 - the **submission bundle** (``submission_bundle``): the student, the assignment, every
   file of ``submitted/<student>/<assignment>/`` (as nbgrader's ``ignore`` leaves them),
   their SHA-256 (``grading.submission_hash``), and the grader's settings that change a
   grade (``GRADING_SETTINGS``: timeouts, the check seed).
 
 ``grade_bundle`` builds a throw-away course in this process's scratch folder (the config,
-the source, a gradebook generated from the source as ``handnet release`` makes it, kept
-per process for the next submission of the assignment, and the submission), grades the
+the source, the gradebook and the submission), grades the
 submission with the course's own pipeline (``grading.autograde_submission``: the sandbox,
 limits and retries of a local run) and returns the **result**: the raw Record, whether
 nbgrader graded it, the autograded folder's files and the grader-failure log. The
@@ -48,7 +48,6 @@ UNGRADED = ("invalid notebook", "missing notebook", GRADER_FAILURE)
 # nbgrader changes the working directory and reads the environment: one submission at a
 # time per process, whatever the worker's thread count.
 _ONE_AT_A_TIME = threading.Lock()
-_GRADEBOOKS = {}   # course digest -> bytes of a gradebook generated from that source
 
 
 def _files_under(folder):
@@ -59,7 +58,10 @@ def _files_under(folder):
 
 def course_bundle(root, assignment):
     """What a worker needs of the course to grade ``assignment``: {"assignment", "config"
-    (nbgrader_config.py's bytes), "source" ({relative path: bytes}), "digest"}."""
+    (nbgrader_config.py's bytes), "source" ({relative path: bytes}), "gradebook" (an
+    SQLite gradebook that knows the assignment, generated from that source), "digest"
+    (of config and source)}."""
+    from .release import generate_release
     root = Path(root)
     source = {name: data for name, data in _files_under(root / "source" / assignment).items()
               if ".ipynb_checkpoints" not in name and "__pycache__" not in name}
@@ -67,8 +69,13 @@ def course_bundle(root, assignment):
     digest = hashlib.sha256(config)
     for name in sorted(source):
         digest.update(name.encode() + b"\0" + hashlib.sha256(source[name]).digest())
-    return {"assignment": assignment, "config": config, "source": source,
-            "digest": digest.hexdigest()}
+    bundle = {"assignment": assignment, "config": config, "source": source,
+              "digest": digest.hexdigest()}
+    with tempfile.TemporaryDirectory(prefix="handnet-course-") as tmp, _grading_environment({}):
+        _fill_course(Path(tmp), bundle)
+        generate_release(tmp, [assignment], release_dir=Path(tmp) / "release")
+        bundle["gradebook"] = (Path(tmp) / "gradebook.db").read_bytes()
+    return bundle
 
 
 def submission_bundle(root, student, assignment, ignore=None):
@@ -113,17 +120,11 @@ def _grading_environment(settings):
 
 
 def _fill_course(root, course):
-    """Make ``root`` a throw-away course for ``course``, its gradebook ready."""
-    from .release import generate_release
+    """Make ``root`` a throw-away course for ``course`` (its gradebook too, if it has one)."""
     (root / CONFIG_NAME).write_bytes(course["config"])
     _write_files(root / "source" / course["assignment"], course["source"])
-    gradebook = root / "gradebook.db"
-    if course["digest"] not in _GRADEBOOKS:
-        generate_release(root, [course["assignment"]])
-        _GRADEBOOKS[course["digest"]] = gradebook.read_bytes()
-        shutil.rmtree(root / "release")
-    else:
-        gradebook.write_bytes(_GRADEBOOKS[course["digest"]])
+    if "gradebook" in course:
+        (root / "gradebook.db").write_bytes(course["gradebook"])
 
 
 def grade_bundle(course, submission):
