@@ -7,7 +7,6 @@ own, so neither the repository nor the instructor's settings can stand in for wh
 installed. Deselect with ``-m "not student_env"``.
 """
 
-import json
 import os
 import re
 import shutil
@@ -16,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from solution_lines import leaks, solution_lines
 
 REPO = Path(__file__).resolve().parents[2]   # tests/student/ -> the repository
 VENV = REPO / ".venv-student"
@@ -23,10 +23,6 @@ STUDENT_PYTHON = VENV / "bin" / "python"
 BASE_PYTHON = Path("/usr/bin/python3")        # the Makefile's STUDENT_PYTHON
 SOURCE = REPO / "source"
 FORBIDDEN = ("handnet_ref", "handnet_grader")
-# Solution lines too common to prove a leak: shorter than this, or bare keywords.
-MIN_SOLUTION_LINE = 12
-TRIVIAL_LINES = {"pass", "else:", "try:", "break", "continue", "return", "return e",
-                 "return self", "return None", "return True", "return False"}
 NOBODY = 65534
 
 pytestmark = pytest.mark.student_env
@@ -51,53 +47,6 @@ def run_student(args, folder):
     env["HOME"] = str(folder)
     return subprocess.run([str(arg) for arg in args], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=300)
-
-
-def normalise(line):
-    """``line`` stripped, with every run of whitespace inside it made one space."""
-    return " ".join(line.split())
-
-
-def telling(line):
-    """Is this normalised solution line specific enough that finding it proves a leak?"""
-    return (len(line) >= MIN_SOLUTION_LINE and not line.startswith("#")
-            and line not in TRIVIAL_LINES)
-
-
-def solution_lines():
-    """The telling lines, normalised, between ``### BEGIN SOLUTION`` and ``### END
-    SOLUTION`` in the code cells of every notebook in source/."""
-    lines = set()
-    for notebook in sorted(SOURCE.glob("*/*.ipynb")):
-        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-            if cell["cell_type"] != "code":
-                continue
-            inside = False
-            for line in "".join(cell["source"]).splitlines():
-                if line.strip().startswith("### BEGIN SOLUTION"):
-                    inside = True
-                elif line.strip().startswith("### END SOLUTION"):
-                    inside = False
-                elif inside and telling(normalise(line)):
-                    lines.add(normalise(line))
-    return lines
-
-
-def leaks(solutions, roots):
-    """(file, solution line) for every solution line found in a text file under ``roots``
-    (files or folders), both sides normalised. Every file that reads as UTF-8 counts as
-    text (.py, .md, .json, METADATA, RECORD...); binary ones (.npz, .pyc) are skipped."""
-    files = [path for root in roots for path in ([root] if root.is_file() else root.rglob("*"))
-             if path.is_file()]
-    found = []
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        text = "\n".join(normalise(line) for line in text.splitlines())
-        found += [(path, line) for line in sorted(solutions) if line in text]
-    return found
 
 
 def test_handnet_is_imported_from_the_installed_wheel(site_packages, tmp_path):
@@ -131,7 +80,7 @@ def test_no_grader_or_reference_file_is_installed(site_packages):
 def test_no_solution_line_is_installed(site_packages):
     """Does no line of a solution in source/ appear in any installed file of handnet or
     its dist-info?"""
-    solutions = solution_lines()
+    solutions = solution_lines(SOURCE)
     assert len(solutions) > 50, "too few solution lines found in source/ to prove anything"
     installed = sorted(site_packages.glob("handnet*"))
     assert site_packages / "handnet" in installed
@@ -142,7 +91,7 @@ def test_no_solution_line_is_installed(site_packages):
 def test_scanner_finds_a_planted_solution_line(tmp_path):
     """Does the leak scanner find a solution line planted, re-indented and with doubled
     spaces, in a file (so the test above can fail)?"""
-    planted = sorted(solution_lines())[0]
+    planted = sorted(solution_lines(SOURCE))[0]
     leak = tmp_path / "handnet" / "leak.py"
     leak.parent.mkdir()
     leak.write_text("def helper():\n        " + planted.replace(" ", "  ") + "\n",
