@@ -83,6 +83,8 @@ def test_lent_objects_are_forgotten_when_the_call_ends(kernel):
     send(grader, {"op": Op.CALL, "ref": ref, "method": None, "args": [_lent(0)],
                   "kwargs": {Tag.DICT: []}})
     assert receive(grader)["op"] == "return"
+    send(grader, {"op": Op.GETATTR, "ref": ref, "name": "__name__"})   # served after it
+    assert receive(grader)["value"] == "append"
     assert link.lent == {} and isinstance(kept[0], probe.Lent)
 
 
