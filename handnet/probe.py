@@ -27,9 +27,9 @@ import warnings
 
 import numpy as np
 
-from handnet.wire import (SOCKET_ENV, CheckFailed, Kind, Mirror, Op, ProtocolError, Tag,
-                          decode, encode, error_reply, receive, same, send, snapshot,
-                          warning_list)
+from handnet.wire import (SOCKET_ENV, CheckFailed, Kind, Message, Mirror, Op, ProtocolError,
+                          Reply, Tag, decode, encode, error_reply, receive, same, send,
+                          snapshot, warning_list)
 
 
 class Lent:
@@ -77,7 +77,7 @@ class KernelLink:
     session, whose lent objects live until it ends (in a check, until the outermost
     CALL returns)."""
 
-    def __init__(self, sock, keep_lent=False):
+    def __init__(self, sock: socket.socket, keep_lent: bool = False):
         self.sock = sock
         self.keep_lent = keep_lent
         self.mine = []          # objects of this kernel the grader holds handles to
@@ -126,14 +126,14 @@ class KernelLink:
 
     # -- messages ------------------------------------------------------------------------
 
-    def send(self, message):
+    def send(self, message: Message) -> None:
         """Send ``message`` with the lent objects' attributes that changed here."""
         state = self.mirror.state(self.lent, _public, self.encode)
         if state:
             message["state"] = state
         send(self.sock, message)
 
-    def apply_state(self, message):
+    def apply_state(self, message: Message) -> None:
         """The grader's changes to lent objects' attributes, applied here."""
         state = message.get("state")
         for key, attributes in (state.items() if isinstance(state, dict) else ()):
@@ -162,7 +162,7 @@ class KernelLink:
                 self.lent.clear()
                 self.mirror.forget()
 
-    def serve(self, message):
+    def serve(self, message: Message) -> Reply:
         """The reply to one of the grader's requests."""
         op = message["op"]
         try:
@@ -220,7 +220,7 @@ class KernelLink:
                     pass
         return reply
 
-    def callback(self, ref, method, args, kwargs):
+    def callback(self, ref: int, method: str | None, args: tuple, kwargs: dict):
         """Call the grader's lent object ``ref`` (or its ``method``)."""
         self.send({"op": Op.CALL, "ref": ref, "method": method,
                    "args": self.encode(list(args)), "kwargs": self.encode(dict(kwargs))})
@@ -258,7 +258,7 @@ def _connect():
     return sock
 
 
-def run_check(topic, name, *objects):
+def run_check(topic: str, name: str, *objects) -> None:
     """Have the grader run ``handnet_ref.checks.<topic>.<name>(*objects)``; raises
     CheckFailed with the grader's message if the check failed."""
     sock = _connect()
@@ -287,7 +287,7 @@ def _user_namespace():
     return vars(__main__)
 
 
-def serve_grader():
+def serve_grader() -> None:
     """Answer the grader while it runs a test cell's visible tests in its own process:
     it asks for the student's names and calls them here (grading kernels only)."""
     sock = _connect()
@@ -299,7 +299,7 @@ def serve_grader():
         link.wait()
 
 
-def check_function(topic, name):
+def check_function(topic: str, name: str):
     """A stand-in for ``handnet_ref.checks.<topic>.<name>`` that asks the grader."""
     def check(*objects):
         return run_check(topic, name, *objects)

@@ -45,10 +45,10 @@ nested deeper than ``MAX_DEPTH`` is refused.
 
 Lent objects. The grader lends the objects of a check (a stand-in network, a cost class,
 a function) for one CALL; in the kernel each becomes a ``handnet.probe.Lent`` whose data
-attributes live there and whose methods run in the grader. Every message carries
+attributes live there and whose methods run in the grader. Any message may carry
 ``state``: {ref: {name: data}}, the public data attributes of lent objects that changed
-since the other side last saw them (``Mirror``), so an attribute that did not change
-keeps its identity on the other side. In a check both sides forget lent objects when the
+since the other side last saw them (``Mirror``); an attribute that did not change does
+not travel, and so keeps its identity on the other side. In a check both sides forget lent objects when the
 outermost CALL returns; in a session, when it ends.
 
 Trust. The grader decides every verdict and trusts nothing the kernel sends: the student

@@ -4,9 +4,10 @@ code, and everything the grader refuses.
 
 A handle (``student_objects``) sends a CALL when it is called and a GETATTR when an
 attribute is asked for, and waits for the result, as data. Objects of the check (a
-stand-in network, a cost class, a function) are lent to the kernel for one call: only the methods that the topic's ``HELPERS`` list for this
-check can be called back (so ``self.backprop`` of the stand-in cannot answer the check of
-``backprop``), and a lent object used after its call has ended is refused.
+stand-in network, a cost class, a function) are lent to the kernel for one call: only
+the methods that the topic's ``HELPERS`` list for this check can be called back (so
+``self.backprop`` of the stand-in cannot answer the check of ``backprop``), and a lent
+object used after its call has ended is refused.
 
 Every breach (a stale or unknown handle, a method that is not lent, malformed or forged
 data) is recorded through ``incident``; ``GuardedExecute`` turns it into the
@@ -18,13 +19,16 @@ import contextlib
 import functools
 import inspect
 import itertools
+import socket
 import types
 import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-from handnet.wire import (Kind, Mirror, Op, ProtocolError, Tag, decode, encode, error_reply,
-                          receive, send)
+from handnet.wire import (CallRequest, Data, Kind, Message, Mirror, Op, ProtocolError, Reply,
+                          Tag, decode, encode, error_reply, receive, send)
 
 from .student_objects import (StudentCallable, StudentError, StudentObject, grader_module,
                               student_error)
@@ -44,7 +48,8 @@ class GraderLink:
     methods of the check's own objects that the kernel may call back; ``keep_lent``: a
     session, whose lent objects live until it ends."""
 
-    def __init__(self, sock, helpers=(), incident=None, keep_lent=False):
+    def __init__(self, sock: socket.socket, helpers: Iterable[str] = (),
+                 incident: Callable[[str], None] | None = None, keep_lent: bool = False):
         self.sock = sock
         self.helpers = frozenset(helpers)
         self.incident = incident or (lambda text: None)
@@ -57,14 +62,14 @@ class GraderLink:
         self.handle_refs = {}          # id(StudentObject) -> kernel ref
         self.depth = 0                 # requests in flight
 
-    def refuse(self, text):
+    def refuse(self, text: str) -> ProtocolBreach:
         """Record ``text`` as an incident; the error to raise."""
         self.incident(text)
         return ProtocolBreach(text)
 
     # -- data and handles ----------------------------------------------------------------
 
-    def methods(self, obj):
+    def methods(self, obj: Any) -> list[str]:
         """The methods of a lent object that the kernel may call back."""
         ours = (getattr(obj, "__module__", "") or "").startswith("handnet_ref") or \
             (type(obj).__module__ or "").startswith("handnet_ref")
@@ -80,7 +85,7 @@ class GraderLink:
                 names.append(name)
         return names
 
-    def as_handle(self, obj):
+    def as_handle(self, obj: Any) -> Data:
         if isinstance(obj, StudentObject):
             return {Tag.BACK: self.ref_of(obj)}
         if isinstance(obj, types.ModuleType):
@@ -97,7 +102,7 @@ class GraderLink:
                 "repr": repr(obj)[:200] if kind == Kind.CLASS else None,
                 "methods": [] if kind == Kind.FUNCTION else self.methods(obj)}
 
-    def from_handle(self, data):
+    def from_handle(self, data: dict) -> Any:
         if Tag.MODULE in data:
             module = grader_module(data[Tag.MODULE])
             if module is None:
@@ -120,17 +125,17 @@ class GraderLink:
             self.handles[ref], self.handle_refs[id(handle)] = handle, ref
         return self.handles[ref]
 
-    def ref_of(self, handle):
+    def ref_of(self, handle: StudentObject) -> int:
         """The kernel's ref of a handle of this conversation."""
         ref = self.handle_refs.get(id(handle))
         if ref is None:
             raise ProtocolError("a handle from another conversation")
         return ref
 
-    def encode(self, value):
+    def encode(self, value: Any) -> Data:
         return encode(value, self.as_handle)
 
-    def decode(self, data):
+    def decode(self, data: Data) -> Any:
         """The kernel's data as values; a breach is recorded and raised as ProtocolBreach."""
         try:
             return decode(data, self.from_handle)
@@ -157,14 +162,14 @@ class GraderLink:
             attributes.update(vars(obj))
         return {k: v for k, v in attributes.items() if not k.startswith("_")}
 
-    def send(self, message):
+    def send(self, message: Message) -> None:
         """Send ``message`` with the lent objects' attributes that changed here."""
         state = self.mirror.state(self.lent, self._attributes, self.encode)
         if state:
             message["state"] = state
         send(self.sock, message)
 
-    def apply_state(self, message):
+    def apply_state(self, message: Message) -> None:
         """The kernel's changes to lent objects' data attributes, applied here (public
         names only, never over a method of the object's class, never to a class)."""
         state = message.get("state")
@@ -190,7 +195,7 @@ class GraderLink:
 
     # -- requests ------------------------------------------------------------------------
 
-    def call(self, target, args, kwargs):
+    def call(self, target: StudentObject, args: tuple, kwargs: dict) -> Any:
         """target(*args, **kwargs) in the kernel; the result as data or handles. Lists
         and arrays among ``args`` that the call changed in place are changed here too."""
         try:
@@ -203,15 +208,15 @@ class GraderLink:
                 self.lent_refs.clear()
                 self.mirror.forget()
 
-    def getattr(self, target, name):
+    def getattr(self, target: StudentObject, name: str) -> Any:
         return self._ask({"op": Op.GETATTR, "ref": self.ref_of(target), "name": name},
                          error=AttributeError, name=name)
 
-    def setattr(self, target, name, value):
+    def setattr(self, target: StudentObject, name: str, value: Any) -> None:
         return self._ask({"op": Op.SETATTR, "ref": self.ref_of(target), "name": name,
                           "value": self.encode(value)}, error=AttributeError, name=name)
 
-    def lookup(self, name):
+    def lookup(self, name: str) -> Any:
         """The value of the global ``name`` in the kernel (NameError if it has none)."""
         return self._ask({"op": Op.GLOBAL, "name": name}, error=NameError, name=name)
 
@@ -236,7 +241,7 @@ class GraderLink:
                                   f"({e})") from None
             raise
 
-    def wait(self, args=()):
+    def wait(self, args: Sequence = ()) -> Any:
         """Serve the kernel's callbacks until it answers the request in flight."""
         while True:
             message = self._receive()
@@ -273,7 +278,7 @@ class GraderLink:
                 elif isinstance(original, np.ndarray) and np.shape(value) == original.shape:
                     original[...] = value
 
-    def serve_call(self, message):
+    def serve_call(self, message: CallRequest) -> Reply:
         """The reply to the kernel's call of a lent function or method."""
         ref, method = message.get("ref"), message.get("method")
         obj = self.lent.get(ref) if type(ref) is int else None

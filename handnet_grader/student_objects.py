@@ -6,8 +6,10 @@ import of it (``grader_module``); an exception raised there is a ``StudentError`
 """
 
 import importlib
+import types
+from typing import Any
 
-from handnet.wire import CheckFailed, Remote, RemoteError
+from handnet.wire import CheckFailed, Remote, RemoteError, Reply
 
 # Modules whose names the kernel may hand over for a name in a test cell (``np``): the
 # grader uses its own import of them, never the kernel's.
@@ -33,7 +35,7 @@ class StudentObject:
 
     __slots__ = ("_link", "_remote")
 
-    def __init__(self, link, kind, type_name, name):
+    def __init__(self, link, kind: str, type_name: str, name: str | None):
         object.__setattr__(self, "_link", link)
         object.__setattr__(self, "_remote", Remote(kind, type_name, name, self._attribute))
 
@@ -76,7 +78,7 @@ class StudentCallable(StudentObject):
         return self._link.call(self, args, kwargs)
 
 
-def grader_module(name):
+def grader_module(name: Any) -> types.ModuleType | None:
     """The grader's own import of a module the kernel named (only ``GRADER_MODULES``)."""
     if not isinstance(name, str) or name.split(".")[0] not in GRADER_MODULES or \
             name.startswith("handnet_grader"):
@@ -84,7 +86,7 @@ def grader_module(name):
     return importlib.import_module(name)
 
 
-def student_error(message):
+def student_error(message: Reply) -> Exception:
     """The exception for the kernel's RAISE: what the student's code raised, by name."""
     text, kind = str(message.get("message", "")), str(message.get("type", "Exception"))[:100]
     if message.get("not_implemented"):

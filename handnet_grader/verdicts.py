@@ -17,6 +17,7 @@ import contextlib
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 from handnet.wire import CheckFailed, Op, ProtocolError, Tag, receive, send
 
@@ -26,7 +27,7 @@ from .visible_tests import run_visible
 VISIBLE = "visible tests"
 
 
-def find_check(topic, name):
+def find_check(topic: str, name: str) -> tuple[Callable, tuple[str, ...]] | None:
     """(check, helpers): the function ``check_*`` of the topic module
     ``handnet_ref.checks.<topic>`` and the stand-in methods it lends (its ``HELPERS``
     entry), or None if there is no such check."""
@@ -43,7 +44,7 @@ class VerdictServer:
     """Runs the checks that a submission's kernel asks for, one at a time, in a thread
     of the grader's process; ``verdicts`` lists (cell, topic, name, passed, message)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder: str):
         self.path = os.path.join(folder, "verdicts.sock")
         self.folder = folder
         self.cell = None
@@ -59,11 +60,11 @@ class VerdictServer:
                                         name="handnet-verdicts")
         self._thread.start()
 
-    def incident(self, text):
+    def incident(self, text: str) -> None:
         with self._lock:
             self.incidents.append({"cell": self.cell, "message": text})
 
-    def take(self, cell):
+    def take(self, cell: int) -> tuple[list[dict], list[dict]]:
         """The verdicts and incidents recorded for ``cell`` (removed from the lists)."""
         with self._lock:
             mine = [v for v in self.verdicts if v["cell"] == cell]
@@ -72,7 +73,7 @@ class VerdictServer:
             self.incidents = [i for i in self.incidents if i["cell"] != cell]
         return mine, incidents
 
-    def close(self):
+    def close(self) -> None:
         self._closed = True
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)

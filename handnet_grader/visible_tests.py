@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 
 from handnet.wire import ProtocolError
 
@@ -40,8 +41,8 @@ def _temporary_files_in(folder):
         tempfile.tempdir, tempfile.mkdtemp = saved_dir, saved_mkdtemp
 
 
-def run_visible(link: GraderLink, code: str, incident, folder: str | None = None
-                ) -> tuple[bool, str]:
+def run_visible(link: GraderLink, code: str, incident: Callable[[str], None],
+                folder: str | None = None) -> tuple[bool, str]:
     """(passed, message): a test cell's visible ``code`` run in this process, with the
     names it uses looked up in the kernel over ``link``; ``incident(text)`` records a
     broken conversation; tempfile's folders are made in ``folder`` (seen by the kernel)."""
