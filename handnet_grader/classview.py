@@ -3,7 +3,7 @@
 From the records of an assignment (``grades/records/<assignment>/*.json``) it builds the
 tables an instructor reads before the next lecture: the score distribution, how many
 submissions passed each test cell, and for each exercise how many students made each
-catalogued mistake ("4 students: sigmoid_prime was given sigma(z) instead of z"), next to
+catalogued mistake ("4 students: sigmoid_prime.given_activation", with its hint), next to
 those who left it unwritten or failed it some other way; and the submissions with
 integrity findings. ``text`` renders it for the terminal (``handnet mistakes``),
 ``plot`` as three panels (``notebooks/class_view.ipynb``).
