@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("data = open('../../../gradebook.db', 'rb').read()", "the gradebook"),
     ("from handnet_ref.network import Network", "the reference package"),
     ("import handnet.probe as p", "the grading protocol"),
+    ("from handnet.wire import encode", "the grading protocol"),
     ("seed = os.environ['HANDNET_CHECK_SEED']", "the grading protocol"),
     ("os.listdir('../../../source/')", "the course folders"),
     ("os.listdir('../../autograded/')", "the course folders"),
