@@ -415,7 +415,7 @@ CATALOGUE = (COST_DERIVATIVE_MISTAKES + BACKPROP_MISTAKES + NUMERICAL_GRADIENT_M
              + REL_ERROR_MISTAKES)
 
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.verdicts); any other is not lent.
+# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
 HELPERS = {"check_backprop_output": ("cost_derivative",),
            "check_backprop_shallow": ("cost_derivative",),
            "check_backprop": ("cost_derivative",),

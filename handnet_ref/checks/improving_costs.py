@@ -224,7 +224,7 @@ CATALOGUE = (QUADRATIC_DELTA_MISTAKES + TRAIN_NEURON_MISTAKES + CROSS_ENTROPY_FN
              + CROSS_ENTROPY_DELTA_MISTAKES)
 
 # The methods of the stand-ins that the student's code may call during each check, when
-# the grader runs it (handnet_grader.verdicts); any other is not lent.
+# the grader runs it (handnet_grader.grader_link); any other is not lent.
 HELPERS = {"check_train_neuron": ("fn", "delta")}
 
 CHECKS = {"quadratic_delta": check_quadratic_delta,

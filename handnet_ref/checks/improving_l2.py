@@ -297,7 +297,7 @@ CATALOGUE = (UPDATE_MISTAKES + TOTAL_COST_MISTAKES + ACCURACY_MISTAKES
              + EPOCHS_TO_RUN_MISTAKES)
 
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.verdicts); any other is not lent.
+# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
 HELPERS = {"check_l2_update": ("backprop",),
            "check_total_cost": ("feedforward", "fn"),
            "check_monitor_accuracy": ("feedforward",)}

@@ -424,7 +424,7 @@ def check_eta_answer(answer):
 
 CATALOGUE = UPDATE_MINI_BATCH_MISTAKES + SGD_MISTAKES
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.verdicts); any other is not lent.
+# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
 HELPERS = {"check_update_mini_batch": ("backprop",),
            "check_SGD": ("update_mini_batch", "evaluate")}
 
