@@ -1,10 +1,10 @@
 """Seconds per full-MNIST epoch: the book's per-example loop against the matrix path.
 
 One run measures, on the same data and machine state:
-  - the per-example loop (``engine="loop"``: backprop once per example, the book's
+  - the per-example loop (``Network.SGD``: backprop once per example, the book's
     algorithm), float64, over one epoch, twice: with the book's plain sigmoid
     1 / (1 + exp(-z)) (the baseline) and with the reference's warning-free sigmoid;
-  - the matrix mini-batch path in float64 and float32, median of several epochs;
+  - the matrix mini-batch path (``training.train_matrix``) in float64 and float32, median of several epochs;
   - the book's whole run, [784, 30, 10], 30 epochs, mini-batch 10, eta 3.0, in float32,
     with its best test accuracy.
 Ratios are against the book's loop measured in this run (the machine is shared and noisy).
@@ -24,6 +24,7 @@ import numpy as np
 from handnet.mnist import load_data_arrays
 from handnet_ref import network
 from handnet_ref.network import Network
+from handnet_ref.training import train_matrix
 
 
 def plain_sigmoid(z):
@@ -37,10 +38,11 @@ def plain_sigmoid_prime(z):
 
 
 def epoch_seconds(data, test, dtype, engine, epochs, seed=0):
-    """(per-epoch seconds, test accuracy after the last epoch) for one training run."""
+    """(per-epoch seconds, test accuracy after the last epoch) for one training run;
+    engine "loop" is the book's ``Network.SGD``, "matrix" is ``train_matrix``."""
     net = Network([784, 30, 10], rng=seed, dtype=dtype)
-    history = net.SGD(data, epochs, 10, 3.0, test_data=test, rng=seed, engine=engine,
-                      progress=False)
+    train = {"loop": Network.SGD, "matrix": train_matrix}[engine]
+    history = train(net, data, epochs, 10, 3.0, test_data=test, rng=seed, progress=False)
     return history.seconds, history.evaluation_accuracy[-1]
 
 
@@ -76,8 +78,8 @@ def main(argv=None):
 
     start = time.perf_counter()
     net = Network([784, 30, 10], rng=0, dtype=np.float32)
-    history = net.SGD(training, args.full_run_epochs, 10, 3.0, test_data=test, rng=0,
-                      progress=False)
+    history = train_matrix(net, training, args.full_run_epochs, 10, 3.0, test_data=test,
+                           rng=0, progress=False)
     results["book_run_float32"] = {
         "epochs": args.full_run_epochs, "seconds_total": time.perf_counter() - start,
         "seconds_training": sum(history.seconds), "best_accuracy": history.best_accuracy,

@@ -8,17 +8,23 @@ The reference that HandNet grades against. Conventions (the book's):
 - An input is a column (sizes[0], 1); a batch is a matrix (sizes[0], m), one example per
   column. ``feedforward`` accepts both.
 
-``backprop`` and ``update_mini_batch`` are the book's per-example algorithm, written to be
-read. ``SGD`` runs the same algorithm a whole mini-batch at a time (``matrix.py``) unless
-``engine="loop"`` asks for the per-example loop.
+``SGD``, ``update_mini_batch`` and ``backprop`` are the book's per-example algorithm,
+written to be read top to bottom and compared with a student's. They are slow on MNIST
+(one backprop per example, a minute or more an epoch): code that needs speed trains the
+same network with ``handnet_ref.training.train_matrix(net, ...)``, which takes the same
+arguments and steps a whole mini-batch at a time (``matrix.BatchTrainer``).
 """
+
+import time
 
 import numpy as np
 
 from .activations import sigmoid, sigmoid_prime
 from .costs import QuadraticCost
-from .initializers import large_weights
-from .training import as_rows, run_sgd
+from .initializers import as_rng, large_weights
+from .monitoring import History
+from .progress import progress_bar
+from .training import as_rows
 
 
 class Network:
@@ -100,18 +106,47 @@ class Network:
                        for b, nb in zip(self.biases, nabla_b)]
 
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
-            rng=None, engine="matrix", progress=None):
+            rng=None, progress=None):
         """Train with mini-batch stochastic gradient descent; return a ``History``.
 
-        training_data: a list of (x, y) pairs, x (sizes[0], 1), y one-hot (sizes[-1], 1),
-        or arrays (X (sizes[0], N), labels (N,)). test_data, if given, is evaluated after
-        each epoch (``history.evaluation_accuracy``). ``rng`` (seed or Generator) shuffles
-        the data; ``progress`` shows or hides the progress bar.
+        training_data: a list of (x, y) pairs, x (sizes[0], 1), y one-hot (sizes[-1], 1)
+        or an int label, or arrays (X (sizes[0], N), labels (N,)). Each epoch shuffles the
+        examples with ``rng`` (seed or Generator), cuts them into mini-batches of
+        ``mini_batch_size`` (the last may be smaller) and calls ``update_mini_batch`` on
+        each. test_data, if given, is evaluated after each epoch
+        (``history.evaluation_accuracy``); ``progress`` shows or hides the progress bar.
         """
-        return run_sgd(self, training_data, epochs, mini_batch_size, eta, cost=self.cost,
-                       evaluation_data=test_data,
-                       monitor_evaluation_accuracy=test_data is not None,
-                       rng=rng, engine=engine, progress=progress)
+        if epochs < 0 or mini_batch_size < 1:
+            raise ValueError("epochs must be >= 0 and mini_batch_size >= 1")
+        rng = as_rng(rng)
+        dtype = self.weights[0].dtype
+        X, Y, _ = as_rows(training_data, self.sizes[0], self.sizes[-1], dtype)
+        training_data = [(x[:, None], y[:, None]) for x, y in zip(X, Y)]
+        n = len(training_data)
+        if test_data is not None:
+            X_test, _, labels_test = as_rows(test_data, self.sizes[0], self.sizes[-1], dtype)
+            test_data = (X_test.T, labels_test)
+            n_test = len(labels_test)
+        history = History()
+        bar = progress_bar(epochs, "Network.SGD", progress)
+        try:
+            for _ in range(epochs):
+                start = time.perf_counter()
+                order = rng.permutation(n)
+                shuffled = [training_data[i] for i in order]
+                mini_batches = [shuffled[k:k + mini_batch_size]
+                                for k in range(0, n, mini_batch_size)]
+                for mini_batch in mini_batches:
+                    self.update_mini_batch(mini_batch, eta)
+                history.seconds.append(time.perf_counter() - start)
+                if test_data is not None:
+                    accuracy = self.evaluate(test_data) / n_test
+                    history.evaluation_accuracy.append(accuracy)
+                    bar.set_postfix_str(f"accuracy {accuracy:.2%}")
+                bar.update()
+        finally:
+            bar.close()
+        return history
 
     def evaluate(self, test_data):
         """Number of examples whose most active output neuron is the right digit.

@@ -1,4 +1,9 @@
-"""Mini-batch stochastic gradient descent, shared by both networks.
+"""Fast mini-batch stochastic gradient descent, shared by both networks.
+
+``train_matrix(net, ...)`` trains the book's chapter-1 ``Network`` with the arguments of
+its ``SGD``; ``run_sgd`` is the general trainer behind it and behind ``network2``'s
+``SGD``. Both step a whole mini-batch at a time with ``matrix.BatchTrainer`` (or, with
+``engine="loop"``, call ``net.update_mini_batch``, the book's per-example step).
 
 Data may come in the book's format, a list of (x, y) pairs with x of shape (n_0, 1) and
 y either a one-hot (n_L, 1) column or an int label, or as arrays ``(X, y)`` with X of
@@ -139,3 +144,17 @@ def run_sgd(net, training_data, epochs, mini_batch_size, eta, *, lmbda=0.0, cost
     finally:
         bar.close()
     return history
+
+
+def train_matrix(net, training_data, epochs, mini_batch_size, eta, test_data=None, *,
+                 rng=None, progress=None):
+    """``net.SGD(...)`` of the chapter-1 ``Network``, a whole mini-batch at a time.
+
+    The same arguments, the same shuffles and mini-batches, the same ``History`` (test
+    accuracy per epoch) as the book's per-example ``SGD``, up to rounding; on MNIST tens
+    of times faster. Trains ``net`` in place.
+    """
+    return run_sgd(net, training_data, epochs, mini_batch_size, eta, cost=net.cost,
+                   evaluation_data=test_data,
+                   monitor_evaluation_accuracy=test_data is not None,
+                   rng=rng, progress=progress)

@@ -17,6 +17,7 @@ from handnet_ref import network2
 from handnet_ref.costs import CrossEntropyCost
 from handnet.mnist import MnistError, load_data_arrays
 from handnet_ref.network import Network
+from handnet_ref.training import train_matrix
 
 
 def print_table(title, history, n_test):
@@ -42,7 +43,8 @@ def main(argv=None):
     n_train, n_test = training[0].shape[1], test[0].shape[1]
 
     net = Network([784, 30, 10], rng=args.seed, dtype=np.float32)
-    h1 = net.SGD(training, args.epochs, 10, 3.0, test_data=test, rng=args.seed, progress=False)
+    h1 = train_matrix(net, training, args.epochs, 10, 3.0, test_data=test, rng=args.seed,
+                      progress=False)
     print_table(f"Chapter 1: [784, 30, 10], quadratic cost, eta 3.0, mini-batch 10, "
                 f"{n_train} training images", h1, n_test)
 

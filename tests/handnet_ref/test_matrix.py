@@ -4,6 +4,7 @@ import pytest
 from handnet_ref.costs import CrossEntropyCost, QuadraticCost
 from handnet_ref.matrix import backprop_batch
 from handnet_ref.network import Network
+from handnet_ref.training import run_sgd
 from handnet_ref import network2
 
 
@@ -60,4 +61,5 @@ def test_float32_training_follows_float64():
 def test_unknown_engine_is_refused():
     """Does a typo in engine= fail loudly instead of picking a default?"""
     with pytest.raises(ValueError, match="engine"):
-        Network([2, 2]).SGD([(np.zeros((2, 1)), np.zeros((2, 1)))], 1, 1, 1.0, engine="fast")
+        run_sgd(Network([2, 2]), [(np.zeros((2, 1)), np.zeros((2, 1)))], 1, 1, 1.0,
+                cost=QuadraticCost, engine="fast")

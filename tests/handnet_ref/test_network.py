@@ -3,6 +3,7 @@ import pytest
 
 from handnet_ref.gradcheck import network_numerical_gradients, rel_error
 from handnet_ref.network import Network
+from handnet_ref.training import train_matrix
 
 
 def random_examples(sizes, m, seed):
@@ -123,11 +124,11 @@ def test_sgd_is_reproducible_with_a_seed():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sgd_keeps_the_network_dtype(dtype):
-    """Does a float32 network stay float32 through matrix and loop training?"""
+    """Does a float32 network stay float32 through the book's SGD and train_matrix?"""
     data = random_examples([3, 4, 2], 12, seed=1)
-    for engine in ("matrix", "loop"):
+    for train in (Network.SGD, train_matrix):
         net = Network([3, 4, 2], rng=0, dtype=dtype)
-        net.SGD(data, 1, 5, 1.0, rng=0, engine=engine, progress=False)
+        train(net, data, 1, 5, 1.0, rng=0, progress=False)
         assert {w.dtype for w in net.weights + net.biases} == {np.dtype(dtype)}
 
 
