@@ -5,6 +5,7 @@ layer, networks with one hidden layer, deeper networks), ``numerical_gradient`` 
 ``backprop`` and ``cost_derivative`` are methods: the student's function is called with a
 reference ``handnet_ref.network.Network`` as ``self``, so ``self.cost_derivative`` inside
 the student's ``backprop`` is the reference one and a mistake there is not counted twice.
+The references are that network's own methods.
 Networks whose layers all have the same size come first: on them a missing transpose still
 computes (and shows), where on other shapes it would only raise.
 """
@@ -14,16 +15,10 @@ import numpy as np
 from ..activations import sigmoid, sigmoid_prime
 from ..gradcheck import rel_error as reference_rel_error
 from ..network import Network as ReferenceNetwork
-from .core import (CheckFailed, Mistake, call_student, check_rng, judge, quietly,
-                   student_function)
+from .core import (CheckFailed, Mistake, call_student, check_rng, compare_function, judge,
+                   quietly, student_function)
 
 ASSIGNMENT = "03_backprop"
-
-
-
-
-def _network(sizes, rng):
-    return ReferenceNetwork(sizes, rng=rng)
 
 
 def _example(rng, sizes):
@@ -34,31 +29,16 @@ def _example(rng, sizes):
     return x, y
 
 
-def _describe(case):
-    net, x = case[0], case[1]
+def _describe(net, x, *rest):
+    """The case, as a failure names it: "network [3, 4, 2], x of shape (3, 1)"."""
     return f"network {net.sizes}, x of shape {np.shape(x)}"
-
-
-def _run(fn, cases, reference, mistakes, what, seed, reduce=None, rtol=1e-6, atol=1e-9):
-    """Call ``fn(*case)`` for each case (a failure names the case), then judge against the
-    reference and the mistakes; ``reduce`` picks the part of every output to compare."""
-    keep = reduce or (lambda r: r)
-    results = []
-    for case in cases:
-        result = call_student(fn, case, f"{what} ({_describe(case)})")[0]
-        results.append(keep(result))
-    expected = [quietly(lambda *c: keep(reference(*c)), case) for case in cases]
-    variants = [(m, [quietly(lambda *c, v=m.variant: keep(v(*c)), case) for case in cases])
-                for m in mistakes]
-    judge(results, expected, variants, what, seed, rtol, atol)
 
 
 # --- cost_derivative --------------------------------------------------------------------
 
 
-def reference_cost_derivative(self, output_activations, y):
-    """dC/da for the quadratic cost C = 1/2 ||a - y||^2: a - y."""
-    return output_activations - y
+# dC/da for the quadratic cost C = 1/2 ||a - y||^2: a - y.
+reference_cost_derivative = ReferenceNetwork.cost_derivative
 
 
 COST_DERIVATIVE_MISTAKES = (
@@ -83,16 +63,14 @@ def check_cost_derivative(obj):
     """cost_derivative(self, output_activations, y) on columns and batches."""
     fn = student_function(obj, "cost_derivative")
     rng, seed = check_rng()
-    net = _network([3, 10], rng)
+    net = ReferenceNetwork([3, 10], rng=rng)
     cases = []
     for shape in ((10, 1), (3, 1), (10, 6)):
         a = sigmoid(rng.normal(0, 2, size=shape))
         y = (rng.random(shape) < 0.3).astype(float)
         cases.append((net, a, y))
-    results = [call_student(fn, case, "cost_derivative")[0] for case in cases]
-    expected = [quietly(reference_cost_derivative, case) for case in cases]
-    variants = [(m, [quietly(m.variant, case) for case in cases]) for m in COST_DERIVATIVE_MISTAKES]
-    judge(results, expected, variants, "cost_derivative", seed)
+    compare_function(fn, reference_cost_derivative, cases, COST_DERIVATIVE_MISTAKES,
+                     what="cost_derivative", seed=seed)
 
 
 # --- backprop ---------------------------------------------------------------------------
@@ -141,9 +119,8 @@ def _backprop(net, x, y, *, sp_of_a_output=False, sp_of_a_hidden=False, no_sp_ou
     return (nabla_w, nabla_b) if swapped else (nabla_b, nabla_w)
 
 
-def reference_backprop(self, x, y):
-    """(nabla_b, nabla_w) for one example, by equations BP1-BP4."""
-    return _backprop(self, x, y)
+# (nabla_b, nabla_w) for one example, by equations BP1-BP4: the book's backprop.
+reference_backprop = ReferenceNetwork.backprop
 
 
 def _variant(**flags):
@@ -213,7 +190,7 @@ def _backprop_cases(rng, square_depths, general):
     for group in (square, general):
         cases = []
         for sizes in group:
-            net = _network(sizes, rng)
+            net = ReferenceNetwork(sizes, rng=rng)
             cases += [(net, *_example(rng, sizes)) for _ in range(2)]
         out.append(cases)
     return out
@@ -229,11 +206,12 @@ def _output_layer(result):
                           "array per layer.") from None
 
 
-def _check_backprop(obj, square_depths, general, reduce=None):
+def _check_backprop(obj, square_depths, general, part=None):
     fn = student_function(obj, "backprop")
     rng, seed = check_rng()
     for cases in _backprop_cases(rng, square_depths, general):
-        _run(fn, cases, reference_backprop, BACKPROP_MISTAKES, "backprop", seed, reduce)
+        compare_function(fn, reference_backprop, cases, BACKPROP_MISTAKES, what="backprop",
+                         seed=seed, describe=_describe, part=part)
 
 
 def check_backprop_output(obj):
@@ -342,12 +320,12 @@ def check_numerical_gradient(fn):
     rng, seed = check_rng()
     cases = []
     for sizes, h in (([3, 4, 2], 1e-3), ([2, 3, 3, 2], 1e-3), ([4, 2], 1e-4)):
-        net = _network(sizes, rng)
+        net = ReferenceNetwork(sizes, rng=rng)
         cases.append((net, *_example(rng, sizes), h))
     results = []
     for net, x, y, h in cases:
         mine = _copy_net(net)
-        what = f"numerical_gradient ({_describe((net, x))}, h = {h:g})"
+        what = f"numerical_gradient ({_describe(net, x)}, h = {h:g})"
         results.append(call_student(lambda: fn(mine, x.copy(), y.copy(), h), (), what)[0])
         if not all(np.allclose(p, q, rtol=1e-12, atol=1e-15)
                    for p, q in zip(mine.weights + mine.biases, net.weights + net.biases)):
@@ -404,11 +382,9 @@ def check_rel_error(fn):
              (rng.normal(size=7) * 1e-2, rng.normal(size=7) * 1e-2),
              (-a, a * rng.uniform(0.5, 2)),
              (np.zeros((2, 3)), np.zeros((2, 3)))]
-    results = [call_student(fn, case, "rel_error")[0] for case in cases]
-    expected = [quietly(reference_rel_error, case) for case in cases]
-    variants = [(m, [quietly(m.variant, case) for case in cases]) for m in REL_ERROR_MISTAKES]
     # rtol 1e-4: any small guard in the denominator (1e-12, 1e-8) is fine.
-    judge(results, expected, variants, "rel_error", seed, rtol=1e-4, atol=1e-12)
+    compare_function(fn, reference_rel_error, cases, REL_ERROR_MISTAKES, what="rel_error",
+                     seed=seed, rtol=1e-4, atol=1e-12)
 
 
 CATALOGUE = (COST_DERIVATIVE_MISTAKES + BACKPROP_MISTAKES + NUMERICAL_GRADIENT_MISTAKES

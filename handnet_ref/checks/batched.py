@@ -17,7 +17,7 @@ from ..matrix import backprop_batch
 from ..network import Network as ReferenceNetwork
 from .core import (CheckFailed, Mistake, call_student, check_rng, compare_function, judge,
                    quietly)
-from .sgd import Misuse, check_choice, network_with, summed_gradients
+from .sgd import Misuse, check_choice, network_with, parameters_of, summed_gradients
 
 ASSIGNMENT = "05_matrix"
 
@@ -147,15 +147,6 @@ def _run_update(method, weights, biases, mini_batch, eta):
     return net
 
 
-def _parameters_of(net):
-    try:
-        return ([np.asarray(w, dtype=np.float64) for w in net.weights],
-                [np.asarray(b, dtype=np.float64) for b in net.biases])
-    except (TypeError, ValueError):
-        raise CheckFailed("after update_mini_batch_matrix, self.weights and self.biases "
-                          "should be lists of NumPy arrays.") from None
-
-
 def _stack(mini_batch):
     return np.hstack([x for x, _ in mini_batch]), np.hstack([y for _, y in mini_batch])
 
@@ -233,8 +224,9 @@ def check_update_mini_batch_matrix(obj):
         if net._log.count("backprop_matrix") != 1:
             raise CheckFailed(f"{what} should call self.backprop_matrix once per mini-batch; "
                               f"it called it {net._log.count('backprop_matrix')} times.")
-    results = [_parameters_of(net) for net in nets]
-    run = lambda method: (lambda *case: _parameters_of(_run_update(method, *case)))
+    after = lambda net: parameters_of(net, after=what)
+    results = [after(net) for net in nets]
+    run = lambda method: (lambda *case: after(_run_update(method, *case)))
     expected = [quietly(run(reference_update_mini_batch_matrix), case) for case in cases]
     variants = [(m, [quietly(run(m.variant), case) for case in cases]) for m in _NUMERIC_MISTAKES]
     judge(results, expected, variants, "the (weights, biases) after update_mini_batch_matrix",

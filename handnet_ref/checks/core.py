@@ -219,10 +219,20 @@ def quietly(fn, case):
 
 
 def compare_function(fn, reference, cases, mistakes=(), what="your function", seed=None,
-                     rtol=1e-6, atol=1e-9):
+                     rtol=1e-6, atol=1e-9, describe=None, part=None):
     """Check ``fn(*case)`` against ``reference(*case)`` for every case (a tuple of
-    arguments), naming a catalogued mistake when one explains the difference."""
-    results = [call_student(fn, case, what)[0] for case in cases]
-    expected = [quietly(reference, case) for case in cases]
-    variants = [(m, [quietly(m.variant, case) for case in cases]) for m in mistakes]
+    arguments), naming a catalogued mistake when one explains the difference.
+
+    ``describe(*case)``, if given, names the case when the student's code raises on it
+    (e.g. "network [3, 4, 2], x of shape (3, 1)"); ``part(output)``, if given, picks the
+    part of every output (the student's, the reference's, each mistake's) to compare.
+    """
+    keep = part or (lambda output: output)
+    results = []
+    for case in cases:
+        named = f"{what} ({describe(*case)})" if describe is not None else what
+        results.append(keep(call_student(fn, case, named)[0]))
+    expected = [quietly(lambda *c: keep(reference(*c)), case) for case in cases]
+    variants = [(m, [quietly(lambda *c, v=m.variant: keep(v(*c)), case) for case in cases])
+                for m in mistakes]
     judge(results, expected, variants, what, seed, rtol, atol)

@@ -12,17 +12,10 @@ import numpy as np
 
 from ..activations import sigmoid
 from ..network import Network as ReferenceNetwork
-from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly,
-                   student_function, type_name)
+from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, compare_function,
+                   judge, quietly, student_function, type_name)
 
 ASSIGNMENT = "02_feedforward"
-
-
-
-
-def _network(sizes, rng):
-    """A reference network with N(0, 1) weights and biases drawn from ``rng``."""
-    return ReferenceNetwork(sizes, rng=rng)
 
 
 # --- __init__ ---------------------------------------------------------------------------
@@ -195,11 +188,8 @@ def check_init(obj):
 # --- feedforward ------------------------------------------------------------------------
 
 
-def reference_feedforward(self, a):
-    """sigma(w a + b), layer after layer, for a column (n, 1) or a batch (n, m)."""
-    for b, w in zip(self.biases, self.weights):
-        a = sigmoid(w @ a + b)
-    return a
+# sigma(w a + b), layer after layer, for a column (n, 1) or a batch (n, m): the book's.
+reference_feedforward = ReferenceNetwork.feedforward
 
 
 def _layers(net, a, step, layers=None):
@@ -265,22 +255,9 @@ FEEDFORWARD_MISTAKES = (
 )
 
 
-def _random_network(sizes, rng):
-    return _network(sizes, rng)
-
-
 def _inputs(rng, n, m):
     """m inputs in [0, 1) as columns of an (n, m) array, like pixels."""
     return rng.random((n, m))
-
-
-def _compare_calls(fn, cases, mistakes, what, seed, describe):
-    """Run ``fn(net, a)`` per case (messages name the case), then judge against the
-    reference and the mistakes."""
-    results = [call_student(fn, case, f"{what} ({describe(*case)})")[0] for case in cases]
-    expected = [quietly(reference_feedforward, case) for case in cases]
-    variants = [(m, [quietly(m.variant, case) for case in cases]) for m in mistakes]
-    judge(results, expected, variants, what, seed)
 
 
 def _describe_case(net, a):
@@ -294,11 +271,13 @@ def check_feedforward(obj):
     fn = student_function(obj, "feedforward")
     rng, seed = check_rng()
     square = [[n] * k for n, k in zip(rng.integers(2, 6, size=3), (3, 4, 5))]
-    cases = [(_random_network(s, rng), _inputs(rng, s[0], 1)) for s in square]
-    _compare_calls(fn, cases, FEEDFORWARD_MISTAKES, "feedforward", seed, _describe_case)
+    cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], 1)) for s in square]
+    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
+                     seed=seed, describe=_describe_case)
     general = [[6, 4, 3], [5, 7, 3, 2], [784, 30, 10], [3, 1]]
-    cases = [(_random_network(s, rng), _inputs(rng, s[0], 1)) for s in general]
-    _compare_calls(fn, cases, FEEDFORWARD_MISTAKES, "feedforward", seed, _describe_case)
+    cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], 1)) for s in general]
+    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
+                     seed=seed, describe=_describe_case)
 
 
 def check_feedforward_batch(obj):
@@ -308,12 +287,14 @@ def check_feedforward_batch(obj):
     rng, seed = check_rng()
     n = int(rng.integers(2, 6))
     # First m = n on square networks, where most mistakes still compute, then the rest.
-    cases = [(_random_network([n] * 4, rng), _inputs(rng, n, n)),
-             (_random_network([n + 1] * 3, rng), _inputs(rng, n + 1, n + 1))]
-    _compare_calls(fn, cases, FEEDFORWARD_MISTAKES, "feedforward", seed, _describe_case)
-    cases = [(_random_network(s, rng), _inputs(rng, s[0], m))
+    cases = [(ReferenceNetwork([n] * 4, rng=rng), _inputs(rng, n, n)),
+             (ReferenceNetwork([n + 1] * 3, rng=rng), _inputs(rng, n + 1, n + 1))]
+    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
+                     seed=seed, describe=_describe_case)
+    cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], m))
              for s, m in (([6, 4, 3], 5), ([5, 7, 3, 2], 9), ([784, 30, 10], 12), ([3, 8], 1))]
-    _compare_calls(fn, cases, FEEDFORWARD_MISTAKES, "feedforward", seed, _describe_case)
+    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
+                     seed=seed, describe=_describe_case)
 
 
 # --- evaluate ---------------------------------------------------------------------------
@@ -375,7 +356,7 @@ def _labelled(net, rng, count):
 def _diagonal_network(sizes, rng):
     """A network of equal layer sizes whose output neuron j mostly follows input j (so
     its guesses spread over all the digits), with some noise."""
-    net = _network(sizes, rng)
+    net = ReferenceNetwork(sizes, rng=rng)
     net.weights = [8 * np.eye(len(w)) + 0.5 * w for w in net.weights]
     net.biases = [-4 + 0.5 * b for b in net.biases]
     return net
@@ -390,7 +371,7 @@ def check_evaluate(obj):
         if sizes[0] == sizes[-1]:
             net = _diagonal_network(sizes, rng)
         else:
-            net = _network(sizes, rng)
+            net = ReferenceNetwork(sizes, rng=rng)
             net.weights = [w / np.sqrt(w.shape[1]) for w in net.weights]
         cases.append((net, _labelled(net, rng, count)))
     results = [call_student(fn, case, "evaluate")[0] for case in cases]

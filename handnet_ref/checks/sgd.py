@@ -40,18 +40,24 @@ def network_with(weights, biases, cls=ReferenceNetwork):
     return net
 
 
+def parameters_of(net, after="the update"):
+    """(weights, biases) of ``net`` as float64 arrays, or Misuse saying that what ran
+    (``after``) should have left lists of arrays."""
+    try:
+        return ([np.asarray(w, dtype=np.float64) for w in net.weights],
+                [np.asarray(b, dtype=np.float64) for b in net.biases])
+    except (TypeError, ValueError):
+        raise Misuse(f"after {after}, self.weights and self.biases should be lists "
+                     f"of NumPy arrays.") from None
+
+
 def parameters_after(method, cls=ReferenceNetwork):
     """A function (weights, biases, mini_batch, eta) -> (weights, biases) after
     ``method(net, mini_batch, eta)`` on a network holding those parameters."""
     def run(weights, biases, mini_batch, eta):
         net = network_with(weights, biases, cls)
         method(net, mini_batch, eta)
-        try:
-            return ([np.asarray(w, dtype=np.float64) for w in net.weights],
-                    [np.asarray(b, dtype=np.float64) for b in net.biases])
-        except (TypeError, ValueError):
-            raise Misuse("after the update, self.weights and self.biases should be lists "
-                          "of NumPy arrays.") from None
+        return parameters_of(net)
     return run
 
 
