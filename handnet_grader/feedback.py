@@ -15,25 +15,15 @@ from pathlib import Path
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .cells import error_message, is_test_cell
 from .grading import GRADER_FAILURE, load_records
-
-
-def _is_test_cell(cell):
-    return cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
-
-
-def _failure(cell):
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return f"{out.get('ename')}: {out.get('evalue')}".strip()
-    return None
 
 
 class ShortTestErrors(NbGraderPreprocessor):
     """In test cells, replace each traceback by its last line: the message."""
 
     def preprocess_cell(self, cell, resources, index):
-        if _is_test_cell(cell):
+        if is_test_cell(cell):
             for out in cell.outputs:
                 if out.get("output_type") == "error":
                     out.traceback = [f"{out.ename}: {out.evalue}"]
@@ -47,10 +37,10 @@ class ChecklistCell(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         rows = []
         for cell in nb.cells:
-            if not _is_test_cell(cell):
+            if not is_test_cell(cell):
                 continue
             meta = cell.metadata.nbgrader
-            failure = _failure(cell)
+            failure = error_message(cell)
             points = float(meta.get("points", 0))
             mark = "✗" if failure else "✓"
             got = 0 if failure else points

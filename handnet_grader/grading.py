@@ -44,6 +44,7 @@ from pathlib import Path
 
 import nbformat
 
+from .cells import error_message, is_test_cell, nbgrader_metadata
 from .integrity import scan_notebook
 
 from .layout import assignments as all_assignments, load_config
@@ -266,17 +267,12 @@ def _cell_messages(notebook_path):
     """{grade_id: short message} for failed test cells of an autograded notebook."""
     nb = nbformat.read(notebook_path, as_version=4)
     messages = {}
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta.get("grade") or cell.cell_type != "code":
-            continue
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                text = f"{out.get('ename')}: {out.get('evalue')}".strip()
-                messages[meta["grade_id"]] = text[:MESSAGE_CHARS]
-                break
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                messages[meta["grade_id"]] = ("wrote to stderr: " + out.get("text", ""))[:MESSAGE_CHARS]
+    for cell in filter(is_test_cell, nb.cells):
+        stderr = [o for o in cell.get("outputs", [])
+                  if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        text = error_message(cell) or (stderr and "wrote to stderr: " + stderr[-1].get("text", ""))
+        if text:
+            messages[nbgrader_metadata(cell)["grade_id"]] = text[:MESSAGE_CHARS]
     return nb.metadata.get("handnet", {}), messages
 
 
