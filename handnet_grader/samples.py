@@ -5,13 +5,14 @@ Cases per assignment:
 - ``reference``: every solution filled in: full marks;
 - ``untouched``: the release as students get it: 0;
 - ``partial``: only the first exercise filled in: the points of its test cells;
-- ``mistake-<key>``: the reference with one catalogued mistake (``handnet_ref.checks``,
-  which the grading kernel imports as ``handnet_mistakes`` when
-  ``$HANDNET_SAMPLE_MISTAKES`` is 1: tests and the demo only) swapped in: a test cell of that exercise scores 0 with the mistake's hint as its
-  message, and every exercise that does not use the mistaken function keeps its points.
-  Other cells of the same exercise may pass (partial credit: a test on a one-layer
-  network cannot see a mistake in the loop over layers), and exercises whose solution
-  calls the function (``sigmoid_prime`` calls ``sigmoid``) may lose points too;
+- ``mistake-<key>``: the reference with one catalogued mistake (``handnet_ref.checks``)
+  swapped in, its code written out in the notebook (``mistake_source``: the grading
+  kernel never sees ``handnet_ref``): a test cell of that exercise scores 0 with the
+  mistake's hint as its message, and every exercise that does not use the mistaken
+  function keeps its points. Other cells of the same exercise may pass (partial credit:
+  a test on a one-layer network cannot see a mistake in the loop over layers), and
+  exercises whose solution calls the function (``sigmoid_prime`` calls ``sigmoid``) may
+  lose points too;
 - broken submissions (same score rules as their base case), named for what is wrong.
 
 An *exercise* is a solution cell and the test cells that follow it, up to the next
@@ -24,6 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from .cells import nbgrader_metadata
+from .mistake_source import mistake_source
 
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n|^[ \t]*### END SOLUTION[ \t]*\n?", re.M)
 
@@ -43,15 +47,11 @@ class Sample:
     must_keep: tuple = ()      # test cells that must keep their points
 
 
-def _nbgrader(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def exercises(nb):
     """[(solution grade_id, [(test grade_id, points), ...]), ...] in notebook order."""
     out = []
     for cell in nb.cells:
-        meta = _nbgrader(cell)
+        meta = nbgrader_metadata(cell)
         if meta.get("solution") and not meta.get("grade"):
             out.append((meta["grade_id"], []))
         elif meta.get("grade") and out:
@@ -60,21 +60,22 @@ def exercises(nb):
 
 
 def total_points(nb):
-    return sum(float(_nbgrader(c)["points"]) for c in nb.cells if _nbgrader(c).get("grade"))
+    return sum(float(nbgrader_metadata(c)["points"]) for c in nb.cells
+               if nbgrader_metadata(c).get("grade"))
 
 
 def solutions(source_nb):
     """{solution grade_id: the source cell's code without the solution markers}."""
-    return {_nbgrader(c)["grade_id"]: SOLUTION_REGION.sub("", c.source)
-            for c in source_nb.cells if _nbgrader(c).get("solution")}
+    return {nbgrader_metadata(c)["grade_id"]: SOLUTION_REGION.sub("", c.source)
+            for c in source_nb.cells if nbgrader_metadata(c).get("solution")}
 
 
 def filled(release_nb, solved, ids):
     """A copy of the release notebook with the solution cells ``ids`` filled in."""
     nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
     for cell in nb.cells:
-        gid = _nbgrader(cell).get("grade_id")
-        if _nbgrader(cell).get("solution") and gid in ids:
+        gid = nbgrader_metadata(cell).get("grade_id")
+        if nbgrader_metadata(cell).get("solution") and gid in ids:
             cell.source = solved[gid]
     return nb
 
@@ -126,10 +127,9 @@ def with_mistake(release_nb, solved, key, function=None):
         return None
     nb = filled(release_nb, solved, set(solved))
     for cell in nb.cells:
-        if _nbgrader(cell).get("grade_id") == gid:
-            cell.source += ("\n\n# Sample submission: a catalogued mistake, swapped in.\n"
-                            "from handnet_mistakes.checks import mistake_variant\n"
-                            f"_mistake = mistake_variant({key!r})\n" + "\n".join(lines))
+        if nbgrader_metadata(cell).get("grade_id") == gid:
+            cell.source += (f"\n\n# Sample submission: the catalogued mistake {key}, swapped in.\n"
+                            + mistake_source(key) + "\n".join(lines))
     return nb, gid
 
 
@@ -156,13 +156,13 @@ def _insert_after_first_exercise(nb, cell):
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     first = exercises(nb)[0]
     last_test = first[1][-1][0] if first[1] else first[0]
-    index = next(i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade_id") == last_test)
+    index = next(i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade_id") == last_test)
     nb.cells.insert(index + 1, cell)
     return nb
 
 
 def _first_test_cell(nb):
-    return next(i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade"))
+    return next(i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade"))
 
 
 def broken_samples(assignment, name, release_nb, solved):
@@ -175,7 +175,7 @@ def broken_samples(assignment, name, release_nb, solved):
 
     cheated = nbformat.from_dict(json.loads(json.dumps(release_nb)))
     for cell in cheated.cells:
-        if _nbgrader(cell).get("grade"):
+        if nbgrader_metadata(cell).get("grade"):
             cell.source = "pass  # tests removed by the student"
 
     to_markdown = nbformat.from_dict(json.loads(json.dumps(reference)))

@@ -32,7 +32,7 @@ def test_a_line_that_reaches_out_is_flagged_with_what_it_reaches(line, what):
 
 @pytest.mark.parametrize("line", [
     "assert np.allclose(a, b)", "if np.isclose(x, 0.5) == True: pass",
-    "from handnet_mistakes.checks import mistake_variant", "# np.allclose = cheating",
+    "_mistake = _written_out()", "# np.allclose = cheating",
     "rng = np.random.default_rng(rng)", "net.weights = [w - eta * nw for w in net.weights]",
 ])
 def test_ordinary_code_is_not_flagged(line):
