@@ -29,17 +29,10 @@ from .release import (ReleaseError, ensure_in_gradebook, generate_release,
 
 
 def _api(root):
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from .layout import load_config
-    import logging
-    import warnings
-    warnings.simplefilter("ignore")   # SQLAlchemy session warnings from nbgrader's API
-    os.chdir(root)
-    config = load_config(root)
-    prepare_gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    api.log.setLevel(logging.ERROR)
+    """nbgrader's API on the course (``grading.grading_api``), its gradebook made ready."""
+    from .grading import grading_api
+    api = grading_api(root)
+    prepare_gradebook(api.coursedir.db_url, api.coursedir.course_id)
     return api
 
 
@@ -180,7 +173,6 @@ def cmd_demo(root, args):
     """The whole pipeline on the sample class."""
     from .samples import sample_class, write_sample_class
     os.environ.setdefault("HANDNET_CELL_TIMEOUT", "15")
-    os.environ["HANDNET_SAMPLE_MISTAKES"] = "1"   # the mistake samples import the catalogue
     names = assignments(root)
     print(f"1. release: {', '.join(names)}")
     generate_release(root, names)

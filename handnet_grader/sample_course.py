@@ -84,10 +84,9 @@ def grade_sample_class(course, folder, assignment="01_neuron", seed=2026, worker
         shutil.rmtree(target, ignore_errors=True)
         student.sample.write(target)
     put_python_first()   # nbgrader runs alembic from PATH
-    # HANDNET_SAMPLE_MISTAKES: the mistake samples import the catalogue in their kernel;
     # no HANDNET_DB_URL: the sample class goes into the copy's own SQLite gradebook, never
     # into the database of the instructor's real course
-    with mock.patch.dict(os.environ, HANDNET_CHECK_SEED=str(seed), HANDNET_SAMPLE_MISTAKES="1"):
+    with mock.patch.dict(os.environ, HANDNET_CHECK_SEED=str(seed)):
         os.environ.pop("HANDNET_DB_URL", None)   # patch.dict puts it back afterwards
         grade_class(folder, assignment, workers=workers)
     return roster

@@ -23,12 +23,4 @@ TOPICS = tuple(importlib.import_module(f"{__name__}.{m.name}")
 CATALOGUE = tuple(m for topic in TOPICS for m in topic.CATALOGUE)
 
 
-def mistake_variant(key):
-    """The wrong variant of the catalogue entry ``key`` (for sample submissions)."""
-    for mistake in CATALOGUE:
-        if mistake.key == key:
-            return mistake.variant
-    raise KeyError(f"no mistake {key!r} in the catalogue")
-
-
-__all__ = ["CATALOGUE", "CheckFailed", "Mistake", "TOPICS", "mistake_variant"]
+__all__ = ["CATALOGUE", "CheckFailed", "Mistake", "TOPICS"]

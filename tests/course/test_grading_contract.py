@@ -26,10 +26,8 @@ CHECK_SEED = "2026"
 
 @pytest.fixture(scope="module")
 def environment():
-    # HANDNET_CHECK_SEED: the hidden checks' inputs, reproducible in CI;
-    # HANDNET_SAMPLE_MISTAKES: the mistake samples import the catalogue in the kernel
-    with grading_environment(HANDNET_CELL_TIMEOUT=CELL_TIMEOUT, HANDNET_CHECK_SEED=CHECK_SEED,
-                             HANDNET_SAMPLE_MISTAKES="1"):
+    # HANDNET_CHECK_SEED: the hidden checks' inputs, reproducible in CI
+    with grading_environment(HANDNET_CELL_TIMEOUT=CELL_TIMEOUT, HANDNET_CHECK_SEED=CHECK_SEED):
         yield
 
 

@@ -33,9 +33,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")   # nbgrader'
 
 def _grading(db_url):
     """The grading environment: the gradebook at ``db_url`` ("": the SQLite default)."""
-    # HANDNET_SAMPLE_MISTAKES: the mistake samples import the catalogue in the kernel
     return grading_environment(HANDNET_DB_URL=db_url, HANDNET_CHECK_SEED="2026",
-                               HANDNET_CELL_TIMEOUT="20", HANDNET_SAMPLE_MISTAKES="1")
+                               HANDNET_CELL_TIMEOUT="20")
 
 
 def _course(folder):

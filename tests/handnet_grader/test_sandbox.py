@@ -69,7 +69,7 @@ def test_inside_the_course_and_the_reference_are_absent(tmp_path, require_sandbo
 def test_inside_only_the_student_package_imports(tmp_path, require_sandbox):
     """Does a sandboxed program import the student package ``handnet`` but neither the
     reference nor the grader, and find neither's files, however it asks?"""
-    from handnet_grader.execute import _instructor_folders
+    from handnet_grader.kernel_manager import instructor_folders
     code = ("import importlib, os\n"
             "for name in ['handnet', 'handnet.probe', 'handnet_ref', 'handnet_ref.checks',"
             " 'handnet_grader', 'handnet_grader.integrity']:\n"
@@ -79,7 +79,7 @@ def test_inside_only_the_student_package_imports(tmp_path, require_sandbox):
             "        print(name, 'absent')\n"
             f"for p in {[str(ROOT / 'handnet_ref' / 'network.py'), str(ROOT / 'handnet_grader' / 'integrity.py')]!r}:\n"
             "    print(p, 'readable' if os.path.exists(p) else 'absent')\n")
-    result, _ = run_inside(tmp_path, code, hidden=_instructor_folders())
+    result, _ = run_inside(tmp_path, code, hidden=instructor_folders())
     assert result.returncode == 0, result.stderr
     states = [line.rsplit(" ", 1)[1] for line in result.stdout.splitlines()]
     assert states == ["imported", "imported", "absent", "absent", "absent", "absent",
