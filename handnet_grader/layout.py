@@ -47,7 +47,13 @@ def put_python_first():
     "Loading, please wait…" for ever. ``nbgrader_config.py`` calls this, so every
     nbgrader process of the course (the formgrader, the CLI, ``handnet``) gets it.
     """
+    os.environ["PATH"] = python_first_path()
+
+
+def python_first_path(path=None):
+    """``path`` (default: $PATH) with this Python's ``bin`` folder first, added once."""
     bin_dir = os.path.dirname(sys.executable)
-    path = os.environ.get("PATH", "")
-    if path.split(os.pathsep)[:1] != [bin_dir]:
-        os.environ["PATH"] = bin_dir + (os.pathsep + path if path else "")
+    path = os.environ.get("PATH", "") if path is None else path
+    if path.split(os.pathsep)[:1] == [bin_dir]:
+        return path
+    return bin_dir + (os.pathsep + path if path else "")

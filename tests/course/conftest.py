@@ -1,10 +1,10 @@
 """Fixtures for the course tests."""
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
+
+from handnet_grader.layout import python_first_path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,8 +21,7 @@ def sqlite_gradebook():
 @pytest.fixture(autouse=True)
 def venv_on_path(monkeypatch):
     """nbgrader runs `alembic` and kernels from PATH: put this Python's folder first."""
-    bin_dir = str(Path(sys.executable).parent)
-    monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.setenv("PATH", python_first_path())
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,15 @@
 """GuardedExecute: one bad cell costs that cell, not the submission."""
 
-import os
-import sys
-from pathlib import Path
-
 import nbformat
 import pytest
 
 from handnet_grader.execute import GuardedExecute
+from handnet_grader.layout import python_first_path
 
 
 @pytest.fixture(autouse=True)
 def kernels_from_this_environment(monkeypatch):
-    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("PATH", python_first_path())
 
 
 def run(cells, tmp_path, **traits):

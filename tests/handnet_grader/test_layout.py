@@ -2,7 +2,7 @@
 
 import pytest
 
-from handnet_grader.layout import CourseNotFound, assignments, course_root
+from handnet_grader.layout import CourseNotFound, assignments, course_root, python_first_path
 
 
 def test_course_root_is_found_from_a_subfolder(tmp_path):
@@ -23,3 +23,13 @@ def test_assignments_are_source_folders_holding_a_notebook(tmp_path):
         if nb:
             (tmp_path / "source" / name / f"{name}.ipynb").write_text("{}")
     assert assignments(tmp_path) == ["a1", "b2"]
+
+
+def test_python_first_path_puts_this_pythons_folder_first_once():
+    """Is this Python's bin added in front, not again when it is already first?"""
+    import os
+    import sys
+    bin_dir = os.path.dirname(sys.executable)
+    assert python_first_path("/usr/bin:/bin") == f"{bin_dir}:/usr/bin:/bin"
+    assert python_first_path(f"{bin_dir}:/usr/bin") == f"{bin_dir}:/usr/bin"
+    assert python_first_path("") == bin_dir
