@@ -38,8 +38,7 @@ from .layout import CONFIG_NAME
 
 # Environment variables that change how a submission is graded: the driver's values go
 # with each task (a variable the driver does not set is unset on the worker too).
-GRADING_SETTINGS = ("HANDNET_CELL_TIMEOUT", "HANDNET_SUBMISSION_TIMEOUT",
-                    "HANDNET_CHECK_SEED", "HANDNET_SAMPLE_MISTAKES")
+GRADING_SETTINGS = ("HANDNET_CELL_TIMEOUT", "HANDNET_SUBMISSION_TIMEOUT", "HANDNET_CHECK_SEED")
 # What a worker's own environment must not change: the throw-away course's gradebook is
 # its own SQLite file, never the course's shared database.
 WORKER_UNSET = ("HANDNET_DB_URL",)
