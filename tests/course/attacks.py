@@ -25,7 +25,8 @@ from pathlib import Path
 
 import nbformat
 
-from handnet_grader.samples import _nbgrader, filled, solutions
+from handnet_grader.cells import nbgrader_metadata
+from handnet_grader.samples import filled, solutions
 
 FORBIDDEN = ("READ ", "WROTE ", "CONNECTED ", "FORKED ", "LEAKED ", "KILLED ")
 
@@ -277,7 +278,7 @@ def _reference(root, assignment):
 def _after_solution(nb, grade_id, code):
     """A copy of ``nb`` with ``code`` appended to the solution cell ``grade_id``."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    cell = next(c for c in nb.cells if _nbgrader(c).get("grade_id") == grade_id)
+    cell = next(c for c in nb.cells if nbgrader_metadata(c).get("grade_id") == grade_id)
     cell.source += "\n\n# --- the attack ---\n" + code.strip() + "\n"
     return nb
 
@@ -285,7 +286,7 @@ def _after_solution(nb, grade_id, code):
 def _new_cell_after(nb, grade_id, code):
     """A copy of ``nb`` with a new code cell ``code`` after the cell ``grade_id``."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    index = next(i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade_id") == grade_id)
+    index = next(i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade_id") == grade_id)
     nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code.strip()))
     return nb
 
