@@ -12,7 +12,6 @@ import copy
 
 import numpy as np
 
-from ..activations import sigmoid, sigmoid_prime
 from ..matrix import backprop_batch
 from ..network import Network as ReferenceNetwork
 from .core import (CheckFailed, Mistake, call_student, check_rng, compare_function, judge,
@@ -29,28 +28,24 @@ def reference_backprop_matrix(self, X, Y):
     return backprop_batch(self.weights, self.biases, X, Y)
 
 
-def _deltas_and_activations(net, X, Y):
-    """The errors delta^l (n_l, m) of every layer and the activations a^0 .. a^L."""
-    activations, zs = [X], []
-    for w, b in zip(net.weights, net.biases):
-        zs.append(w @ activations[-1] + b)
-        activations.append(sigmoid(zs[-1]))
-    deltas = [None] * len(net.weights)
-    deltas[-1] = (activations[-1] - Y) * sigmoid_prime(zs[-1])
-    for l in range(2, len(net.weights) + 1):
-        deltas[-l] = (net.weights[-l + 1].T @ deltas[-l + 1]) * sigmoid_prime(zs[-l])
-    return deltas, activations
+def _deltas(net, X, Y):
+    """The errors delta^l (n_l, m) of every layer, one column per example: column j is the
+    reference's nabla_b^l for example j alone."""
+    per_example = [backprop_batch(net.weights, net.biases, X[:, [j]], Y[:, [j]])[0]
+                   for j in range(X.shape[1])]
+    return [np.hstack(layer) for layer in zip(*per_example)]
 
 
-def _backprop_variant(bias=lambda d: d.sum(axis=1, keepdims=True),
-                      weight=lambda d, a: d @ a.T, mean=False):
-    """backprop_matrix with nabla_b^l = bias(delta^l), nabla_w^l = weight(delta^l, a^{l-1}),
-    both divided by m when ``mean``."""
+def _backprop_variant(bias=None, weight=lambda nabla_w: nabla_w, mean=False):
+    """backprop_matrix computed by the reference (``matrix.backprop_batch``), then changed:
+    nabla_b^l = bias(delta^l) when ``bias`` is given, nabla_w^l = weight(the right
+    nabla_w^l), both divided by m when ``mean``."""
     def backprop_matrix(self, X, Y):
-        deltas, activations = _deltas_and_activations(self, X, Y)
+        nabla_b, nabla_w = backprop_batch(self.weights, self.biases, X, Y)
+        if bias is not None:
+            nabla_b = [bias(d) for d in _deltas(self, X, Y)]
         scale = X.shape[1] if mean else 1
-        return ([bias(d) / scale for d in deltas],
-                [weight(d, a) / scale for d, a in zip(deltas, activations[:-1])])
+        return [nb / scale for nb in nabla_b], [weight(nw) / scale for nw in nabla_w]
     return backprop_matrix
 
 
@@ -75,7 +70,7 @@ BACKPROP_MATRIX_MISTAKES = (
     Mistake("backprop_matrix.nabla_w_transposed",
             "transpose your nabla_w: nabla_w^l = delta^l (a^(l-1))^T, i.e. delta @ a_prev.T, "
             "which has the shape of weights[l] (n_l, n_(l-1)).",
-            _backprop_variant(weight=lambda d, a: a @ d.T)),
+            _backprop_variant(weight=lambda nabla_w: nabla_w.T)),
 )
 
 
