@@ -8,12 +8,18 @@ catalogued mistake), measures:
   - HandNet's pipeline (``grade_class``) with 1 and with 2 worker processes;
   - the same pipeline (2 workers) with nbgrader's plain ``Execute`` in place of
     ``GuardedExecute``: the hidden checks judged inside the kernel, no sandbox, no visible
-    tests re-run by the grader; the baseline for what trustworthy grading costs.
+    tests re-run by the grader; the baseline for what trustworthy grading costs;
+  - the pipeline on a Dask cluster (``grade_on_cluster``) with 1 and with 2 local worker
+    processes (one thread each; the scheduler in this process): each submission graded
+    in a throw-away course on a worker, written back by this process alone.
 All use the course's nbgrader_config.py, so the notebooks do the same work; what
 differs is the orchestration. The notebook's own work is the execution time recorded per
 submission; "overhead" is wall time per submission beyond it (for the CLI, whose runs
 record no execution time, the pipeline's 1-worker figure is used as the notebooks' work).
-Usage: python bench/bench_grading.py [--all] [--json out.json]
+From the 1-worker Dask run's per-notebook costs (a worker's time per submission, and this
+process's time writing one back, which no number of workers shares) it estimates how long
+a class of ``--estimate`` notebooks (7,000) takes on N workers.
+Usage: python bench/bench_grading.py [--all] [--json out.json] [--estimate N]
 """
 
 import argparse
@@ -28,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from handnet_grader.cluster import grade_on_cluster  # noqa: E402
 from handnet_grader.grading import grade_class  # noqa: E402
 from handnet_grader.layout import assignments, put_python_first  # noqa: E402
 from handnet_grader.release import generate_release  # noqa: E402
@@ -62,6 +69,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="grade every catalogued mistake too")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--estimate", type=int, default=7000,
+                        help="notebooks in the class to estimate for (default 7000)")
     args = parser.parse_args(argv)
     put_python_first()
     samples = [s for s in sample_class(REPO, broken_in=[]) if args.all or s.student in BASIC]
@@ -82,20 +91,24 @@ def main(argv=None):
             wall = time.perf_counter() - start
             results[f"pipeline_{workers}_workers"] = {
                 "seconds": wall, "execution_seconds": sum(r.execution_seconds for r in records),
-                "statuses": sorted({r.status for r in records})}
+                "statuses": sorted({r.status for r in records}),
+                "points": sum(r.points for r in records)}
         root = course_copy(tmp, "untrusted", samples, untrusted=True)
         start = time.perf_counter()
         records = grade_class(root, workers=2)
         results["untrusted_2_workers"] = {"seconds": time.perf_counter() - start,
                                           "statuses": sorted({r.status for r in records}),
                                           "points": sum(r.points for r in records)}
+        for workers in (1, 2):
+            root = course_copy(tmp, f"dask{workers}", samples)
+            results[f"dask_{workers}_workers"] = dask_run(root, workers)
     work = results["pipeline_1_workers"]["execution_seconds"]
     base = results["nbgrader_cli"]["seconds"]
     print(f"\n{'how':<22}{'wall s':>9}{'s/notebook':>12}{'vs CLI':>8}{'overhead s/nb':>15}")
     for name, r in results.items():
         r["seconds_per_notebook"] = r["seconds"] / n
         r["speedup_vs_cli"] = base / r["seconds"]
-        if name == "untrusted_2_workers":
+        if name == "untrusted_2_workers" or name.startswith("dask"):
             continue
         workers = 2 if name.endswith("2_workers") else 1
         r["overhead_per_notebook"] = (r["seconds"] * workers - work) / n
@@ -108,9 +121,51 @@ def main(argv=None):
     print(f"\ntrustworthy grading (sandbox, verdicts and visible tests in the grader), 2 workers: "
           f"{trusted['seconds']:.1f} s against {untrusted['seconds']:.1f} s with nbgrader's "
           f"Execute and in-kernel checks: {trusted['cost_vs_untrusted']:.2f}x")
+    print_dask(results, n, args.estimate)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return results
+
+
+def dask_run(root, workers):
+    """Grade the course at ``root`` on a local Dask cluster of ``workers`` one-thread
+    worker processes; the wall time (from connecting, course bundles included) and the
+    per-notebook costs."""
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        start = time.perf_counter()
+        run = grade_on_cluster(root, cluster.scheduler_address)
+        wall = time.perf_counter() - start
+    records = run.records
+    return {"seconds": wall, "worker_seconds": sum(r.seconds for r in records),
+            "writer_seconds": run.writer_seconds,
+            "execution_seconds": sum(r.execution_seconds for r in records),
+            "statuses": sorted({r.status for r in records}),
+            "points": sum(r.points for r in records)}
+
+
+def print_dask(results, n, estimate):
+    """The Dask rows beside -j 1 and -j 2, and the estimate for ``estimate`` notebooks."""
+    print(f"\n{'how':<22}{'wall s':>9}{'s/notebook':>12}{'points':>9}")
+    for name in ("pipeline_1_workers", "pipeline_2_workers", "dask_1_workers", "dask_2_workers"):
+        r = results[name]
+        print(f"{name:<22}{r['seconds']:>9.1f}{r['seconds'] / n:>12.2f}{r['points']:>9g}")
+    one = results["dask_1_workers"]
+    grade, write = one["worker_seconds"] / n, one["writer_seconds"] / n
+    fixed = max(one["seconds"] - n * grade, 0.0)
+    print(f"\nper notebook, 1 Dask worker: {grade:.2f} s on the worker (of which "
+          f"{one['execution_seconds'] / n:.2f} s running it), {write:.3f} s writing it back "
+          f"(the driver, one at a time); {fixed:.1f} s for the run's start")
+    print(f"estimate for {estimate:,} notebooks, one core per worker "
+          f"(start + {estimate:,} x max(worker time / N, write time)):")
+    results["estimate"] = {"notebooks": estimate, "worker_seconds_per_notebook": grade,
+                           "writer_seconds_per_notebook": write, "start_seconds": fixed,
+                           "hours": {}}
+    for workers in (1, 2, 4, 8, 16, 32, 64):
+        hours = (fixed + estimate * max(grade / workers, write)) / 3600
+        results["estimate"]["hours"][workers] = hours
+        print(f"  {workers:>3} workers: {hours:6.2f} h")
 
 
 if __name__ == "__main__":

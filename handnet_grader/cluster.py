@@ -6,12 +6,13 @@
 
 Workers need the instructor's environment (handnet, handnet_grader, handnet_ref: checked
 against this machine's before anything is sent) and no shared files: each task carries
-its submission and, once per run, its assignment (``remote``), and brings back the
-record and the autograded notebook. This process, the driver, alone writes the course:
-the autograded folder, nbgrader's gradebook (the rows ``nbgrader autograde`` writes:
-student, submission and its timestamp, each test cell's grade, the late penalty) and the
-record, in that order, so a driver killed between two writes leaves a submission without
-an up-to-date record, and a run with ``missing`` grades it again. Every write is keyed by
+its submission and, once per run, the assignments' source and gradebook (``remote``), and
+brings back the record and the autograded notebook. This process, the driver, alone
+writes the course: the autograded folder, nbgrader's gradebook (the rows ``nbgrader
+autograde`` writes: student, submission and its timestamp, each test cell's grade, the
+late penalty) and the record, in that order, so a driver killed between two writes
+leaves a submission without an up-to-date record, and a run with ``missing`` grades it
+again. Every write is keyed by
 student, assignment and the SHA-256 of the submission's files, and writing the same
 result twice leaves the same state: Dask runs a task again when its worker is lost.
 
@@ -32,7 +33,7 @@ from pathlib import Path
 from .grading import (ATTEMPTS, Record, expected_notebooks,
                       find_submissions, finish_record, grader_failure, graded_record,
                       grading_api, log_path, submitted_folder, up_to_date)
-from .remote import course_bundle, grade_bundle, submission_bundle
+from .remote import course_bundle, grade_bundle, submission_bundle, write_files
 
 WORKERS_SECONDS = 60       # for a first worker, or for one again when all are gone
 POLL_SECONDS = 2.0
@@ -123,14 +124,13 @@ def dask_setup(server):
 def _install_autograded(root, student, assignment, files):
     """Replace autograded/<student>/<assignment>/ by ``files`` ({relative path: bytes}),
     swapping whole folders so that it is never half written."""
-    from .remote import _write_files
     parent = Path(root) / "autograded" / student
     parent.mkdir(parents=True, exist_ok=True)
     for leftover in parent.glob(f".{assignment}.*"):   # from a driver killed while swapping
         shutil.rmtree(leftover, ignore_errors=True)
     incoming, old, final = (parent / f".{assignment}.incoming", parent / f".{assignment}.old",
                             parent / assignment)
-    _write_files(incoming, files)
+    write_files(incoming, files)
     if final.exists():
         final.rename(old)
     incoming.rename(final)
@@ -231,6 +231,8 @@ def grade_on_cluster(root, address, assignment=None, student=None, missing=False
     Raises ClusterError before anything is graded when the cluster cannot grade, and
     GradebookUnavailable when the course's gradebook cannot be opened."""
     from distributed import wait
+    from distributed.client import FuturesCancelledError
+
     from .release import ensure_in_gradebook
     root = Path(root).resolve()
     run = ClusterRun()
@@ -248,26 +250,41 @@ def grade_on_cluster(root, address, assignment=None, student=None, missing=False
         api = grading_api(root)
         ignore = api.coursedir.ignore
         token = os.urandom(4).hex()   # a restarted driver's tasks are new tasks
-        courses = {}
+        bundle = course_bundle(root, sorted({a for _, a in pairs}))
+        # a task that returns the bundle, which the grading tasks take: sent once, and
+        # computed again if the worker holding it dies
+        course = client.submit(_given, bundle, pure=False,
+                               key=f"handnet-course-{bundle['digest'][:16]}-{token}")
         queue, pending = list(pairs), {}
         no_workers_since = None
-        while queue or pending:
-            while queue and len(pending) < max(_threads(client), 1):
-                s, a = queue.pop(0)
-                if a not in courses:
-                    bundle = course_bundle(root, a)
-                    # a task that returns the bundle: recomputed if its holder dies
-                    courses[a] = client.submit(_given, bundle, pure=False,
-                                               key=f"handnet-course-{a}-{bundle['digest'][:16]}-{token}")
+
+        def send():
+            """Keep as many submissions in flight as the cluster has threads."""
+            while queue and client.status == "running" and \
+                    len(pending) < max(_threads(client), 1):
+                s, a = queue[0]
                 bundle = submission_bundle(root, s, a, ignore)
-                future = client.submit(grade_bundle, courses[a], bundle, pure=False,
-                                       key=f"handnet-grade-{a}-{s}-{bundle['sha256'][:16]}-{token}")
+                future = client.submit(
+                    grade_bundle, course, bundle, pure=False,
+                    key=f"handnet-grade-{a}-{s}-{bundle['sha256'][:16]}-{token}")
                 pending[future] = (s, a, bundle["sha256"])
+                queue.pop(0)
+
+        while queue or pending:
+            send()
+            if not pending:   # nothing could be sent: the scheduler is gone
+                run.not_graded = sorted(queue)
+                return run
             try:
                 with client.as_current():
                     done, _ = wait(list(pending), timeout=POLL_SECONDS,
                                    return_when="FIRST_COMPLETED")
+            except FuturesCancelledError:   # the scheduler went away: handled below
+                done = {future for future in pending if future.done()}
             except TimeoutError:
+                if client.status in ("closing", "closed"):   # gave up reconnecting
+                    run.not_graded = sorted([p[:2] for p in pending.values()] + queue)
+                    return run
                 if _threads(client):
                     no_workers_since = None
                 elif no_workers_since is None:
@@ -276,11 +293,17 @@ def grade_on_cluster(root, address, assignment=None, student=None, missing=False
                     run.not_graded = sorted([p[:2] for p in pending.values()] + queue)
                     return run
                 continue
-            for future in done:
-                s, a, sha256 = pending.pop(future)
-                if future.status == "cancelled":   # the scheduler went away
-                    run.not_graded.append((s, a))
-                    continue
+            finished = [(future, pending.pop(future)) for future in done]
+            if any(future.status == "cancelled" for future, _ in finished):
+                # the scheduler went away: what it held is lost, the rest cannot be sent
+                run.not_graded = sorted([(s, a) for f, (s, a, _) in finished
+                                         if f.status == "cancelled"]
+                                        + [p[:2] for p in pending.values()] + queue)
+                finished = [(f, p) for f, p in finished if f.status != "cancelled"]
+                queue.clear()
+            else:
+                send()   # the workers grade the next ones while this process writes
+            for future, (s, a, sha256) in finished:
                 started = time.monotonic()
                 if future.status == "finished":
                     record = write_result(api, root, future.result())
@@ -292,8 +315,7 @@ def grade_on_cluster(root, address, assignment=None, student=None, missing=False
                 if report:
                     report(len(run.records), len(pairs), record)
                 future.release()
-            if run.not_graded:   # stop: the rest cannot be sent either
-                run.not_graded = sorted(run.not_graded + [p[:2] for p in pending.values()] + queue)
+            if run.not_graded:
                 return run
     finally:
         if own:

@@ -4,9 +4,9 @@ does with it.
 A Dask worker shares no files with the course. A task carries two bundles (plain dicts
 of strings and bytes):
 
-- the **course bundle** of an assignment (``course_bundle``): ``nbgrader_config.py``,
-  every file of ``source/<assignment>/`` and a gradebook generated from them (as
-  ``handnet release`` makes it), made once per run by the driver;
+- the **course bundle** (``course_bundle``): ``nbgrader_config.py``, every file of
+  ``source/<assignment>/`` for the run's assignments and a gradebook generated from them
+  (as ``handnet release`` makes it), made once per run by the driver;
 - the **submission bundle** (``submission_bundle``): the student, the assignment, every
   file of ``submitted/<student>/<assignment>/`` (as nbgrader's ``ignore`` leaves them),
   their SHA-256 (``grading.submission_hash``), and the grader's settings that change a
@@ -55,24 +55,24 @@ def _files_under(folder):
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def course_bundle(root, assignment):
-    """What a worker needs of the course to grade ``assignment``: {"assignment", "config"
-    (nbgrader_config.py's bytes), "source" ({relative path: bytes}), "gradebook" (an
-    SQLite gradebook that knows the assignment, generated from that source), "digest"
-    (of config and source)}."""
+def course_bundle(root, assignments):
+    """What a worker needs of the course to grade ``assignments``: {"config"
+    (nbgrader_config.py's bytes), "source" ({"<assignment>/<relative path>": bytes}),
+    "gradebook" (an SQLite gradebook that knows them, generated from that source),
+    "digest" (of config and source)}."""
     from .release import generate_release
     root = Path(root)
-    source = {name: data for name, data in _files_under(root / "source" / assignment).items()
+    source = {f"{a}/{name}": data for a in assignments
+              for name, data in _files_under(root / "source" / a).items()
               if ".ipynb_checkpoints" not in name and "__pycache__" not in name}
     config = (root / CONFIG_NAME).read_bytes()
     digest = hashlib.sha256(config)
     for name in sorted(source):
         digest.update(name.encode() + b"\0" + hashlib.sha256(source[name]).digest())
-    bundle = {"assignment": assignment, "config": config, "source": source,
-              "digest": digest.hexdigest()}
-    with tempfile.TemporaryDirectory(prefix="handnet-course-") as tmp, _grading_environment({}):
+    bundle = {"config": config, "source": source, "digest": digest.hexdigest()}
+    with tempfile.TemporaryDirectory(prefix="handnet-course-") as tmp, task_environment({}):
         _fill_course(Path(tmp), bundle)
-        generate_release(tmp, [assignment], release_dir=Path(tmp) / "release")
+        generate_release(tmp, list(assignments), release_dir=Path(tmp) / "release")
         bundle["gradebook"] = (Path(tmp) / "gradebook.db").read_bytes()
     return bundle
 
@@ -88,18 +88,21 @@ def submission_bundle(root, student, assignment, ignore=None):
             "settings": {k: os.environ.get(k) for k in GRADING_SETTINGS}}
 
 
-def _write_files(folder, files):
+def write_files(folder, files):
+    """Write ``files`` ({relative path: bytes}) under ``folder``; a name that leads
+    outside it (``../x``, an absolute path) is refused before anything is written."""
     folder = Path(folder)
+    for name in files:
+        if folder.resolve() not in (folder / name).resolve().parents:
+            raise ValueError(f"{name!r} is not a path inside {folder}")
     for name, data in files.items():
         path = (folder / name).resolve()
-        if folder.resolve() not in path.parents:
-            raise ValueError(f"{name!r} is not a path inside the submission")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
 
 @contextlib.contextmanager
-def _grading_environment(settings):
+def task_environment(settings):
     """os.environ with the driver's grading settings (and without WORKER_UNSET), and the
     working directory as it was, afterwards."""
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
@@ -121,13 +124,13 @@ def _grading_environment(settings):
 def _fill_course(root, course):
     """Make ``root`` a throw-away course for ``course`` (its gradebook too, if it has one)."""
     (root / CONFIG_NAME).write_bytes(course["config"])
-    _write_files(root / "source" / course["assignment"], course["source"])
+    write_files(root / "source", course["source"])
     if "gradebook" in course:
         (root / "gradebook.db").write_bytes(course["gradebook"])
 
 
 def grade_bundle(course, submission):
-    """Grade one submission (its bundle) for the course bundle ``course`` in a
+    """Grade one submission (its bundle) with the course bundle ``course`` in a
     throw-away course; returns the result the driver writes: {"student", "assignment",
     "sha256", "record" (the raw Record's JSON), "graded" (nbgrader graded it: the
     autograded files and the gradebook hold its grades), "note" (a repair), "autograded"
@@ -136,13 +139,13 @@ def grade_bundle(course, submission):
     student, assignment = submission["student"], submission["assignment"]
     if submission_hash(submission["files"]) != submission["sha256"]:
         raise ValueError(f"{student}/{assignment}: the files do not match their hash")
-    with _ONE_AT_A_TIME, _grading_environment(submission["settings"]):
+    with _ONE_AT_A_TIME, task_environment(submission["settings"]):
         started = time.monotonic()
         scratch.sweep()
         root = Path(tempfile.mkdtemp(prefix="course-", dir=scratch.process_folder()))
         try:
             _fill_course(root, course)
-            _write_files(submitted_folder(root, student, assignment), submission["files"])
+            write_files(submitted_folder(root, student, assignment), submission["files"])
             api = grading_api(root)
             with contextlib.redirect_stdout(io.StringIO()):
                 record, note = autograde_submission(api, root, student, assignment)

@@ -116,15 +116,22 @@ class Cluster:
         return self.client.run(os.getpid)
 
     def close(self):
-        self.client.close()
+        self.client.close(timeout=10)
         for p in reversed(self.processes):
-            os.killpg(p.pid, signal.SIGTERM)
+            self._signal(p, signal.SIGTERM)
         for p in self.processes:
             try:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+                self._signal(p, signal.SIGKILL)
                 p.wait()
+
+    @staticmethod
+    def _signal(process, signum):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:   # already ended (a test killed it)
+            pass
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +230,32 @@ def test_the_cluster_grades_as_locally_through_lost_workers_and_a_restarted_driv
     assert not list(Path("/tmp").glob(f"handnet-worker-{killed}-*")) and left == []
 
 
+def test_writing_a_result_twice_changes_nothing(tmp_path):
+    """A task Dask ran twice brings its result twice: graded by the worker's function in
+    this process, is the second write of the same result a no-op (the same record bytes,
+    autograded notebook and gradebook row, one submission)?"""
+    from handnet_grader.cluster import write_result
+    from handnet_grader.grading import grading_api
+    from handnet_grader.release import ensure_in_gradebook
+    from handnet_grader.remote import course_bundle, grade_bundle, submission_bundle
+    root = copy_course(tmp_path / "course")
+    write_sample_class(root, [s for s in SAMPLES if s.student == "partial"])
+    with grading_environment(**SETTINGS):
+        result = grade_bundle(course_bundle(root, [ASSIGNMENT]),
+                              submission_bundle(root, "partial", ASSIGNMENT))
+        assert result["graded"] and not (root / "grades").exists()   # the worker wrote nothing
+        ensure_in_gradebook(root, [ASSIGNMENT])   # as grade_on_cluster does first
+        api = grading_api(root)
+        states = []
+        for _ in range(2):
+            record = write_result(api, root, result)
+            states.append((_record_bytes(root),
+                           (root / "autograded" / "partial" / ASSIGNMENT /
+                            f"{ASSIGNMENT}.ipynb").read_bytes(), _scores(root)))
+    assert states[0] == states[1] and record.status == "graded" and 0 < record.points < 100
+    assert states[1][2] == {"partial": (record.points, 1)}
+
+
 def test_an_unreachable_scheduler_grades_nothing(tmp_path):
     """Does ``--scheduler`` naming a port where nothing listens stop with a message that
     names it, before anything is graded or even the gradebook opened?"""
@@ -240,3 +273,25 @@ def test_an_unreachable_scheduler_grades_nothing(tmp_path):
     assert "nothing was graded" in run.stderr
     assert not (root / "grades").exists() and not (root / "autograded").exists()
     assert not (root / "gradebook.db").exists()   # stopped before the gradebook was opened
+
+
+def test_a_scheduler_lost_mid_run_stops_the_driver_keeping_what_it_wrote(
+        tmp_path, local, cluster):
+    """The scheduler killed after the driver's first record (the last test here: it ends
+    the module's cluster): does the driver stop with an error that says how many were not
+    graded and how to go on, keeping the records it wrote, each as in a local run, and
+    writing none for the rest?"""
+    root = _class(tmp_path / "course", poison=False)
+    driver = _driver(root, cluster.address)
+    deadline = time.monotonic() + 300
+    while not _records_on_disk(root) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(cluster.processes[0].pid, signal.SIGKILL)
+    out, _ = driver.communicate(timeout=300)
+    assert driver.returncode == 1, out
+    graded = _records_on_disk(root)
+    assert 1 <= len(graded) < len(SAMPLES)
+    assert f"{len(SAMPLES) - len(graded)} submission(s) not graded" in out and "--missing" in out
+    _, expected = local
+    assert {r.student: _outcome(r) for r in load_records(root, ASSIGNMENT)} == \
+        {s: _outcome(expected[s]) for s in graded}

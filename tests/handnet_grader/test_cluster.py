@@ -14,7 +14,7 @@ import pytest
 from handnet_grader import scratch
 from handnet_grader.grading import (GRADER_FAILURE, Record, submission_files,
                                     submission_hash, up_to_date, write_record)
-from handnet_grader.remote import _grading_environment, _write_files
+from handnet_grader.remote import task_environment, write_files
 
 IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
@@ -94,7 +94,7 @@ def test_a_task_grades_with_the_drivers_settings_and_leaves_the_worker_as_it_was
     monkeypatch.setenv("HANDNET_DB_URL", "postgresql+psycopg://grader@db/course")
     monkeypatch.chdir(tmp_path)
     before = dict(os.environ)
-    with _grading_environment({"HANDNET_CHECK_SEED": None, "HANDNET_CELL_TIMEOUT": "7"}):
+    with task_environment({"HANDNET_CHECK_SEED": None, "HANDNET_CELL_TIMEOUT": "7"}):
         os.chdir("/")
         assert "HANDNET_CHECK_SEED" not in os.environ and "HANDNET_DB_URL" not in os.environ
         assert os.environ["HANDNET_CELL_TIMEOUT"] == "7"
@@ -104,7 +104,7 @@ def test_a_task_grades_with_the_drivers_settings_and_leaves_the_worker_as_it_was
 def test_a_bundle_cannot_write_outside_its_folder(tmp_path):
     """Is a file name that climbs out of the submission's folder refused, nothing written?"""
     with pytest.raises(ValueError, match="not a path inside"):
-        _write_files(tmp_path / "sub", {"../escape.txt": b"x"})
+        write_files(tmp_path / "sub", {"../escape.txt": b"x"})
     assert not (tmp_path / "escape.txt").exists()
 
 
