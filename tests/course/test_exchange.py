@@ -28,8 +28,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from course_files import ROOT, copy_course
+from unix_accounts import Accounts, others_can_enter
+
 from handnet_grader.samples import sample_class
 
 ASSIGNMENT = "01_neuron"
@@ -40,57 +41,18 @@ SUFFIX = f"{os.getpid() % 100000}"
 TEACHER, ALICE, BOB = (f"hn{role}{SUFFIX}" for role in ("teach", "alice", "bob"))
 
 
-def _others_can_enter(path):
-    """Whether every folder above ``path`` lets other accounts through (o+x)."""
-    path = Path(path).resolve()
-    return all(os.stat(p).st_mode & stat.S_IXOTH for p in [path, *path.parents])
-
-
 def _skip_reason():
     if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
         return "needs root with useradd and runuser to make the accounts"
-    if not (_others_can_enter(INSTRUCTOR_BIN) and _others_can_enter(os.path.realpath(sys.executable))):
+    if not (others_can_enter(INSTRUCTOR_BIN) and others_can_enter(os.path.realpath(sys.executable))):
         return (f"the instructor's Python ({os.path.realpath(sys.executable)}) cannot be run by "
                 "other accounts: build .venv from /usr/bin/python3 (`make clean venv`)")
-    if not _others_can_enter(ROOT):
+    if not others_can_enter(ROOT):
         return f"other accounts cannot enter the checkout {ROOT}"
     return None
 
 
 pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
-
-
-class Accounts:
-    """The accounts made for the test, and running commands as them."""
-
-    def __init__(self, base, exchange):
-        self.base, self.exchange = base, exchange
-        self.made = []
-
-    def add(self, name):
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True,
-                       capture_output=True)
-        self.made.append(name)
-        return Path(pwd.getpwnam(name).pw_dir)
-
-    def run(self, user, command, cwd, venv_bin, check=True, **extra):
-        """``command`` as ``user`` in ``cwd``, with a clean environment naming the
-        exchange; returns the CompletedProcess (stdout and stderr together)."""
-        home = pwd.getpwnam(user).pw_dir
-        env = {"HOME": home, "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
-               "PATH": f"{venv_bin}:/usr/bin:/bin", "HANDNET_EXCHANGE": str(self.exchange),
-               "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", **extra}
-        result = subprocess.run(
-            ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
-             *command], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            timeout=900)
-        if check:
-            assert result.returncode == 0, f"{user}: {' '.join(command)}\n{result.stdout[-3000:]}"
-        return result
-
-    def remove(self):
-        for name in self.made:
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
 
 
 def _notebook(sample):

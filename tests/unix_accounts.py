@@ -1,0 +1,83 @@
+"""Real Unix accounts for the tests that play a course's people on one machine (run as
+root): made with ``useradd``, commands run as them with ``runuser``, removed afterwards.
+Used by tests/course/test_exchange.py and tests/browser/test_hub.py.
+"""
+
+import os
+import pwd
+import signal
+import stat
+import subprocess
+from pathlib import Path
+
+
+def others_can_enter(path):
+    """Whether every folder above ``path`` lets other accounts through (o+x)."""
+    path = Path(path).resolve()
+    return all(os.stat(p).st_mode & stat.S_IXOTH for p in [path, *path.parents])
+
+
+class Accounts:
+    """The accounts (and groups) made for a test, and running commands as them."""
+
+    def __init__(self, base, exchange):
+        self.base, self.exchange = base, exchange
+        self.made, self.groups = [], []
+
+    def add_group(self, name):
+        subprocess.run(["groupadd", name], check=True, capture_output=True)
+        self.groups.append(name)
+        return name
+
+    def add(self, name, groups=(), password=None):
+        """Make the account ``name`` with a home, in the supplementary ``groups``, with
+        ``password`` (for a PAM login) if given; returns its home."""
+        command = ["useradd", "--create-home", "--shell", "/bin/sh", name]
+        if groups:
+            command[1:1] = ["--groups", ",".join(groups)]
+        subprocess.run(command, check=True, capture_output=True)
+        self.made.append(name)
+        if password is not None:
+            subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True,
+                           capture_output=True)
+        return Path(pwd.getpwnam(name).pw_dir)
+
+    def run(self, user, command, cwd, venv_bin, check=True, **extra):
+        """``command`` as ``user`` in ``cwd``, with a clean environment naming the
+        exchange; returns the CompletedProcess (stdout and stderr together)."""
+        home = pwd.getpwnam(user).pw_dir
+        env = {"HOME": home, "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
+               "PATH": f"{venv_bin}:/usr/bin:/bin", "HANDNET_EXCHANGE": str(self.exchange),
+               "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", **extra}
+        result = subprocess.run(
+            ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
+             *command], check=False, cwd=cwd, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, timeout=900)
+        if check:
+            assert result.returncode == 0, f"{user}: {' '.join(command)}\n{result.stdout[-3000:]}"
+        return result
+
+    def processes(self):
+        """Process ids of the processes that run as one of the accounts."""
+        uids = {pwd.getpwnam(name).pw_uid for name in self.made}
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.stat().st_uid in uids:
+                    found.append(int(entry.name))
+            except FileNotFoundError:   # ended meanwhile
+                pass
+        return found
+
+    def remove(self):
+        """Remove the accounts (ending what still runs as them, which the test started
+        through them) and the groups."""
+        for pid in self.processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for name in self.made:
+            subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+        for name in self.groups:
+            subprocess.run(["groupdel", name], check=False, capture_output=True)
