@@ -30,7 +30,7 @@ train: $(STAMP)
 # Unit and course tests; then every notebook run by nbval: source/ and release/ in lax
 # mode (the asserts are the checks; conftest.py makes release test cells fail on the
 # stubs), notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
-test: $(STAMP) sandbox browser postgres
+test: $(STAMP) sandbox browser postgres hub-proxy
 	$(PY) -m pytest
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
@@ -143,6 +143,35 @@ browser:
 postgres:
 	$(call apt_ensure,ls /usr/lib/postgresql/*/bin/initdb,postgresql,the shared-gradebook tests' server,the PostgreSQL gradebook tests are skipped)
 # --- end of postgres ----------------------------------------------------------------------
+
+# --- hub: JupyterHub for the course's students and instructors (hub/jupyterhub_config.py) -
+# JupyterHub (requirements.txt) runs as root, so that it can start each user's JupyterLab as
+# that user; its proxy, configurable-http-proxy, is an npm package pinned in
+# hub/package-lock.json and installed into hub/node_modules (npm from Debian where missing).
+HUB_PORT     ?= 8000
+HUB_PROXY    := hub/node_modules/.bin/configurable-http-proxy
+HUB_EXCHANGE := $(or $(HANDNET_EXCHANGE),/srv/nbgrader/exchange)
+
+.PHONY: hub hub-proxy
+hub-proxy: $(HUB_PROXY)
+
+$(HUB_PROXY): hub/package.json hub/package-lock.json
+	$(call apt_ensure,command -v npm,npm,JupyterHub's proxy,make hub cannot start and its browser test is skipped)
+	cd hub && npm ci --no-audit --no-fund --loglevel=error
+	touch $(HUB_PROXY)
+
+hub: $(STAMP) $(STUDENT_STAMP) hub-proxy
+	@[ "$$(id -u)" = 0 ] || { echo "make hub runs as root: JupyterHub starts each user's JupyterLab as that user"; exit 1; }
+	@[ -d $(HUB_EXCHANGE) ] || { mkdir -p $(HUB_EXCHANGE) && chmod 1777 $(HUB_EXCHANGE) && echo "made the exchange $(HUB_EXCHANGE) (mode 1777)"; }
+	@mkdir -p -m 700 hub/state
+	@echo "JupyterHub for the course: http://127.0.0.1:$(HUB_PORT)/"
+	@echo "  Log in with a local account's name and password (root cannot log in; passwd <name> sets one)."
+	@echo "  Students are the members of the Unix group handnet-students, instructors of handnet-instructors"
+	@echo "  (groupadd handnet-students; usermod -aG handnet-students <name>; then restart the hub)."
+	@echo "  Instructors: the formgrader is the service 'handnet' (the hub's Services menu, or Nbgrader -> Course List)."
+	@echo "  The formgrader runs as $$(stat -c %U .), the owner of this course folder; stop the hub with Ctrl-C."
+	HANDNET_HUB_PORT=$(HUB_PORT) HANDNET_EXCHANGE=$(HUB_EXCHANGE) $(VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
+# --- end of hub ---------------------------------------------------------------------------
 
 clean:
 	rm -rf $(VENV) $(STUDENT_VENV) .pytest_cache build dist *.egg-info

@@ -60,13 +60,15 @@ def clean_env(home, path):
     return env
 
 
-def _free_port():
+def free_port():
+    """A TCP port on 127.0.0.1 that no process listens on (at the time of asking)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _answers(url):
+def responds(url):
+    """Whether ``url`` answers 200 (within 5 s)."""
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return response.status == 200
@@ -77,7 +79,7 @@ def _answers(url):
 def start_lab(jupyter, root, cwd, env, log):
     """Start ``jupyter lab`` (``jupyter``: a venv's bin/jupyter) serving ``root`` from
     ``cwd`` in ``env``, its output going to the file ``log``; wait until it answers."""
-    port, token = _free_port(), secrets.token_hex(24)
+    port, token = free_port(), secrets.token_hex(24)
     command = [str(jupyter), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
@@ -89,7 +91,7 @@ def start_lab(jupyter, root, cwd, env, log):
                                    start_new_session=True)
     server = JupyterServer(process, f"http://127.0.0.1:{port}", token, Path(root), Path(log))
     deadline = time.monotonic() + START_TIMEOUT
-    while not _answers(server.address("/api/status")):
+    while not responds(server.address("/api/status")):
         if process.poll() is not None or time.monotonic() > deadline:
             stop_lab(server)
             pytest.fail(f"JupyterLab ({jupyter}) did not answer within {START_TIMEOUT} s; "

@@ -1,0 +1,155 @@
+"""JupyterHub for the HandNet course: students and instructors log in with their local Unix
+accounts on one machine (``make hub``; tests/browser/test_hub.py runs it end to end).
+
+- **Log in**: PAM, with the account's own password. Any local account may log in except
+  root; only the course's members see the course.
+- **Students** (members of the Unix group ``handnet-students``): each gets JupyterLab of
+  the students' environment (``.venv-student``, ``make student-env``) run *as that
+  account* (LocalProcessSpawner), so the exchange's file permissions hold: a submission is
+  readable by its author and the instructors only. The *Assignments* tab lists the course
+  only for members of the hub group ``nbgrader-handnet``, which holds the Unix group's
+  members (nbgrader's JupyterHubAuthPlugin, switched on by the students' nbgrader_config.py
+  when it runs under the hub).
+- **Instructors** (members of the Unix group ``handnet-instructors``, hub group
+  ``formgrade-handnet``): besides a server of their own, they reach the *formgrader
+  service* ``handnet``: the instructors' JupyterLab (``.venv``) in the course folder, run
+  as the course folder's owner, with nbgrader's formgrader, which grades with the course's
+  nbgrader_config.py (HandNet's preprocessors). They get there from the hub's Services
+  menu, or from Nbgrader → Course List in their own JupyterLab.
+- **The blank formgrader**: since JupyterHub 4.1 every single-user server sends
+  ``Content-Security-Policy: frame-ancestors 'none'``, and nbgrader's formgrader, shown
+  inside JupyterLab in an iframe, stays blank (nbgrader #1870, nbgrader's docs "Formgrader
+  with jupyterhub>=4.1"). The formgrader service alone is allowed to be framed by pages
+  of its own origin (formgrader_server_config.py); students' servers keep JupyterHub's
+  'none'. Instructors get no access to students' servers (no admin), so no page a student
+  controls can be opened by an instructor's browser to frame the formgrader.
+
+Everything is set by environment variables with defaults for one course server:
+
+=========================== ========================================= ===================
+variable                    what                                      default
+=========================== ========================================= ===================
+HANDNET_HUB_PORT            the hub's public port (on 127.0.0.1)      8000
+HANDNET_HUB_API_PORT        the hub's internal API port               8081
+HANDNET_PROXY_API_PORT      the proxy's API port                      8001
+HANDNET_FORMGRADER_PORT     the formgrader service's port             8002
+HANDNET_HUB_STATE           the hub's database and cookie secret      hub/state
+HANDNET_COURSE_ROOT         the course folder the formgrader serves   this checkout
+HANDNET_GRADER              the account the formgrader service runs   the course folder's
+                            as                                        owner
+HANDNET_STUDENTS_GROUP      Unix group of the course's students       handnet-students
+HANDNET_INSTRUCTORS_GROUP   Unix group of the course's instructors    handnet-instructors
+HANDNET_EXCHANGE            nbgrader's exchange (handnet/exchange.py) /srv/nbgrader/exchange
+=========================== ========================================= ===================
+
+Group memberships are read when the hub starts; JupyterHub only *adds* members at start,
+so removing a student from the course is done in the hub's admin API (or by deleting
+``hub/state/jupyterhub.sqlite`` before a restart).
+"""
+
+import grp
+import os
+import pwd
+from pathlib import Path
+
+from handnet import exchange
+
+c = get_config()  # noqa: F821 (provided by JupyterHub)
+
+HUB = Path(__file__).resolve().parent
+REPO = HUB.parent
+COURSE_ID = exchange.COURSE_ID
+STUDENTS = f"nbgrader-{COURSE_ID}"      # hub groups named as nbgrader's JupyterHubAuthPlugin
+INSTRUCTORS = f"formgrade-{COURSE_ID}"  # expects them: nbgrader-<course>, formgrade-<course>
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+# The grader's settings (README) that the formgrader service takes from the hub's environment.
+GRADER_SETTINGS = ("HANDNET_DB_URL", "HANDNET_CELL_TIMEOUT", "HANDNET_SUBMISSION_TIMEOUT",
+                   "HANDNET_CHECK_SEED", "HANDNET_MNIST")
+
+
+def setting(name, default):
+    return os.environ.get(name) or default
+
+
+def unix_group_members(name):
+    """The accounts in the Unix group ``name`` (its listed members and the accounts whose
+    primary group it is); none if the group does not exist."""
+    try:
+        group = grp.getgrnam(name)
+    except KeyError:
+        return []
+    primary = [p.pw_name for p in pwd.getpwall() if p.pw_gid == group.gr_gid]
+    return sorted(set(group.gr_mem) | set(primary))
+
+
+port = int(setting("HANDNET_HUB_PORT", 8000))
+state = Path(setting("HANDNET_HUB_STATE", HUB / "state"))
+course = Path(setting("HANDNET_COURSE_ROOT", REPO)).resolve()
+grader = setting("HANDNET_GRADER", pwd.getpwuid(course.stat().st_uid).pw_name)
+formgrader_port = int(setting("HANDNET_FORMGRADER_PORT", 8002))
+exchange_root = exchange.exchange_root()
+student_bin = REPO / ".venv-student" / "bin"
+instructor_bin = REPO / ".venv" / "bin"
+
+# --- the hub and its proxy, on this machine only ------------------------------------------
+c.JupyterHub.bind_url = f"http://127.0.0.1:{port}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{int(setting('HANDNET_HUB_API_PORT', 8081))}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(setting('HANDNET_PROXY_API_PORT', 8001))}"
+c.ConfigurableHTTPProxy.command = [str(HUB / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
+
+# --- who may log in: local accounts, with their passwords ---------------------------------
+c.JupyterHub.authenticator_class = "pam"
+c.Authenticator.allow_all = True        # any local account with a password ...
+c.Authenticator.blocked_users = {"root"}  # ... but root
+c.JupyterHub.load_groups = {
+    STUDENTS: {"users": unix_group_members(setting("HANDNET_STUDENTS_GROUP", "handnet-students"))},
+    INSTRUCTORS: {"users": unix_group_members(
+        setting("HANDNET_INSTRUCTORS_GROUP", "handnet-instructors"))},
+}
+
+# --- every user's own JupyterLab: the students' environment, run as the user --------------
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = [str(student_bin / "jupyterhub-singleuser")]
+c.Spawner.args = [f"--config={HUB / 'user_server_config.py'}"]
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.environment = {"PATH": f"{student_bin}:{SYSTEM_PATH}", "HANDNET_EXCHANGE": exchange_root}
+# A loaded machine starts JupyterLab slowly.
+c.Spawner.start_timeout = 180
+c.Spawner.http_timeout = 180
+# The server's token may read the user's own groups (nbgrader's JupyterHubAuthPlugin: which
+# courses to list) and, where the user holds them, the services (Course List: the formgrader).
+c.Spawner.server_token_scopes = [
+    "users:activity!user", "access:servers!server",
+    "read:users:name!user", "read:users:groups!user", "list:services", "read:services"]
+
+# --- the formgrader: a service for the course's instructors -------------------------------
+# nbgrader finds a course's formgrader service by the course's name.
+c.JupyterHub.services = [{
+    "name": COURSE_ID,
+    "display": True,
+    "url": f"http://127.0.0.1:{formgrader_port}",
+    "user": grader,
+    "cwd": str(course),
+    "command": [str(instructor_bin / "jupyterhub-singleuser"),
+                f"--config={HUB / 'formgrader_server_config.py'}",
+                f"--ServerApp.root_dir={course}", "--SingleUserNotebookApp.default_url=/lab",
+                *(["--allow-root"] if grader == "root" else [])],
+    "environment": {
+        # nbgrader runs `alembic` and starts kernels from PATH
+        "PATH": f"{instructor_bin}:{SYSTEM_PATH}",
+        "HANDNET_EXCHANGE": exchange_root,
+        **{name: os.environ[name] for name in GRADER_SETTINGS if name in os.environ},
+    },
+    "oauth_no_confirm": True,
+}]
+c.JupyterHub.load_roles = [
+    {"name": "handnet-instructor",
+     "description": "The course's instructors: the formgrader service, and listing services",
+     "scopes": [f"access:services!service={COURSE_ID}", "list:services", "read:services"],
+     "groups": [INSTRUCTORS]},
+]

@@ -1,0 +1,353 @@
+"""The course's JupyterHub (hub/jupyterhub_config.py, ``make hub``) in a real browser, with
+real Unix accounts logging in with their passwords (PAM). Run as root, like the hub.
+
+The test makes a student (Unix group of the course's students), an instructor (group of
+its instructors, and owner of a copy of the course, as whom the formgrader service runs)
+and an account outside the course; the instructor has released assignment 1. Then:
+
+    student     logs in, fetches 01_neuron in the Assignments tab, types a correct
+                solution, validates, submits
+    instructor  logs in, opens the formgrader from Nbgrader → Course List (the hub
+                service ``handnet``, shown inside JupyterLab: not blank), collects,
+                grades with ``handnet autograde`` and ``handnet feedback`` in the
+                service's terminal, and releases the feedback in the formgrader
+    student     fetches the feedback and opens it: 100 / 100
+    outsider    logs in and sees no course and no assignment
+
+Skipped where accounts cannot be made (not root, no useradd) or the hub's proxy is not
+installed (``make hub-proxy``); HANDNET_REQUIRE_BROWSER=1 makes a missing proxy a failure.
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from labpage import open_notebook, validate
+from labserver import REPO, free_port, make_home, responds
+from playwright.sync_api import expect
+from test_assignment_list import (
+    FETCHED,
+    LIST_TIMEOUT,
+    PANEL,
+    RELEASED,
+    SUBMITTED,
+    open_assignment_list,
+    press,
+    row,
+    wait_for,
+)
+from test_student_lab import (
+    ASSIGNMENT,
+    NOTEBOOK,
+    answers,
+    student_jupyter,  # noqa: F401 (a fixture, used by name)
+    type_answers,
+)
+from unix_accounts import Accounts, others_can_enter
+
+HUB = REPO / "hub"
+PROXY = HUB / "node_modules" / ".bin" / "configurable-http-proxy"
+INSTRUCTOR_BIN = REPO / ".venv" / "bin"
+SUFFIX = f"{os.getpid() % 100000}"
+STUDENT, INSTRUCTOR, OUTSIDER = (f"hh{role}{SUFFIX}" for role in ("alice", "teach", "out"))
+START_TIMEOUT = 180         # s: the hub, its proxy and the formgrader service to answer
+STOP_TIMEOUT = 120          # s: the hub stops every server it started
+SPAWN_TIMEOUT = 240_000     # ms: a user's JupyterLab to start after login
+GRADE_TIMEOUT = 600         # s: handnet autograde and handnet feedback of one submission
+
+
+def _skip_reason():
+    tools = ("useradd", "userdel", "groupadd", "chpasswd", "runuser")
+    if os.geteuid() != 0 or not all(shutil.which(tool) for tool in tools):
+        return "needs root with useradd, chpasswd and runuser to make the accounts"
+    if not others_can_enter(REPO):
+        return f"other accounts cannot enter the checkout {REPO}"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
+
+
+@dataclass
+class HubUser:
+    """An account of the hub: its name, password, home, and its JupyterLab's URLs."""
+    name: str
+    password: str
+    home: Path
+    hub_url: str
+
+    def address(self, path):
+        """The URL of ``path`` (``/lab``, ...) on the user's own server."""
+        return f"{self.hub_url}/user/{self.name}{path}"
+
+
+@dataclass
+class CourseHub:
+    url: str
+    users: dict
+    course: Path
+    log: Path
+
+
+def _require_proxy():
+    if not PROXY.exists():
+        message = f"{PROXY} is missing: `make hub-proxy` installs it (npm ci in hub/)"
+        if os.environ.get("HANDNET_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + "; HANDNET_REQUIRE_BROWSER=1 requires it")
+        pytest.skip(message)
+
+
+def _lab_settings(home, name):
+    """JupyterLab settings of the account: the news question answered (make_home), and
+    terminals that keep their text in the page (screen reader mode), so that a failed
+    command's output can be shown."""
+    make_home(home)
+    terminal = home / ".jupyter/lab/user-settings/@jupyterlab/terminal-extension"
+    terminal.mkdir(parents=True)
+    (terminal / "plugin.jupyterlab-settings").write_text('{"screenReaderMode": true}\n')
+    subprocess.run(["chown", "-R", f"{name}:", str(home / ".jupyter")], check=True)
+
+
+def _stop(process):
+    """Stop the hub (it stops the servers and the service it started)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def course_hub(student_jupyter):  # noqa: F811 (the fixture imported above)
+    """The hub running on free local ports with the test's accounts, groups, exchange and
+    course copy; assignment 1 released by the instructor."""
+    _require_proxy()
+    base = Path(f"/tmp/handnet-hub-{SUFFIX}")   # other accounts must enter it
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(mode=0o755)
+    exchange, state = base / "exchange", base / "state"
+    exchange.mkdir()
+    os.chmod(exchange, 0o1777)
+    state.mkdir(mode=0o700)
+    accounts = Accounts(base, exchange)
+    process = None
+    try:
+        students = accounts.add_group(f"hhstu{SUFFIX}")
+        instructors = accounts.add_group(f"hhins{SUFFIX}")
+        url = f"http://127.0.0.1:{free_port()}"
+        users = {}
+        for name, groups in ((STUDENT, [students]), (INSTRUCTOR, [instructors]),
+                             (OUTSIDER, [])):
+            password = secrets.token_urlsafe(12)
+            users[name] = HubUser(name, password, accounts.add(name, groups, password), url)
+            _lab_settings(users[name].home, name)
+
+        course = base / "course"
+        course.mkdir()
+        shutil.copy(REPO / "nbgrader_config.py", course)
+        for folder in ("source", "release"):
+            shutil.copytree(REPO / folder, course / folder)
+        subprocess.run(["chown", "-R", f"{INSTRUCTOR}:", str(course)], check=True)
+        os.chmod(course, 0o700)
+        accounts.run(INSTRUCTOR, ["nbgrader", "release_assignment", ASSIGNMENT], course,
+                     INSTRUCTOR_BIN)
+
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("PYTHON", "JUPYTER", "HANDNET_"))}
+        env.update(
+            PATH=f"{INSTRUCTOR_BIN}:{env.get('PATH', '/usr/bin:/bin')}",
+            HANDNET_HUB_PORT=url.rsplit(":", 1)[1], HANDNET_HUB_API_PORT=str(free_port()),
+            HANDNET_PROXY_API_PORT=str(free_port()), HANDNET_FORMGRADER_PORT=str(free_port()),
+            HANDNET_HUB_STATE=str(state), HANDNET_COURSE_ROOT=str(course),
+            HANDNET_GRADER=INSTRUCTOR, HANDNET_STUDENTS_GROUP=students,
+            HANDNET_INSTRUCTORS_GROUP=instructors, HANDNET_EXCHANGE=str(exchange),
+            HANDNET_CHECK_SEED="2026", HANDNET_CELL_TIMEOUT="60")
+        log = base / "jupyterhub.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                [INSTRUCTOR_BIN / "jupyterhub", "-f", HUB / "jupyterhub_config.py"],
+                cwd=state, env=env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not responds(f"{url}/hub/api"):
+            assert process.poll() is None and time.monotonic() < deadline, \
+                f"the hub did not answer within {START_TIMEOUT} s; its log:\n" \
+                + log.read_text(errors="replace")[-4000:]
+            time.sleep(0.5)
+        yield CourseHub(url, users, course, log)
+    finally:
+        if process is not None:
+            _stop(process)
+        accounts.remove()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def log_in(page, hub, name):
+    """Log in at the hub's login page as ``name``; wait until the user's JupyterLab is up."""
+    user = hub.users[name]
+    page.goto(f"{hub.url}/hub/login")
+    page.locator("#username_input").fill(user.name)
+    page.locator("#password_input").fill(user.password)
+    page.locator("#login_submit").click()
+    page.wait_for_url(f"**/user/{user.name}/lab**", timeout=SPAWN_TIMEOUT)
+    page.locator("#jp-MainMenu").wait_for(timeout=SPAWN_TIMEOUT)
+    return user
+
+
+def nbgrader_menu(page, item):
+    page.locator("#jp-MainMenu").get_by_role("menuitem", name="Nbgrader", exact=True).click()
+    page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+def close_modal(frame, expected):
+    """Wait for the formgrader's result dialog; check it says ``expected``; close it."""
+    result = frame.locator("#success-modal, #error-modal")
+    result.wait_for(timeout=GRADE_TIMEOUT * 1000)
+    text = " ".join(result.text_content().split())
+    assert result.get_attribute("id") == "success-modal", text
+    assert expected in text, text
+    result.locator(".modal-footer button").click()
+    expect(result).to_have_count(0)
+
+
+TERMINAL_ROWS = ".jp-Terminal .xterm-accessibility-tree [role=listitem]"
+
+
+def terminal_text(page):
+    """The rows a terminal shows (in screen reader mode, _lab_settings), one per line."""
+    return "\n".join(row.rstrip("\xa0 ") for row in
+                     page.locator(TERMINAL_ROWS).all_text_contents()).strip()
+
+
+def run_in_terminal(page, command, timeout):
+    """File → New → Terminal in JupyterLab, type ``command`` once the shell's prompt
+    shows, and wait until it ends; return its exit status and what the terminal shows."""
+    page.locator("#jp-MainMenu").get_by_role("menuitem", name="File", exact=True).click()
+    page.locator(".lm-Menu .lm-Menu-item[data-type='submenu']", has_text="New").first.hover()
+    page.locator(".lm-Menu .lm-Menu-item[data-command='terminal:create-new']").click()
+    page.locator(TERMINAL_ROWS).first.wait_for()
+    page.wait_for_function(f"""() => [...document.querySelectorAll('{TERMINAL_ROWS}')]
+        .some(row => row.textContent.includes('$'))""")   # the prompt: the shell is up
+    page.locator(".jp-Terminal").last.click()
+    page.keyboard.type(f'{command}; echo "exit status $?"')
+    page.keyboard.press("Enter")
+    deadline = time.monotonic() + timeout
+    while not (ended := re.search(r"^exit status (\d+)$", terminal_text(page), re.MULTILINE)):
+        assert time.monotonic() < deadline, \
+            f"{command!r} did not end within {timeout} s; the terminal:\n{terminal_text(page)}"
+        time.sleep(2)
+    return int(ended.group(1)), terminal_text(page)
+
+
+def test_outsider_of_the_course_sees_no_assignment(page, course_hub):
+    """Does an account that may log in but is in neither of the course's groups see no
+    course and no assignment in the Assignments tab, while 01_neuron is released?"""
+    outsider = log_in(page, course_hub, OUTSIDER)
+    open_assignment_list(page, outsider)
+    expect(page.locator(f"{PANEL} #course_list_default")).to_have_text(
+        "No courses found.", timeout=LIST_TIMEOUT)
+    expect(page.locator(RELEASED)).to_have_count(0)
+    answer = page.request.get(outsider.address("/assignments?course_id=handnet"))
+    assert answer.ok and answer.json() == {"success": True, "value": []}, answer.text()
+    released = course_hub.course.parent / "exchange" / "handnet" / "outbound" / ASSIGNMENT
+    assert (released / f"{ASSIGNMENT}.ipynb").is_file(), "nothing was released to hide"
+
+
+def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
+        page, browser, course_hub):
+    """Student: fetch, solve, validate, submit. Instructor: the formgrader of the hub
+    service (inside JupyterLab), collect, ``handnet autograde`` and ``handnet feedback``
+    in its terminal, release the feedback. Student: fetch the feedback, read 100 / 100."""
+    # --- the student fetches assignment 1, types a correct solution, validates, submits
+    student = log_in(page, course_hub, STUDENT)
+    open_assignment_list(page, student)
+    fetch = row(page, RELEASED).locator(".item_status button")
+    wait_for(page, fetch)
+    assert press(page, fetch, "fetch") == ["fetched"]
+    fetched = student.home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert fetched.is_file() and fetched.stat().st_uid == os.stat(student.home).st_uid, \
+        "the fetched notebook is not the student's own file"
+
+    open_notebook(page, student, NOTEBOOK)
+    type_answers(page, answers())
+    message = validate(page)
+    assert message.text_content().strip() == "Success! Your notebook passes all the tests."
+    page.keyboard.press("Escape")
+
+    open_assignment_list(page, student)
+    submit = row(page, FETCHED).locator(".item_status button", has_text="Submit")
+    wait_for(page, submit)
+    assert press(page, submit, "submit") == ["fetched", "submitted"]
+
+    # --- the instructor opens the course's formgrader from the Course List
+    instructor_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    instructor_context.set_default_timeout(60_000)
+    try:
+        teacher = instructor_context.new_page()
+        log_in(teacher, course_hub, INSTRUCTOR)
+        nbgrader_menu(teacher, "Course List")
+        link = teacher.locator("#nbgrader-course-list .item_name a", has_text="handnet")
+        link.wait_for(timeout=LIST_TIMEOUT)
+        with instructor_context.expect_page() as opened:
+            link.click()
+        grader = opened.value
+        grader.wait_for_url(f"{course_hub.url}/services/handnet/lab**")
+        formgrader = grader.frame_locator("#formgrader-iframe iframe")
+        assignment = formgrader.locator("#main-table tr").filter(
+            has=formgrader.locator(f'td.name[data-order="{ASSIGNMENT}"]'))
+        assignment.wait_for(timeout=LIST_TIMEOUT)   # a blank frame never shows it
+
+        assignment.locator("td.collect a").click()
+        close_modal(formgrader, f"Successfully collected submissions of '{ASSIGNMENT}'")
+        submitted = course_hub.course / "submitted" / STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert submitted.read_bytes() == fetched.read_bytes(), "collected another notebook"
+
+        # HandNet's grading, as the course's README tells instructors, in the service's
+        # terminal (the course folder, as the instructor)
+        status, shown = run_in_terminal(
+            grader, f"handnet autograde -a {ASSIGNMENT} && handnet feedback -a {ASSIGNMENT}",
+            GRADE_TIMEOUT)
+        assert status == 0, shown
+        record = course_hub.course / "grades" / "records" / ASSIGNMENT / f"{STUDENT}.json"
+        graded = json.loads(record.read_text())
+        assert (graded["status"], graded["points"]) == ("graded", 100), graded
+        assert (course_hub.course / "feedback" / STUDENT / ASSIGNMENT
+                / f"{ASSIGNMENT}.html").is_file(), shown
+
+        # the formgrader shows the score, and releases the feedback
+        grader.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text="Formgrader").click()
+        assignment.locator("td.num-submissions a").click()   # its page reads the gradebook
+        submission = formgrader.locator("#main-table tr").filter(has_text=STUDENT)
+        expect(submission.locator("td.score")).to_have_text(
+            re.compile(r"^\s*100(\.0+)? / 100(\.0+)?\s*$"), timeout=LIST_TIMEOUT)
+        submission.locator("td.release-feedback a").click()
+        close_modal(formgrader, "Successfully released feedback")
+    finally:
+        instructor_context.close()
+
+    # --- the student fetches the feedback and reads it
+    open_assignment_list(page, student)
+    fetch_feedback = row(page, SUBMITTED).locator(".item_status button",
+                                                  has_text="Fetch Feedback")
+    wait_for(page, fetch_feedback)
+    press(page, fetch_feedback, "fetch_feedback")
+    pages = sorted((student.home / ASSIGNMENT / "feedback").rglob(f"{ASSIGNMENT}.html"))
+    assert len(pages) == 1, f"feedback pages in the student's folder: {pages}"
+    relative = pages[0].relative_to(student.home)
+    page.goto(student.address(f"/lab/tree/{relative}"))
+    feedback = page.frame_locator(".jp-HTMLViewer iframe")
+    expect(feedback.locator("h4", has_text=ASSIGNMENT).first).to_contain_text(
+        "(Score: 100.0 / 100.0)", timeout=LIST_TIMEOUT)
+    checklist = feedback.get_by_text("Your results")   # HandNet's checklist of every test
+    expect(checklist).to_be_visible()
+    assert "✗" not in feedback.locator("body").text_content()
