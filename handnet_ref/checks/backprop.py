@@ -5,7 +5,11 @@ layer, networks with one hidden layer, deeper networks), ``numerical_gradient`` 
 ``backprop`` and ``cost_derivative`` are methods: the student's function is called with a
 reference ``handnet_ref.network.Network`` as ``self``, so ``self.cost_derivative`` inside
 the student's ``backprop`` is the reference one and a mistake there is not counted twice.
-The references are that network's own methods.
+The references are that network's own methods and ``gradcheck``'s centred differences.
+Most of backprop's mistakes are the reference's gradients (``matrix.backprop_batch`` on a
+batch of one column) changed, or computed with a wrong output error (BP1); those inside
+the backward loop (BP2, BP4's activations) are a backprop with that one step wrong.
+
 Networks whose layers all have the same size come first: on them a missing transpose still
 computes (and shows), where on other shapes it would only raise.
 """
@@ -13,7 +17,10 @@ computes (and shows), where on other shapes it would only raise.
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_prime
+from ..costs import QuadraticCost
+from ..gradcheck import network_numerical_gradients
 from ..gradcheck import rel_error as reference_rel_error
+from ..matrix import backprop_batch
 from ..network import Network as ReferenceNetwork
 from .core import (CheckFailed, Mistake, call_student, check_rng, compare_function, judge,
                    quietly, student_function)
@@ -76,11 +83,51 @@ def check_cost_derivative(obj):
 # --- backprop ---------------------------------------------------------------------------
 
 
-def _backprop(net, x, y, *, sp_of_a_output=False, sp_of_a_hidden=False, no_sp_output=False,
-              no_sp_hidden=False, nabla_w_transposed=False, index_output=False,
-              index_hidden=False, no_transpose=False, weight_index=False, sign=False,
-              hidden="all", swapped=False):
-    """The reference backprop, or, with a flag, a version with one common mistake."""
+def _gradients(net, x, y, cost=QuadraticCost):
+    """(nabla_b, nabla_w) for one example by the reference: ``matrix.backprop_batch`` on a
+    batch of one column (the same numbers as ``Network.backprop``), with ``cost`` giving
+    the output error of BP1."""
+    return backprop_batch(net.weights, net.biases, x, y, cost)
+
+
+class _OutputErrorWithoutSigmaPrime:
+    """A cost whose BP1 forgets sigma'(z^L): delta^L = a - y."""
+
+    @staticmethod
+    def delta(z, a, y):
+        return a - y
+
+
+class _OutputErrorSigmaPrimeOfA:
+    """A cost whose BP1 takes sigma' of the activations: delta^L = (a - y) sigma'(a)."""
+
+    @staticmethod
+    def delta(z, a, y):
+        return (a - y) * sigmoid_prime(a)
+
+
+def _only_last_layers(k):
+    """The reference's gradients with all but the last ``k`` layers' left at zero."""
+    def variant(net, x, y):
+        nabla_b, nabla_w = _gradients(net, x, y)
+        first = len(nabla_b) - k
+        return ([g if i >= first else np.zeros(g.shape) for i, g in enumerate(nabla_b)],
+                [g if i >= first else np.zeros(g.shape) for i, g in enumerate(nabla_w)])
+    return variant
+
+
+def _nabla_w_transposed(net, x, y):
+    """The reference's gradients with every nabla_w transposed (a_prev @ delta.T)."""
+    nabla_b, nabla_w = _gradients(net, x, y)
+    return nabla_b, [g.T for g in nabla_w]
+
+
+def _hidden_mistake(net, x, y, *, cost=QuadraticCost, sp_of_a_hidden=False,
+                    no_sp_hidden=False, index_output=False, index_hidden=False,
+                    no_transpose=False, weight_index=False):
+    """Backprop with a mistake in how the error travels back (BP2) or in which activations
+    BP4 takes: these change the loop itself, so they cannot be made from the reference's
+    output."""
     nabla_b = [np.zeros(b.shape) for b in net.biases]
     nabla_w = [np.zeros(w.shape) for w in net.weights]
     activation, activations, zs = x, [x], []
@@ -89,21 +136,10 @@ def _backprop(net, x, y, *, sp_of_a_output=False, sp_of_a_hidden=False, no_sp_ou
         zs.append(z)
         activation = sigmoid(z)
         activations.append(activation)
-    error = activations[-1] - y
-    if sign:
-        error = -error
-    if no_sp_output:
-        delta = error
-    else:
-        delta = error * sigmoid_prime(activations[-1] if sp_of_a_output else zs[-1])
-
-    def gradient_w(delta, a_prev):
-        return a_prev @ delta.T if nabla_w_transposed else delta @ a_prev.T
-
+    delta = cost.delta(zs[-1], activations[-1], y)
     nabla_b[-1] = delta
-    nabla_w[-1] = gradient_w(delta, activations[-1] if index_output else activations[-2])
-    last = {"all": net.num_layers, "none": 2, "once": min(3, net.num_layers)}[hidden]
-    for l in range(2, last):
+    nabla_w[-1] = delta @ (activations[-1] if index_output else activations[-2]).T
+    for l in range(2, net.num_layers):
         if no_transpose:
             back = net.weights[-l + 1] @ delta
         elif weight_index:
@@ -115,8 +151,8 @@ def _backprop(net, x, y, *, sp_of_a_output=False, sp_of_a_hidden=False, no_sp_ou
         else:
             delta = back * sigmoid_prime(activations[-l] if sp_of_a_hidden else zs[-l])
         nabla_b[-l] = delta
-        nabla_w[-l] = gradient_w(delta, activations[-l] if index_hidden else activations[-l - 1])
-    return (nabla_w, nabla_b) if swapped else (nabla_b, nabla_w)
+        nabla_w[-l] = delta @ (activations[-l] if index_hidden else activations[-l - 1]).T
+    return nabla_b, nabla_w
 
 
 # (nabla_b, nabla_w) for one example, by equations BP1-BP4: the book's backprop.
@@ -124,26 +160,26 @@ reference_backprop = ReferenceNetwork.backprop
 
 
 def _variant(**flags):
-    return lambda net, x, y: _backprop(net, x, y, **flags)
+    return lambda net, x, y: _hidden_mistake(net, x, y, **flags)
 
 
 BACKPROP_MISTAKES = (
     Mistake("backprop.nabla_w_transposed",
             "your nabla_w is transposed: nabla_w[l] has the shape of weights[l], one row per "
             "neuron of its layer, and equals delta @ a_prev.T (BP4), not a_prev @ delta.T.",
-            _variant(nabla_w_transposed=True)),
+            _nabla_w_transposed),
     Mistake("backprop.sigma_prime_of_activation",
             "you applied sigmoid_prime to the activations a; it takes the weighted inputs z "
             "(keep them in a list zs during the forward pass and use zs[-1], zs[-l]).",
-            _variant(sp_of_a_output=True, sp_of_a_hidden=True)),
+            _variant(cost=_OutputErrorSigmaPrimeOfA, sp_of_a_hidden=True)),
     Mistake("backprop.sigma_prime_of_activation_output",
             "in BP1 you applied sigmoid_prime to the output activations a^L; it takes the "
             "weighted input z^L: delta = cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
-            _variant(sp_of_a_output=True)),
+            lambda net, x, y: _gradients(net, x, y, _OutputErrorSigmaPrimeOfA)),
     Mistake("backprop.no_sigma_prime_bp1",
             "the output error is missing the factor sigma'(z^L) (BP1): delta = "
             "cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
-            _variant(no_sp_output=True)),
+            lambda net, x, y: _gradients(net, x, y, _OutputErrorWithoutSigmaPrime)),
     Mistake("backprop.no_sigma_prime_bp2",
             "the hidden layers' errors are missing the factor sigma'(z^l) (BP2): delta = "
             "(weights[-l+1].T @ delta) * sigmoid_prime(zs[-l]).",
@@ -167,18 +203,18 @@ BACKPROP_MISTAKES = (
     Mistake("backprop.sign",
             "every gradient has the wrong sign: the output error starts from a - y "
             "(cost_derivative), not y - a.",
-            _variant(sign=True)),
+            lambda net, x, y: tuple([-g for g in part] for part in _gradients(net, x, y))),
     Mistake("backprop.swapped_return",
             "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
-            _variant(swapped=True)),
+            lambda net, x, y: _gradients(net, x, y)[::-1]),
     Mistake("backprop.hidden_layers_missing",
             "only the output layer's gradients are filled in; the hidden layers' are still "
             "zero. Loop backwards over l = 2, ..., num_layers - 1 with BP2, BP3 and BP4.",
-            _variant(hidden="none")),
+            _only_last_layers(1)),
     Mistake("backprop.loop_once",
             "only the last hidden layer got its gradients: the loop must go back through "
             "every hidden layer, l = 2, ..., num_layers - 1 (range(2, self.num_layers)).",
-            _variant(hidden="once")),
+            _only_last_layers(2)),
 )
 
 
@@ -240,8 +276,8 @@ def _cost(net, x, y):
 
 
 def _numerical(net, x, y, h, mode="centred", swapped=False):
-    """Finite-difference gradients of the quadratic cost, one parameter at a time; with
-    ``mode``, one of the common mistakes."""
+    """Finite-difference gradients of the quadratic cost, one parameter at a time, with
+    ``mode`` one of the common mistakes ("centred" is the right one, for comparison)."""
     grads = []
     for params in (net.biases, net.weights):
         layer_grads = []
@@ -277,10 +313,9 @@ def _numerical(net, x, y, h, mode="centred", swapped=False):
     return (grads[1], grads[0]) if swapped else (grads[0], grads[1])
 
 
-def reference_numerical_gradient(net, x, y, h=1e-5):
-    """(nabla_b, nabla_w) by centred differences of C = 1/2 ||a - y||^2, each parameter
-    perturbed by +h and -h in turn and then restored."""
-    return _numerical(net, x, y, h)
+# (nabla_b, nabla_w) by centred differences of C = 1/2 ||a - y||^2, each parameter
+# perturbed by +h and -h in turn and then restored: the reference's gradient check.
+reference_numerical_gradient = network_numerical_gradients
 
 
 NUMERICAL_GRADIENT_MISTAKES = (
