@@ -9,8 +9,8 @@ student's objects (``grader_link``). After a test cell has run, the kernel also 
 session in which the server runs the cell's visible tests itself (``visible_tests``).
 
 Every verdict, with the cell it came from, and every protocol breach is recorded;
-``verdict_matching`` (called by ``GuardedExecute``) turns them into the cell's points and the submission's integrity
-findings.
+``verdict_matching`` (called by ``GuardedExecute``) turns them into the cell's points and
+the submission's integrity findings.
 """
 
 import contextlib
