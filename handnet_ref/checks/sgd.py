@@ -75,12 +75,9 @@ def summed_gradients(net, mini_batch):
     return nabla_b, nabla_w
 
 
-def reference_update_mini_batch(self, mini_batch, eta):
-    """w -> w - (eta / m) sum nabla_w, b -> b - (eta / m) sum nabla_b over the m examples."""
-    nabla_b, nabla_w = summed_gradients(self, mini_batch)
-    m = len(mini_batch)
-    self.weights = [w - (eta / m) * nw for w, nw in zip(self.weights, nabla_w)]
-    self.biases = [b - (eta / m) * nb for b, nb in zip(self.biases, nabla_b)]
+# w -> w - (eta / m) sum nabla_w, b -> b - (eta / m) sum nabla_b over the m examples:
+# the book's update_mini_batch.
+reference_update_mini_batch = ReferenceNetwork.update_mini_batch
 
 
 def _update_with(step_w, step_b, gradients=summed_gradients):
