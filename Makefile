@@ -55,14 +55,20 @@ subset: $(STAMP)
 
 venv: $(STAMP)
 
-# After a change to requirements.txt: install it without the old lock, then pin the whole
-# environment again (transitive dependencies included) in requirements.lock.
+# After a change to requirements.txt or requirements-student.txt: install it without the
+# old lock, then pin the whole environment again (transitive dependencies included) in
+# requirements.lock and requirements-student.lock (the venvs' own pip, setuptools of the
+# students' venv, and handnet itself left out).
 .PHONY: lock
 lock:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt
 	{ sed -n '1,3p' requirements.lock; $(PY) -m pip freeze --exclude-editable --all | grep -iv '^pip==' | sort -f; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
+	test -x $(STUDENT_PY) || $(STUDENT_PYTHON) -m venv $(STUDENT_VENV)
+	$(STUDENT_PY) -m pip install --quiet -r requirements-student.txt
+	{ sed -n '1,3p' requirements-student.lock; $(STUDENT_PY) -m pip freeze --all | grep -iv '^pip==\|^setuptools==\|^handnet' | sort -f; } > requirements-student.lock.new
+	mv requirements-student.lock.new requirements-student.lock
 
 # $(call apt_ensure,<check>,<Debian package>,<what it is for>,<what happens without it>):
 # install the package with apt-get when <check> fails, where that is allowed (root with
@@ -113,9 +119,9 @@ $(STUDENT_WHEEL): packaging/student/pyproject.toml scripts/build_student_wheel.p
 # The course's nbgrader settings for students (exchange, private submit, whole validate
 # messages) go where every nbgrader command of the environment reads them; the
 # instructor's parts of nbgrader's extensions are switched off.
-$(STUDENT_STAMP): requirements-student.txt $(STUDENT_WHEEL) packaging/student/nbgrader_config.py
+$(STUDENT_STAMP): requirements-student.txt requirements-student.lock $(STUDENT_WHEEL) packaging/student/nbgrader_config.py
 	test -x $(STUDENT_PY) || $(STUDENT_PYTHON) -m venv $(STUDENT_VENV)
-	$(STUDENT_PY) -m pip install --quiet -r requirements-student.txt
+	$(STUDENT_PY) -m pip install --quiet -r requirements-student.txt -c requirements-student.lock
 	$(STUDENT_PY) -m pip install --quiet --no-deps --force-reinstall $(STUDENT_WHEEL)
 	mkdir -p $(STUDENT_VENV)/etc/jupyter
 	cp packaging/student/nbgrader_config.py $(STUDENT_VENV)/etc/jupyter/nbgrader_config.py

@@ -7,8 +7,10 @@ imports a third-party package its distribution does not declare works here, wher
 holds everything, and breaks in the environment that installs only that package.
 
 requirements.lock pins the instructor's whole environment (transitive dependencies
-included): `make` installs requirements.txt under it, so a fresh clone next year installs
-what CI tested. `make lock` rewrites it after requirements.txt changes.
+included), requirements-student.lock the students': `make` installs each requirements file
+under its lock, so a fresh clone next year installs what CI tested. `make lock` rewrites
+them after a requirements file changes. (tests/student checks the built .venv-student
+against its lock.)
 """
 
 import ast
@@ -139,10 +141,14 @@ def test_every_declared_dependency_is_pinned(pyproject, requirements):
     assert not unpinned, f"{pyproject} declares {sorted(unpinned)}, not pinned in {requirements}"
 
 
-def test_the_lock_pins_every_requirement_at_the_same_version():
-    lock, wanted = pinned("requirements.lock"), pinned("requirements.txt")
-    differ = {n: (v, lock.get(n)) for n, v in wanted.items() if lock.get(n) != v}
-    assert not differ, f"requirements.txt and requirements.lock disagree (run `make lock`): {differ}"
+@pytest.mark.parametrize("requirements, lock", [
+    ("requirements.txt", "requirements.lock"),
+    ("requirements-student.txt", "requirements-student.lock"),
+])
+def test_the_lock_pins_every_requirement_at_the_same_version(requirements, lock):
+    locked, wanted = pinned(lock), pinned(requirements)
+    differ = {n: (v, locked.get(n)) for n, v in wanted.items() if locked.get(n) != v}
+    assert not differ, f"{requirements} and {lock} disagree (run `make lock`): {differ}"
 
 
 def test_the_environment_is_what_the_lock_says():

@@ -127,3 +127,25 @@ def test_another_account_can_run_the_student_python(site_packages):
     finally:
         shutil.rmtree(folder)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_environment_is_what_the_lock_says(site_packages, tmp_path):
+    """Every distribution in .venv-student is in requirements-student.lock, at its locked
+    version (the venv's own pip and setuptools, and the handnet wheel, excepted)."""
+    lock = {}
+    for line in (REPO / "requirements-student.lock").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            lock[re.sub(r"[-_.]+", "-", name).lower()] = version.strip()
+    listed = run_student([STUDENT_PYTHON, "-c", "import importlib.metadata as m\n"
+                          "for d in m.distributions(): print(d.metadata['Name'], d.version)"],
+                         tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    installed = {re.sub(r"[-_.]+", "-", name).lower(): version
+                 for name, version in (line.split() for line in listed.stdout.splitlines())}
+    for own in ("pip", "setuptools", "handnet"):
+        installed.pop(own, None)
+    assert set(installed) <= set(lock), \
+        f"installed but not locked (run `make lock`): {sorted(set(installed) - set(lock))}"
+    wrong = {n: (v, lock[n]) for n, v in installed.items() if v != lock[n]}
+    assert not wrong, f"installed version differs from requirements-student.lock: {wrong}"
