@@ -215,7 +215,7 @@ def text(view, width=100):
     for low, high, count in view.score_histogram():
         lines.append(f"  {low:5g} - {high:<5g} {count:>4}  {_bar(count, n)}")
     lines += ["", "test cells passed:"]
-    for exercise, cell, passed, graded in view.pass_rates():
+    for _exercise, cell, passed, graded in view.pass_rates():
         lines.append(f"  {cell:<40} {passed:>4}/{graded:<4} {_bar(passed, graded, 20)}")
     lines += ["", "per exercise, students who:"]
     mistakes = view.mistake_counts()
@@ -295,7 +295,7 @@ def plot_mistakes(view, ax):
     y = range(len(labels))
     ax.barh(y, counts, color=colours)
     ax.set_yticks(list(y), labels, fontsize="small")
-    for tick, count, c in zip(ax.get_yticklabels(), counts, colours):
+    for tick, c in zip(ax.get_yticklabels(), colours):
         if c == "none":
             tick.set_fontweight("bold")
     ax.invert_yaxis()

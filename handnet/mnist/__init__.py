@@ -6,4 +6,9 @@
 from .loader import (MnistArrays, MnistChecksumError, MnistDownloadError, MnistError,
                            MnistFormatError, MnistNotFoundError, MnistSource, find_mnist,
                            load_data, load_data_arrays, load_data_wrapper, mnist_cache_dir)
-from .loader import __all__
+
+__all__ = [
+    "MnistArrays", "MnistChecksumError", "MnistDownloadError", "MnistError",
+    "MnistFormatError", "MnistNotFoundError", "MnistSource", "find_mnist", "load_data",
+    "load_data_arrays", "load_data_wrapper", "mnist_cache_dir",
+]

@@ -361,7 +361,8 @@ def check_numerical_gradient(fn):
     for net, x, y, h in cases:
         mine = _copy_net(net)
         what = f"numerical_gradient ({_describe(net, x)}, h = {h:g})"
-        results.append(call_student(lambda: fn(mine, x.copy(), y.copy(), h), (), what)[0])
+        results.append(call_student(lambda: fn(mine, x.copy(), y.copy(), h),  # noqa: B023 (called at once)
+                                    (), what)[0])
         if not all(np.allclose(p, q, rtol=1e-12, atol=1e-15)
                    for p, q in zip(mine.weights + mine.biases, net.weights + net.biases)):
             raise CheckFailed(f"numerical_gradient: {NUMERICAL_GRADIENT_MISTAKES[0].hint}")

@@ -74,7 +74,7 @@ def released(exchange, tmp_path):
 
 
 @pytest.fixture
-def assignment_lab(student_jupyter, jupyter_lab, released, tmp_path):
+def assignment_lab(student_jupyter, jupyter_lab, released, tmp_path):  # noqa: F811 (the fixture)
     """JupyterLab of .venv-student serving the student's (otherwise empty) home folder,
     with the exchange of ``released`` in HANDNET_EXCHANGE."""
     home = make_home(tmp_path / "student-home")

@@ -146,7 +146,7 @@ def test_two_graders_and_the_formgrader_at_once_lose_no_row(tmp_path, postgres):
     finally:
         stop.touch()
         read_out, read_err = reader.communicate(timeout=120)
-    for grader, (out, err) in zip(graders, outputs):
+    for grader, (_out, err) in zip(graders, outputs):
         assert grader.returncode == 0 and "Traceback" not in err, err[-3000:]
     assert reader.returncode == 0, read_err[-3000:]
     reads, seen = map(int, read_out.split())
@@ -179,7 +179,7 @@ def test_graders_setting_up_a_new_database_at_once_take_turns(tmp_path, postgres
         procs = [subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outputs = [p.communicate(timeout=600) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
+    for p, (_out, err) in zip(procs, outputs):
         assert p.returncode == 0, err[-3000:]
     assert sorted(out.strip() for out, _ in outputs) == ["['01_neuron']", "[]"]
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as db:

@@ -92,7 +92,7 @@ def test_a_lent_object_offers_only_its_listed_methods():
     lent = probe.Lent(None, 0, "object", "Network", ["backprop"])
     assert callable(lent.backprop)
     with pytest.raises(AttributeError, match="update"):
-        lent.update
+        lent.update  # noqa: B018 (reading the attribute is what raises)
     with pytest.raises(TypeError, match="not callable"):
         lent()
     assert repr(lent) == "<Network lent by the grader>"

@@ -68,7 +68,7 @@ def test_warnings_in_the_kernel_are_warned_again_here(kernel):
     k, grader, _ = kernel()
 
     def noisy(x):
-        warnings.warn("overflow", RuntimeWarning)
+        warnings.warn("overflow", RuntimeWarning, stacklevel=2)
         return x
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -28,7 +28,7 @@ def test_call_student_copies_arguments_and_keeps_warnings_off_stderr(capfd):
 
     def sloppy(a):
         a[:] = 0
-        warnings.warn("noisy")
+        warnings.warn("noisy", stacklevel=2)
         return np.exp(np.array([1000.0]))
 
     result, caught = call_student(sloppy, (x,), "sloppy")
