@@ -17,6 +17,7 @@ import ast
 import importlib.metadata
 import re
 import sys
+import sysconfig
 import tomllib
 from pathlib import Path
 
@@ -124,15 +125,19 @@ def test_the_scanner_sees_a_plain_import_and_skips_a_guarded_one(tmp_path, monke
     package.mkdir()
     (package / "m.py").write_text(
         "import os\nimport yaml\ntry:\n    import tomli_w\nexcept ImportError:\n    pass\n"
-        "def f():\n    from scipy import linalg\n")
+        "def f():\n    from scipy import linalg\n"
+    )
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert set(third_party_imports("pkg")) == {"yaml", "scipy"}
 
 
-@pytest.mark.parametrize("pyproject, requirements", [
-    ("pyproject.toml", "requirements.txt"),
-    ("packaging/student/pyproject.toml", "requirements-student.txt"),
-])
+@pytest.mark.parametrize(
+    "pyproject, requirements",
+    [
+        ("pyproject.toml", "requirements.txt"),
+        ("packaging/student/pyproject.toml", "requirements-student.txt"),
+    ],
+)
 def test_every_declared_dependency_is_pinned(pyproject, requirements):
     project = tomllib.loads((ROOT / pyproject).read_text())["project"]
     extras = project.get("optional-dependencies", {})
@@ -141,10 +146,13 @@ def test_every_declared_dependency_is_pinned(pyproject, requirements):
     assert not unpinned, f"{pyproject} declares {sorted(unpinned)}, not pinned in {requirements}"
 
 
-@pytest.mark.parametrize("requirements, lock", [
-    ("requirements.txt", "requirements.lock"),
-    ("requirements-student.txt", "requirements-student.lock"),
-])
+@pytest.mark.parametrize(
+    "requirements, lock",
+    [
+        ("requirements.txt", "requirements.lock"),
+        ("requirements-student.txt", "requirements-student.lock"),
+    ],
+)
 def test_the_lock_pins_every_requirement_at_the_same_version(requirements, lock):
     locked, wanted = pinned(lock), pinned(requirements)
     differ = {n: (v, locked.get(n)) for n, v in wanted.items() if locked.get(n) != v}
@@ -155,12 +163,20 @@ def test_the_environment_is_what_the_lock_says():
     """Run in the venv `make` builds: every installed distribution is locked, at its
     locked version (pip, the venv's own, and the editable handnet excepted)."""
     lock = pinned("requirements.lock")
-    installed = {_normal(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
+    # Only site-packages: once setuptools is imported, its vendored packages' metadata is on
+    # sys.path too, and those are not installed.
+    site_packages = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    installed = {
+        _normal(d.metadata["Name"]): d.version
+        for d in importlib.metadata.distributions(path=site_packages)
+    }
     if "handnet" not in installed or "pytest" not in installed:
         pytest.skip("not the instructor's venv")
     for own in ("pip", "handnet"):
         installed.pop(own, None)
     unlocked = sorted(set(installed) - set(lock))
-    wrong = {n: (installed[n], lock[n]) for n in set(installed) & set(lock) if installed[n] != lock[n]}
+    wrong = {
+        n: (installed[n], lock[n]) for n in set(installed) & set(lock) if installed[n] != lock[n]
+    }
     assert not unlocked, f"installed but not in requirements.lock (run `make lock`): {unlocked}"
     assert not wrong, f"installed version differs from requirements.lock: {wrong}"
