@@ -29,8 +29,14 @@ def pytest_collection_modifyitems(config, items):
             continue
         nbgrader = cell.get("metadata", {}).get("nbgrader", {})
         if nbgrader.get("grade"):
-            item.add_marker(pytest.mark.xfail(
-                strict=True, reason="an autograded test cell must fail on the untouched stub"))
+            item.add_marker(
+                pytest.mark.xfail(
+                    strict=True, reason="an autograded test cell must fail on the untouched stub"
+                )
+            )
         else:
-            item.add_marker(pytest.mark.xfail(
-                strict=False, reason="student code is not written yet in a release"))
+            item.add_marker(
+                pytest.mark.xfail(
+                    strict=False, reason="student code is not written yet in a release"
+                )
+            )

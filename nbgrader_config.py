@@ -6,20 +6,27 @@ this file's folder so that commands run from the repository root work.
 
 import os
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    DeduplicateIds, IgnorePattern, LimitOutput,
-                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
-
+from handnet import exchange
+from handnet.validate import show_whole_messages
 from handnet_grader.execute import GuardedExecute
 from handnet_grader.feedback import ChecklistCell, ShortTestErrors
 from handnet_grader.late import PercentPerDay
 from handnet_grader.layout import put_python_first
-from handnet import exchange
-from handnet.validate import show_whole_messages
 from handnet_grader.outputs import CapOutputSize
 from handnet_grader.repairs import DropEmptyNbgraderMetadata
 
@@ -34,8 +41,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = HERE
 # The gradebook: SQLite in the course root by default; $HANDNET_DB_URL names a shared
 # database instead (postgresql+psycopg://user:password@host/db) for several graders.
-c.CourseDirectory.db_url = (os.environ.get("HANDNET_DB_URL")
-                            or "sqlite:///" + os.path.join(HERE, "gradebook.db"))
+c.CourseDirectory.db_url = os.environ.get("HANDNET_DB_URL") or "sqlite:///" + os.path.join(
+    HERE, "gradebook.db"
+)
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # The exchange (nbgrader's release_assignment, fetch, submit, collect, release_feedback,
@@ -64,8 +72,8 @@ show_whole_messages()
 # What a student sees in place of a solution region: a stub that fails loudly and says
 # what to do (the comment above each region says what to write).
 c.ClearSolutions.code_stub = {
-    "python": '# YOUR CODE HERE\n'
-              'raise NotImplementedError("Replace this line with your code, as the comment above says.")'
+    "python": "# YOUR CODE HERE\n"
+    'raise NotImplementedError("Replace this line with your code, as the comment above says.")'
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
@@ -75,11 +83,23 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # grader's process, see README "Grading that the graded code cannot cheat or break"),
 # and caps output by size as well as by lines.
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, DropEmptyNbgraderMetadata, OverwriteKernelspec,
-    OverwriteCells, CheckCellMetadata]
+    ClearOutput,
+    DeduplicateIds,
+    DropEmptyNbgraderMetadata,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
 c.Autograde.autograde_preprocessors = [
-    GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CapOutputSize,
-    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    GuardedExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    CapOutputSize,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
 
 # Training cells on the bundled subset take seconds; allow a slow shared grading machine.
 # HANDNET_CELL_TIMEOUT and HANDNET_SUBMISSION_TIMEOUT override them (the demo and the
@@ -108,9 +128,14 @@ c.OverwriteCells.add_missing_cells = True
 
 # Feedback shows what passed and failed, with the hints; never the hidden tests' code.
 c.GenerateFeedback.preprocessors = [
-    GetGrades, ClearHiddenTests, ShortTestErrors, ChecklistCell, CSSHTMLHeaderPreprocessor]
+    GetGrades,
+    ClearHiddenTests,
+    ShortTestErrors,
+    ChecklistCell,
+    CSSHTMLHeaderPreprocessor,
+]
 
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
-c.CapOutputSize.max_cell_bytes = 1_000_000    # a figure of 30 weight images is ~0.5 MB
+c.CapOutputSize.max_cell_bytes = 1_000_000  # a figure of 30 weight images is ~0.5 MB
 c.CapOutputSize.max_notebook_bytes = 5_000_000

@@ -69,8 +69,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="grade every catalogued mistake too")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--estimate", type=int, default=7000,
-                        help="notebooks in the class to estimate for (default 7000)")
+    parser.add_argument(
+        "--estimate",
+        type=int,
+        default=7000,
+        help="notebooks in the class to estimate for (default 7000)",
+    )
     args = parser.parse_args(argv)
     put_python_first()
     samples = [s for s in sample_class(REPO, broken_in=[]) if args.all or s.student in BASIC]
@@ -81,8 +85,12 @@ def main(argv=None):
         root = course_copy(tmp, "cli", samples)
         start = time.perf_counter()
         for a in assignments(root):
-            subprocess.run([sys.executable, "-m", "nbgrader", "autograde", a, "--force"],
-                           cwd=root, check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "nbgrader", "autograde", a, "--force"],
+                cwd=root,
+                check=True,
+                capture_output=True,
+            )
         results["nbgrader_cli"] = {"seconds": time.perf_counter() - start}
         for workers in (1, 2):
             root = course_copy(tmp, f"pipeline{workers}", samples)
@@ -90,15 +98,19 @@ def main(argv=None):
             records = grade_class(root, workers=workers)
             wall = time.perf_counter() - start
             results[f"pipeline_{workers}_workers"] = {
-                "seconds": wall, "execution_seconds": sum(r.execution_seconds for r in records),
+                "seconds": wall,
+                "execution_seconds": sum(r.execution_seconds for r in records),
                 "statuses": sorted({r.status for r in records}),
-                "points": sum(r.points for r in records)}
+                "points": sum(r.points for r in records),
+            }
         root = course_copy(tmp, "untrusted", samples, untrusted=True)
         start = time.perf_counter()
         records = grade_class(root, workers=2)
-        results["untrusted_2_workers"] = {"seconds": time.perf_counter() - start,
-                                          "statuses": sorted({r.status for r in records}),
-                                          "points": sum(r.points for r in records)}
+        results["untrusted_2_workers"] = {
+            "seconds": time.perf_counter() - start,
+            "statuses": sorted({r.status for r in records}),
+            "points": sum(r.points for r in records),
+        }
         for workers in (1, 2):
             root = course_copy(tmp, f"dask{workers}", samples)
             results[f"dask_{workers}_workers"] = dask_run(root, workers)
@@ -112,15 +124,21 @@ def main(argv=None):
             continue
         workers = 2 if name.endswith("2_workers") else 1
         r["overhead_per_notebook"] = (r["seconds"] * workers - work) / n
-        print(f"{name:<22}{r['seconds']:>9.1f}{r['seconds_per_notebook']:>12.2f}"
-              f"{r['speedup_vs_cli']:>7.2f}x{r['overhead_per_notebook']:>15.2f}")
-    print("\n(notebooks' own work, from the 1-worker records: "
-          f"{work:.1f} s, {work / n:.2f} s per notebook)")
+        print(
+            f"{name:<22}{r['seconds']:>9.1f}{r['seconds_per_notebook']:>12.2f}"
+            f"{r['speedup_vs_cli']:>7.2f}x{r['overhead_per_notebook']:>15.2f}"
+        )
+    print(
+        "\n(notebooks' own work, from the 1-worker records: "
+        f"{work:.1f} s, {work / n:.2f} s per notebook)"
+    )
     untrusted, trusted = results["untrusted_2_workers"], results["pipeline_2_workers"]
     trusted["cost_vs_untrusted"] = trusted["seconds"] / untrusted["seconds"]
-    print(f"\ntrustworthy grading (sandbox, verdicts and visible tests in the grader), 2 workers: "
-          f"{trusted['seconds']:.1f} s against {untrusted['seconds']:.1f} s with nbgrader's "
-          f"Execute and in-kernel checks: {trusted['cost_vs_untrusted']:.2f}x")
+    print(
+        f"\ntrustworthy grading (sandbox, verdicts and visible tests in the grader), 2 workers: "
+        f"{trusted['seconds']:.1f} s against {untrusted['seconds']:.1f} s with nbgrader's "
+        f"Execute and in-kernel checks: {trusted['cost_vs_untrusted']:.2f}x"
+    )
     print_dask(results, n, args.estimate)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
@@ -132,17 +150,22 @@ def dask_run(root, workers):
     worker processes; the wall time (from connecting, course bundles included) and the
     per-notebook costs."""
     from distributed import LocalCluster
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         start = time.perf_counter()
         run = grade_on_cluster(root, cluster.scheduler_address)
         wall = time.perf_counter() - start
     records = run.records
-    return {"seconds": wall, "worker_seconds": sum(r.seconds for r in records),
-            "writer_seconds": run.writer_seconds,
-            "execution_seconds": sum(r.execution_seconds for r in records),
-            "statuses": sorted({r.status for r in records}),
-            "points": sum(r.points for r in records)}
+    return {
+        "seconds": wall,
+        "worker_seconds": sum(r.seconds for r in records),
+        "writer_seconds": run.writer_seconds,
+        "execution_seconds": sum(r.execution_seconds for r in records),
+        "statuses": sorted({r.status for r in records}),
+        "points": sum(r.points for r in records),
+    }
 
 
 def print_dask(results, n, estimate):
@@ -154,14 +177,22 @@ def print_dask(results, n, estimate):
     one = results["dask_1_workers"]
     grade, write = one["worker_seconds"] / n, one["writer_seconds"] / n
     fixed = max(one["seconds"] - n * grade, 0.0)
-    print(f"\nper notebook, 1 Dask worker: {grade:.2f} s on the worker (of which "
-          f"{one['execution_seconds'] / n:.2f} s running it), {write:.3f} s writing it back "
-          f"(the driver, one at a time); {fixed:.1f} s for the run's start")
-    print(f"estimate for {estimate:,} notebooks, one core per worker "
-          f"(start + {estimate:,} x max(worker time / N, write time)):")
-    results["estimate"] = {"notebooks": estimate, "worker_seconds_per_notebook": grade,
-                           "writer_seconds_per_notebook": write, "start_seconds": fixed,
-                           "hours": {}}
+    print(
+        f"\nper notebook, 1 Dask worker: {grade:.2f} s on the worker (of which "
+        f"{one['execution_seconds'] / n:.2f} s running it), {write:.3f} s writing it back "
+        f"(the driver, one at a time); {fixed:.1f} s for the run's start"
+    )
+    print(
+        f"estimate for {estimate:,} notebooks, one core per worker "
+        f"(start + {estimate:,} x max(worker time / N, write time)):"
+    )
+    results["estimate"] = {
+        "notebooks": estimate,
+        "worker_seconds_per_notebook": grade,
+        "writer_seconds_per_notebook": write,
+        "start_seconds": fixed,
+        "hours": {},
+    }
     for workers in (1, 2, 4, 8, 16, 32, 64):
         hours = (fixed + estimate * max(grade / workers, write)) / 3600
         results["estimate"]["hours"][workers] = hours

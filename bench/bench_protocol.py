@@ -34,7 +34,7 @@ PACKAGES = ("handnet", "handnet_grader", "handnet_ref")
 TOPIC = "bench_protocol"
 
 # The kernel's side: the student's functions, and one hidden test line per case, timed.
-KERNEL = r'''
+KERNEL = r"""
 import json, sys, time
 import numpy as np
 import handnet.probe
@@ -61,7 +61,7 @@ started = time.perf_counter()
 for _ in range(times):
     run_check(topic, name, student)
 print(json.dumps([time.perf_counter() - started, handnet.probe.__file__]))
-'''
+"""
 
 
 def bench_topic(calls, lent_calls):
@@ -78,8 +78,9 @@ def bench_topic(calls, lent_calls):
 
         def __init__(self, rng):
             self.sizes = [784, 30, 10]
-            self.weights = [rng.normal(0, 1, (b, a)) for a, b in zip(self.sizes[:-1],
-                                                                      self.sizes[1:])]
+            self.weights = [
+                rng.normal(0, 1, (b, a)) for a, b in zip(self.sizes[:-1], self.sizes[1:])
+            ]
 
         def backprop(self, x):
             return [0.01 * float(x.mean()) * w for w in self.weights]
@@ -118,6 +119,7 @@ def run_cases(tree, calls, checks):
     os.environ["HANDNET_CHECK_SEED"] = "2026"
     import handnet_ref.checks as checks_package
     from handnet_grader.verdicts import VerdictServer
+
     if not Path(checks_package.__file__).is_relative_to(tree):
         raise SystemExit(f"the grader imported {checks_package.__file__}, not {tree}'s")
 
@@ -131,8 +133,13 @@ def run_cases(tree, calls, checks):
         env = dict(os.environ, PYTHONPATH=str(tree), HANDNET_VERDICT_SOCKET=server.path)
         try:
             for case, n in times.items():
-                out = subprocess.run([sys.executable, "-c", KERNEL, case, str(n)], env=env,
-                                     cwd=folder, capture_output=True, text=True)
+                out = subprocess.run(
+                    [sys.executable, "-c", KERNEL, case, str(n)],
+                    env=env,
+                    cwd=folder,
+                    capture_output=True,
+                    text=True,
+                )
                 if out.returncode != 0:
                     raise SystemExit(f"{tree}: the kernel of {case!r} failed:\n{out.stderr}")
                 seconds[case], probe_file = json.loads(out.stdout)
@@ -161,7 +168,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--checks", type=int, default=10)
-    parser.add_argument("--run", help=argparse.SUPPRESS)   # one run on a tree, as JSON
+    parser.add_argument("--run", help=argparse.SUPPRESS)  # one run on a tree, as JSON
     args = parser.parse_args(argv)
     if args.run:
         print(json.dumps(run_cases(Path(args.run), args.calls, args.checks)))
@@ -169,22 +176,38 @@ def main(argv=None):
     trees = {"after": REPO}
     with tempfile.TemporaryDirectory() as scratch:
         if args.before:
-            archive = subprocess.run(["git", "-C", str(REPO), "archive", args.before,
-                                      *PACKAGES], capture_output=True, check=True).stdout
+            archive = subprocess.run(
+                ["git", "-C", str(REPO), "archive", args.before, *PACKAGES],
+                capture_output=True,
+                check=True,
+            ).stdout
             subprocess.run(["tar", "-x", "-C", scratch], input=archive, check=True)
             trees = {"before": Path(scratch), "after": REPO}
         runs = {label: [] for label in trees}
         for repeat in range(args.repeats):
             for label, tree in trees.items():
-                out = subprocess.run([sys.executable, __file__, "--run", str(tree),
-                                      "--calls", str(args.calls), "--checks", str(args.checks)],
-                                     capture_output=True, text=True)
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--run",
+                        str(tree),
+                        "--calls",
+                        str(args.calls),
+                        "--checks",
+                        str(args.checks),
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
                 if out.returncode != 0:
                     raise SystemExit(f"the {label} run failed:\n{out.stderr}")
                 runs[label].append(json.loads(out.stdout.splitlines()[-1]))
             print(f"run {repeat + 1} of {args.repeats} done", file=sys.stderr)
-    print(f"protocol round trips, median of {args.repeats} runs "
-          f"({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores)")
+    print(
+        f"protocol round trips, median of {args.repeats} runs "
+        f"({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores)"
+    )
     for case in runs["after"][0]:
         median = {label: statistics.median(r[case] for r in runs[label]) for label in runs}
         line = f"  {case:18s}"

@@ -48,8 +48,11 @@ def epoch_seconds(data, test, dtype, engine, epochs, seed=0):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist", default=os.environ.get("HANDNET_MNIST"),
-                        help="folder of the full MNIST (default: HANDNET_MNIST, else the loader's search)")
+    parser.add_argument(
+        "--mnist",
+        default=os.environ.get("HANDNET_MNIST"),
+        help="folder of the full MNIST (default: HANDNET_MNIST, else the loader's search)",
+    )
     parser.add_argument("--epochs", type=int, default=3, help="epochs timed per matrix run")
     parser.add_argument("--full-run-epochs", type=int, default=30)
     parser.add_argument("--json", help="also write the figures to this file")
@@ -57,15 +60,21 @@ def main(argv=None):
 
     mnist = load_data_arrays(args.mnist)
     if not mnist.source.full:
-        print("warning: not the full MNIST; figures are not comparable with the README's",
-              file=sys.stderr)
+        print(
+            "warning: not the full MNIST; figures are not comparable with the README's",
+            file=sys.stderr,
+        )
     training, test = mnist.training, mnist.test
-    print(f"data: {mnist.source.description}; {training[0].shape[1]} training images, "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    print(
+        f"data: {mnist.source.description}; {training[0].shape[1]} training images, "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    )
 
     results = {}
-    with mock.patch.object(network, "sigmoid", plain_sigmoid), \
-            mock.patch.object(network, "sigmoid_prime", plain_sigmoid_prime):
+    with (
+        mock.patch.object(network, "sigmoid", plain_sigmoid),
+        mock.patch.object(network, "sigmoid_prime", plain_sigmoid_prime),
+    ):
         loop_s, loop_acc = epoch_seconds(training, test, np.float64, "loop", 1)
     results["book_loop_float64"] = {"s_per_epoch": loop_s[0], "accuracy_after_1_epoch": loop_acc}
     loop_s, loop_acc = epoch_seconds(training, test, np.float64, "loop", 1)
@@ -74,28 +83,38 @@ def main(argv=None):
         seconds, _ = epoch_seconds(training, test, dtype, "matrix", args.epochs)
         _, acc1 = epoch_seconds(training, test, dtype, "matrix", 1)
         results[f"matrix_{np.dtype(dtype).name}"] = {
-            "s_per_epoch": statistics.median(seconds), "accuracy_after_1_epoch": acc1}
+            "s_per_epoch": statistics.median(seconds),
+            "accuracy_after_1_epoch": acc1,
+        }
 
     start = time.perf_counter()
     net = Network([784, 30, 10], rng=0, dtype=np.float32)
-    history = train_matrix(net, training, args.full_run_epochs, 10, 3.0, test_data=test,
-                           rng=0, progress=False)
+    history = train_matrix(
+        net, training, args.full_run_epochs, 10, 3.0, test_data=test, rng=0, progress=False
+    )
     results["book_run_float32"] = {
-        "epochs": args.full_run_epochs, "seconds_total": time.perf_counter() - start,
-        "seconds_training": sum(history.seconds), "best_accuracy": history.best_accuracy,
-        "best_epoch": history.best_epoch}
+        "epochs": args.full_run_epochs,
+        "seconds_total": time.perf_counter() - start,
+        "seconds_training": sum(history.seconds),
+        "best_accuracy": history.best_accuracy,
+        "best_epoch": history.best_epoch,
+    }
 
     base = results["book_loop_float64"]["s_per_epoch"]
     print(f"\n{'implementation':<26}{'s/epoch':>9}{'vs book':>9}{'acc, 1 epoch':>14}")
     for name in ("book_loop_float64", "loop_float64", "matrix_float64", "matrix_float32"):
         r = results[name]
         r["speedup_vs_loop"] = base / r["s_per_epoch"]
-        print(f"{name:<26}{r['s_per_epoch']:>9.3f}{r['speedup_vs_loop']:>8.1f}x"
-              f"{r['accuracy_after_1_epoch']:>14.2%}")
+        print(
+            f"{name:<26}{r['s_per_epoch']:>9.3f}{r['speedup_vs_loop']:>8.1f}x"
+            f"{r['accuracy_after_1_epoch']:>14.2%}"
+        )
     r = results["book_run_float32"]
-    print(f"\nbook run, float32, {r['epochs']} epochs: {r['seconds_total']:.1f} s in all "
-          f"({r['seconds_training']:.1f} s training), best test accuracy "
-          f"{r['best_accuracy']:.2%} at epoch {r['best_epoch']}")
+    print(
+        f"\nbook run, float32, {r['epochs']} epochs: {r['seconds_total']:.1f} s in all "
+        f"({r['seconds_training']:.1f} s training), best test accuracy "
+        f"{r['best_accuracy']:.2%} at epoch {r['best_epoch']}"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -24,13 +24,13 @@ from traitlets import Integer
 
 # The course's exchange, as both the students' and the instructors' configurations see it.
 COURSE_ID = "handnet"
-DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"   # one server; $HANDNET_EXCHANGE overrides it
-MAX_FILE_KB = 10_000          # per file (nbgrader's CourseDirectory.max_file_size, kB)
-MAX_SUBMISSION_KB = 20_000    # per submission (CourseDirectory.max_dir_size, kB)
-MAX_FILES = 100               # per submission
+DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"  # one server; $HANDNET_EXCHANGE overrides it
+MAX_FILE_KB = 10_000  # per file (nbgrader's CourseDirectory.max_file_size, kB)
+MAX_SUBMISSION_KB = 20_000  # per submission (CourseDirectory.max_dir_size, kB)
+MAX_FILES = 100  # per submission
 
-SUBMISSION_DIR_MODE = 0o770     # owner and instructors: rwx (they may remove it); others: none
-SUBMISSION_FILE_MODE = 0o640    # owner rw, instructors r, others none
+SUBMISSION_DIR_MODE = 0o770  # owner and instructors: rwx (they may remove it); others: none
+SUBMISSION_FILE_MODE = 0o640  # owner rw, instructors r, others none
 PRIVATE_UMASK = 0o027
 
 
@@ -54,24 +54,30 @@ def files_in(folder, ignore=(".ipynb_checkpoints", "__pycache__")):
 class PrivateSubmit(ExchangeSubmit):
     """nbgrader's submit, readable only by the student and the instructors' group."""
 
-    max_files = Integer(MAX_FILES, help="Most files an assignment folder may hold when submitted "
-                        "(checkpoints not counted)").tag(config=True)
+    max_files = Integer(
+        MAX_FILES,
+        help="Most files an assignment folder may hold when submitted (checkpoints not counted)",
+    ).tag(config=True)
 
     def init_src(self):
         super().init_src()
         files = files_in(self.src_path)
         if len(files) > self.max_files:
-            self.fail(f"Not submitted: {self.src_path} holds {len(files)} files and the course "
-                      f"accepts at most {self.max_files}. Move data, saved networks and other "
-                      "extra files out of the assignment folder, then submit again.")
+            self.fail(
+                f"Not submitted: {self.src_path} holds {len(files)} files and the course "
+                f"accepts at most {self.max_files}. Move data, saved networks and other "
+                "extra files out of the assignment folder, then submit again."
+            )
         limit = 1000 * self.coursedir.max_dir_size
         total = sum(size for _, size in files)
         if total > limit:
             biggest = sorted(files, key=lambda f: -f[1])[:3]
-            self.fail(f"Not submitted: {self.src_path} holds {total / 1e6:.1f} MB and the "
-                      f"course accepts at most {limit / 1e6:.1f} MB. The largest files: "
-                      + ", ".join(f"{p} ({s / 1e6:.1f} MB)" for p, s in biggest)
-                      + ". Move them out of the assignment folder, then submit again.")
+            self.fail(
+                f"Not submitted: {self.src_path} holds {total / 1e6:.1f} MB and the "
+                f"course accepts at most {limit / 1e6:.1f} MB. The largest files: "
+                + ", ".join(f"{p} ({s / 1e6:.1f} MB)" for p, s in biggest)
+                + ". Move them out of the assignment folder, then submit again."
+            )
 
     def _in_inbound(self, path):
         return os.path.dirname(os.path.abspath(path)) == os.path.abspath(self.inbound_path)
@@ -87,9 +93,17 @@ class PrivateSubmit(ExchangeSubmit):
         os.mkdir(dest)
         for name in ("timestamp.txt", "submission_secret.txt"):
             open(os.path.join(dest, name), "w").close()
-        shutil.copytree(src, dest, dirs_exist_ok=True, ignore=ignore_patterns(
-            exclude=self.coursedir.ignore, include=self.coursedir.include,
-            max_file_size=self.coursedir.max_file_size, log=self.log))
+        shutil.copytree(
+            src,
+            dest,
+            dirs_exist_ok=True,
+            ignore=ignore_patterns(
+                exclude=self.coursedir.ignore,
+                include=self.coursedir.include,
+                max_file_size=self.coursedir.max_file_size,
+                log=self.log,
+            ),
+        )
 
     def set_perms(self, dest, fileperms, dirperms):
         if self._in_inbound(dest):

@@ -6,8 +6,8 @@ Images are given as they come from ``handnet.mnist``: one image per column of a
 (784, n) array, or a list of (784, 1) columns.
 """
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 SIDE = 28
@@ -30,8 +30,12 @@ def show_digits(images, labels=None, guesses=None, ncols=10, title=None, size=1.
     n = len(images)
     nrows = max(1, -(-n // ncols))
     title_lines = (labels is not None) + (guesses is not None)
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
-                             figsize=(size * ncols, size * (1.05 + 0.22 * title_lines) * nrows))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        squeeze=False,
+        figsize=(size * ncols, size * (1.05 + 0.22 * title_lines) * nrows),
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
@@ -44,8 +48,11 @@ def show_digits(images, labels=None, guesses=None, ncols=10, title=None, size=1.
             parts.append(f"guess {int(guesses[i])}")
         if parts:
             right = guesses is None or labels is None or int(guesses[i]) == int(labels[i])
-            ax.set_title("\n".join(parts), fontsize=8, color="black" if guesses is None
-                         else ("green" if right else "red"))
+            ax.set_title(
+                "\n".join(parts),
+                fontsize=8,
+                color="black" if guesses is None else ("green" if right else "red"),
+            )
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -62,8 +69,13 @@ def plot_curves(curves, xlabel="epoch", ylabel="accuracy", title=None, percent=N
         percent = ylabel == "accuracy" and all(0 <= v <= 1 for v in values)
     for name, seq in curves.items():
         seq = np.asarray(seq, dtype=float) * (100 if percent else 1)
-        ax.plot(range(first, first + len(seq)), seq, marker="o" if len(seq) < 40 else None,
-                ms=3, label=name)
+        ax.plot(
+            range(first, first + len(seq)),
+            seq,
+            marker="o" if len(seq) < 40 else None,
+            ms=3,
+            label=name,
+        )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel + (" (%)" if percent else ""))
@@ -104,8 +116,15 @@ def plot_confusion_matrix(C, title="Confusion matrix"):
     ax.imshow(off_diagonal, cmap="Reds")
     for i in range(C.shape[0]):
         for j in range(C.shape[1]):
-            ax.text(j, i, int(C[i, j]), ha="center", va="center", fontsize=8,
-                    color="black" if i != j else "green")
+            ax.text(
+                j,
+                i,
+                int(C[i, j]),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="black" if i != j else "green",
+            )
     ax.set_xticks(range(C.shape[1]))
     ax.set_yticks(range(C.shape[0]))
     ax.set_xlabel("guess")

@@ -27,9 +27,25 @@ import warnings
 
 import numpy as np
 
-from handnet.wire import (SOCKET_ENV, CheckFailed, Kind, Message, Mirror, Op, ProtocolError,
-                          Reply, Tag, decode, encode, error_reply, receive, same, send,
-                          snapshot, warning_list)
+from handnet.wire import (
+    SOCKET_ENV,
+    CheckFailed,
+    Kind,
+    Message,
+    Mirror,
+    Op,
+    ProtocolError,
+    Reply,
+    Tag,
+    decode,
+    encode,
+    error_reply,
+    receive,
+    same,
+    send,
+    snapshot,
+    warning_list,
+)
 
 
 class Lent:
@@ -68,8 +84,7 @@ def _public(obj):
 
 
 def _kind(obj):
-    return Kind.CLASS if isinstance(obj, type) else Kind.FUNCTION if callable(obj) else \
-        Kind.OBJECT
+    return Kind.CLASS if isinstance(obj, type) else Kind.FUNCTION if callable(obj) else Kind.OBJECT
 
 
 class KernelLink:
@@ -80,11 +95,11 @@ class KernelLink:
     def __init__(self, sock: socket.socket, keep_lent: bool = False):
         self.sock = sock
         self.keep_lent = keep_lent
-        self.mine = []          # objects of this kernel the grader holds handles to
-        self.mine_ids = {}      # id(object) -> its handle, one handle per object
-        self.lent = {}          # grader's ref -> Lent
+        self.mine = []  # objects of this kernel the grader holds handles to
+        self.mine_ids = {}  # id(object) -> its handle, one handle per object
+        self.lent = {}  # grader's ref -> Lent
         self.mirror = Mirror()
-        self.depth = 0          # CALLs being served
+        self.depth = 0  # CALLs being served
 
     # -- data and handles ----------------------------------------------------------------
 
@@ -100,8 +115,12 @@ class KernelLink:
         self.mine_ids[id(obj)] = ref = len(self.mine) - 1
         kind = _kind(obj)
         name = getattr(obj, "__name__", None) if kind != Kind.OBJECT else None
-        return {Tag.OBJECT: ref, "kind": kind, "type": type(obj).__name__[:100],
-                "name": name[:100] if isinstance(name, str) else None}
+        return {
+            Tag.OBJECT: ref,
+            "kind": kind,
+            "type": type(obj).__name__[:100],
+            "name": name[:100] if isinstance(name, str) else None,
+        }
 
     def from_handle(self, data):
         if Tag.BACK in data:
@@ -114,8 +133,9 @@ class KernelLink:
         lent = self.lent.get(ref)
         if lent is None:
             text = data.get("repr") if isinstance(data.get("repr"), str) else None
-            lent = self.lent[ref] = Lent(self, ref, data.get("kind"), str(data.get("name")),
-                                         data.get("methods") or (), text)
+            lent = self.lent[ref] = Lent(
+                self, ref, data.get("kind"), str(data.get("name")), data.get("methods") or (), text
+            )
         return lent
 
     def encode(self, value):
@@ -136,12 +156,15 @@ class KernelLink:
     def apply_state(self, message: Message) -> None:
         """The grader's changes to lent objects' attributes, applied here."""
         state = message.get("state")
-        for key, attributes in (state.items() if isinstance(state, dict) else ()):
+        for key, attributes in state.items() if isinstance(state, dict) else ():
             lent = self.lent.get(int(key)) if str(key).isdigit() else None
             if lent is None or not isinstance(attributes, dict):
                 continue
-            values = {name: self.decode(data) for name, data in attributes.items()
-                      if isinstance(name, str) and not name.startswith("_")}
+            values = {
+                name: self.decode(data)
+                for name, data in attributes.items()
+                if isinstance(name, str) and not name.startswith("_")
+            }
             self.mirror.saw(int(key), values)
             lent.__dict__.update(values)
 
@@ -205,10 +228,13 @@ class KernelLink:
                 args = self.decode(message.get("args", []))
                 kwargs = self.decode(message.get("kwargs", {Tag.DICT: []}))
                 self.apply_state(message)
-                watched = {i: snapshot(a) for i, a in enumerate(args)
-                           if type(a) is list or isinstance(a, np.ndarray)}
+                watched = {
+                    i: snapshot(a)
+                    for i, a in enumerate(args)
+                    if type(a) is list or isinstance(a, np.ndarray)
+                }
                 reply = {"op": Op.RETURN, "value": self.encode(target(*args, **kwargs))}
-            except BaseException as e:   # the student's code: anything can happen
+            except BaseException as e:  # the student's code: anything can happen
                 reply = error_reply(e)
         reply["warnings"] = warning_list(caught)
         reply["mutated"] = {}
@@ -222,8 +248,15 @@ class KernelLink:
 
     def callback(self, ref: int, method: str | None, args: tuple, kwargs: dict):
         """Call the grader's lent object ``ref`` (or its ``method``)."""
-        self.send({"op": Op.CALL, "ref": ref, "method": method,
-                   "args": self.encode(list(args)), "kwargs": self.encode(dict(kwargs))})
+        self.send(
+            {
+                "op": Op.CALL,
+                "ref": ref,
+                "method": method,
+                "args": self.encode(list(args)),
+                "kwargs": self.encode(dict(kwargs)),
+            }
+        )
         return self.wait()
 
 
@@ -266,8 +299,9 @@ def run_check(topic: str, name: str, *objects) -> None:
         raise RuntimeError("the hidden checks run only while the grader grades this notebook")
     with sock:
         link = KernelLink(sock)
-        link.send({"op": Op.CHECK, "topic": topic, "name": name,
-                   "args": link.encode(list(objects))})
+        link.send(
+            {"op": Op.CHECK, "topic": topic, "name": name, "args": link.encode(list(objects))}
+        )
         verdict = link.wait()
     if not (isinstance(verdict, dict) and verdict.get("passed")):
         message = verdict.get("message") if isinstance(verdict, dict) else None
@@ -278,12 +312,14 @@ def _user_namespace():
     """The kernel's namespace of the student's names."""
     try:
         from IPython import get_ipython
+
         shell = get_ipython()
         if shell is not None:
             return shell.user_ns
     except ImportError:
         pass
     import __main__
+
     return vars(__main__)
 
 
@@ -301,12 +337,22 @@ def serve_grader() -> None:
 
 def check_function(topic: str, name: str):
     """A stand-in for ``handnet_ref.checks.<topic>.<name>`` that asks the grader."""
+
     def check(*objects):
         return run_check(topic, name, *objects)
+
     check.__name__ = check.__qualname__ = name
     check.__module__ = f"handnet_ref.checks.{topic}"
     return check
 
 
-__all__ = ["CheckFailed", "KernelLink", "Lent", "ProtocolError", "check_function",
-           "run_check", "send", "serve_grader"]
+__all__ = [
+    "CheckFailed",
+    "KernelLink",
+    "Lent",
+    "ProtocolError",
+    "check_function",
+    "run_check",
+    "send",
+    "serve_grader",
+]

@@ -69,7 +69,7 @@ SOCKET_ENV = "HANDNET_VERDICT_SOCKET"
 MAX_MESSAGE = 512 * 1024 * 1024
 MAX_DEPTH = 64
 HEADER = struct.Struct("!Q")
-NUMERIC = "biufc"   # the dtype kinds that travel as data
+NUMERIC = "biufc"  # the dtype kinds that travel as data
 
 
 class Op:
@@ -115,7 +115,7 @@ OPS, TAGS, KINDS = _names(Op), _names(Tag), _names(Kind)
 
 
 Data: TypeAlias = "None | bool | int | float | str | list[Data] | dict[str, Data]"
-State: TypeAlias = "dict[str, dict[str, Data]]"   # lent ref (as text) -> {name: data}
+State: TypeAlias = "dict[str, dict[str, Data]]"  # lent ref (as text) -> {name: data}
 
 
 class _Common(TypedDict, total=False):
@@ -123,33 +123,33 @@ class _Common(TypedDict, total=False):
 
 
 class CheckRequest(_Common):
-    op: str          # Op.CHECK
+    op: str  # Op.CHECK
     topic: str
     name: str
-    args: Data       # a list
+    args: Data  # a list
 
 
 class SessionRequest(_Common):
-    op: str          # Op.SESSION
+    op: str  # Op.SESSION
 
 
 class CallRequest(_Common):
-    op: str          # Op.CALL
+    op: str  # Op.CALL
     ref: int
     method: str | None
-    args: Data       # a list
-    kwargs: Data     # a $dict
+    args: Data  # a list
+    kwargs: Data  # a $dict
 
 
 class AttributeRequest(_Common):
-    op: str          # Op.GETATTR, Op.SETATTR (with value) or Op.GLOBAL (no ref)
+    op: str  # Op.GETATTR, Op.SETATTR (with value) or Op.GLOBAL (no ref)
     ref: NotRequired[int]
     name: str
     value: NotRequired[Data]
 
 
 class Reply(_Common):
-    op: str          # Op.RETURN (with value) or Op.RAISE (with type, message, not_implemented)
+    op: str  # Op.RETURN (with value) or Op.RAISE (with type, message, not_implemented)
     value: NotRequired[Data]
     type: NotRequired[str]
     message: NotRequired[str]
@@ -187,10 +187,10 @@ class Remote:
     """What a handle tells the checks about the object in the other process it stands
     for (see ``remote``)."""
 
-    kind: str                   # a Kind
-    type_name: str              # its type's name, as the student sees it
-    name: str | None            # its __name__, for a function or a class
-    attribute: Callable[[str], Any]   # its attribute, asked of the other side (dunders too)
+    kind: str  # a Kind
+    type_name: str  # its type's name, as the student sees it
+    name: str | None  # its __name__, for a function or a class
+    attribute: Callable[[str], Any]  # its attribute, asked of the other side (dunders too)
 
 
 def remote(obj: object) -> Remote | None:
@@ -250,8 +250,11 @@ def encode(value: Any, as_handle: Callable[[Any], Data], depth: int = 0) -> Data
         return value
     if isinstance(value, np.ndarray) and _is_numeric(value):
         # tobytes() is in C order whatever the layout
-        return {Tag.ARRAY: base64.b64encode(value.tobytes()).decode(),
-                "dtype": value.dtype.str, "shape": list(value.shape)}
+        return {
+            Tag.ARRAY: base64.b64encode(value.tobytes()).decode(),
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+        }
     if isinstance(value, np.generic) and _is_numeric(value):
         return {Tag.SCALAR: base64.b64encode(value.tobytes()).decode(), "dtype": value.dtype.str}
     if isinstance(value, np.random.Generator) and type(value.bit_generator) is np.random.PCG64:
@@ -261,8 +264,12 @@ def encode(value: Any, as_handle: Callable[[Any], Data], depth: int = 0) -> Data
     if type(value) is tuple:
         return {Tag.TUPLE: [encode(v, as_handle, depth + 1) for v in value]}
     if type(value) is dict:
-        return {Tag.DICT: [[encode(k, as_handle, depth + 1), encode(v, as_handle, depth + 1)]
-                           for k, v in value.items()]}
+        return {
+            Tag.DICT: [
+                [encode(k, as_handle, depth + 1), encode(v, as_handle, depth + 1)]
+                for k, v in value.items()
+            ]
+        }
     return as_handle(value)
 
 
@@ -324,15 +331,21 @@ def decode(data: Data, from_handle: Callable[[dict], Any], depth: int = 0) -> An
     if isinstance(data.get(Tag.TUPLE), list):
         return tuple(decode(v, from_handle, depth + 1) for v in data[Tag.TUPLE])
     if isinstance(data.get(Tag.DICT), list):
-        pairs = [(decode(k, from_handle, depth + 1), decode(v, from_handle, depth + 1))
-                 for k, v in (p if isinstance(p, list) and len(p) == 2 else (None, None)
-                              for p in data[Tag.DICT])]
+        pairs = [
+            (decode(k, from_handle, depth + 1), decode(v, from_handle, depth + 1))
+            for k, v in (
+                p if isinstance(p, list) and len(p) == 2 else (None, None) for p in data[Tag.DICT]
+            )
+        ]
         try:
             return dict(pairs)
         except TypeError:
             raise ProtocolError("a dict key that cannot be a key") from None
-    if type(data.get(Tag.OBJECT)) is int or type(data.get(Tag.BACK)) is int or \
-            isinstance(data.get(Tag.MODULE), str):
+    if (
+        type(data.get(Tag.OBJECT)) is int
+        or type(data.get(Tag.BACK)) is int
+        or isinstance(data.get(Tag.MODULE), str)
+    ):
         return from_handle(data)
     raise ProtocolError("malformed data")
 
@@ -347,9 +360,13 @@ def same(a: Any, b: Any, depth: int = 0) -> bool:
         return True
     if type(a) is not type(b) or depth > MAX_DEPTH:
         return False
-    if isinstance(a, np.ndarray):   # byte for byte: any change at all is a change
-        return _is_numeric(a) and a.dtype == b.dtype and a.shape == b.shape and \
-            a.tobytes() == b.tobytes()
+    if isinstance(a, np.ndarray):  # byte for byte: any change at all is a change
+        return (
+            _is_numeric(a)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.tobytes() == b.tobytes()
+        )
     if type(a) in (list, tuple):
         return len(a) == len(b) and all(same(x, y, depth + 1) for x, y in zip(a, b))
     if type(a) is dict:
@@ -384,13 +401,20 @@ class Mirror:
     def changes(self, ref: int, attributes: Mapping[str, Any]) -> dict[str, Any]:
         """The attributes that differ from what the other side last saw (now seen)."""
         seen = self.seen.setdefault(ref, {})
-        changed = {name: value for name, value in attributes.items()
-                   if name not in seen or not same(value, seen[name])}
+        changed = {
+            name: value
+            for name, value in attributes.items()
+            if name not in seen or not same(value, seen[name])
+        }
         self.saw(ref, changed)
         return changed
 
-    def state(self, lent: Mapping[int, Any], attributes: Callable[[Any], dict[str, Any]],
-              encode: Callable[[Any], Data]) -> State:
+    def state(
+        self,
+        lent: Mapping[int, Any],
+        attributes: Callable[[Any], dict[str, Any]],
+        encode: Callable[[Any], Data],
+    ) -> State:
         """The ``state`` of a message: for each lent object (ref -> object), the data of
         its ``attributes(object)`` that changed (now seen)."""
         state = {}
@@ -416,8 +440,12 @@ class Mirror:
 def error_reply(exc: BaseException) -> Reply:
     """The RAISE for an exception raised while serving a request."""
     kind = "CheckFailed" if isinstance(exc, CheckFailed) else type(exc).__name__
-    return {"op": Op.RAISE, "type": kind, "message": str(exc)[:2000],
-            "not_implemented": isinstance(exc, NotImplementedError)}
+    return {
+        "op": Op.RAISE,
+        "type": kind,
+        "message": str(exc)[:2000],
+        "not_implemented": isinstance(exc, NotImplementedError),
+    }
 
 
 def warning_list(caught) -> list[list[str]]:

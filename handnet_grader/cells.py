@@ -5,8 +5,9 @@ import re
 
 from nbformat import NotebookNode
 
-HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$",
-                           re.S | re.M)
+HIDDEN_REGION = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M
+)
 
 
 def nbgrader_metadata(cell):
@@ -29,8 +30,9 @@ def error_message(cell):
 
 def error_output(ename, evalue):
     """An error output (a one-line traceback) to put in a cell."""
-    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
-                        traceback=[f"{ename}: {evalue}"])
+    return NotebookNode(
+        output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+    )
 
 
 def visible_code(cell):

@@ -28,13 +28,14 @@ from .samples import exercises
 
 PASSED, MISTAKE, NOT_WRITTEN, OTHER = "passed", "catalogued mistake", "not written", "other failure"
 OUTCOMES = (PASSED, MISTAKE, NOT_WRITTEN, OTHER)
-HINT_HEAD = 40   # characters of a hint that a message cut short must still show
+HINT_HEAD = 40  # characters of a hint that a message cut short must still show
 
 
 def catalogue(assignment):
     """The catalogued Mistakes of the checks of ``assignment``, one per key, as the
     reference package holds them now."""
     from handnet_ref.checks import TOPICS
+
     mistakes = {}
     for topic in TOPICS:
         if getattr(topic, "ASSIGNMENT", None) == assignment:
@@ -123,12 +124,19 @@ class ClassView:
     def build(cls, records, groups, mistakes):
         assignments = {r.assignment for r in records}
         if len(assignments) != 1:
-            raise ValueError(f"a class view shows one assignment; these records are of "
-                             f"{', '.join(sorted(assignments)) or 'none'}")
+            raise ValueError(
+                f"a class view shows one assignment; these records are of "
+                f"{', '.join(sorted(assignments)) or 'none'}"
+            )
         kept = [r for r in records if r.status != GRADER_FAILURE]
         failures = sorted(r.student for r in records if r.status == GRADER_FAILURE)
-        return cls(assignments.pop(), sorted(kept, key=lambda r: r.student), groups,
-                   tuple(mistakes), failures)
+        return cls(
+            assignments.pop(),
+            sorted(kept, key=lambda r: r.student),
+            groups,
+            tuple(mistakes),
+            failures,
+        )
 
     def score_histogram(self, bins=10):
         """[(low, high, students)]: ``bins`` equal ranges of the points, the last one
@@ -147,8 +155,9 @@ class ClassView:
         for exercise, names in self.groups:
             for name in names:
                 results = [c for r in self.records for c in r.cells if c.name == name]
-                rows.append((exercise, name, sum(c.points == c.max_points for c in results),
-                             len(results)))
+                rows.append(
+                    (exercise, name, sum(c.points == c.max_points for c in results), len(results))
+                )
         return rows
 
     def outcomes(self):
@@ -165,8 +174,10 @@ class ClassView:
     def exercise_outcomes(self):
         """[(exercise, Counter of OUTCOMES over students)] in notebook order."""
         found = self.outcomes()
-        return [(exercise, Counter(o.kind for (s, e), o in found.items() if e == exercise))
-                for exercise, _ in self.groups]
+        return [
+            (exercise, Counter(o.kind for (s, e), o in found.items() if e == exercise))
+            for exercise, _ in self.groups
+        ]
 
     def mistake_counts(self):
         """[(exercise, Mistake, [students])]: every catalogued mistake made at least once,
@@ -180,15 +191,21 @@ class ClassView:
                 if e == exercise:
                     for key in o.mistakes:
                         students.setdefault(key, []).append(s)
-            rows += [(exercise, by_key[k], v) for k, v in
-                     sorted(students.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+            rows += [
+                (exercise, by_key[k], v)
+                for k, v in sorted(students.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            ]
         return rows
 
     def flagged(self):
         """[(student, points, max_points, evidence lines)]: the submissions with
         integrity findings (``report.integrity_evidence``)."""
-        return [(r.student, r.points, r.max_points, e) for r in self.records
-                for e in [integrity_evidence(r)] if e]
+        return [
+            (r.student, r.points, r.max_points, e)
+            for r in self.records
+            for e in [integrity_evidence(r)]
+            if e
+        ]
 
 
 def class_view(root, assignment):
@@ -196,9 +213,11 @@ def class_view(root, assignment):
     what to run, when it has none."""
     records = load_records(root, assignment)
     if not records:
-        raise ValueError(f"no grading records of {assignment} in "
-                         f"{Path(root) / 'grades' / 'records' / assignment}: run "
-                         f"`handnet autograde -a {assignment}` first")
+        raise ValueError(
+            f"no grading records of {assignment} in "
+            f"{Path(root) / 'grades' / 'records' / assignment}: run "
+            f"`handnet autograde -a {assignment}` first"
+        )
     return ClassView.build(records, exercise_cells(root, assignment), catalogue(assignment))
 
 
@@ -209,9 +228,16 @@ def _bar(n, total, width=30):
 def text(view, width=100):
     """The view as text for the terminal."""
     n = len(view.records)
-    lines = [f"{view.assignment}: {n} submission(s)"
-             + (f"; not shown, grader failures to grade again: {', '.join(view.grader_failures)}"
-                if view.grader_failures else ""), "", "score distribution:"]
+    lines = [
+        f"{view.assignment}: {n} submission(s)"
+        + (
+            f"; not shown, grader failures to grade again: {', '.join(view.grader_failures)}"
+            if view.grader_failures
+            else ""
+        ),
+        "",
+        "score distribution:",
+    ]
     for low, high, count in view.score_histogram():
         lines.append(f"  {low:5g} - {high:<5g} {count:>4}  {_bar(count, n)}")
     lines += ["", "test cells passed:"]
@@ -223,13 +249,21 @@ def text(view, width=100):
         lines.append(f"  {exercise}: " + ", ".join(f"{counts[k]} {k}" for k in OUTCOMES))
         for _, mistake, students in (row for row in mistakes if row[0] == exercise):
             lines.append(f"    {len(students):>4}  {mistake.key}")
-            lines += textwrap.wrap(mistake.hint, width, initial_indent=" " * 10,
-                                   subsequent_indent=" " * 10)
-            lines += textwrap.wrap("students: " + ", ".join(students), width,
-                                   initial_indent=" " * 10, subsequent_indent=" " * 12)
+            lines += textwrap.wrap(
+                mistake.hint, width, initial_indent=" " * 10, subsequent_indent=" " * 10
+            )
+            lines += textwrap.wrap(
+                "students: " + ", ".join(students),
+                width,
+                initial_indent=" " * 10,
+                subsequent_indent=" " * 12,
+            )
     flagged = view.flagged()
-    lines += ["", f"integrity: {len(flagged)} submission(s) to look at"
-              + (" (evidence below)" if flagged else "")]
+    lines += [
+        "",
+        f"integrity: {len(flagged)} submission(s) to look at"
+        + (" (evidence below)" if flagged else ""),
+    ]
     for student, points, max_points, evidence in flagged:
         lines.append(f"  {student}: {points:g}/{max_points:g}")
         lines += [f"    {line}"[:width] for line in evidence]
@@ -241,6 +275,7 @@ def plot(view, figsize=(13, 9)):
     rate, and per exercise the students of each outcome with the catalogued mistakes
     counted."""
     import matplotlib.pyplot as plt
+
     fig = plt.figure(figsize=figsize, layout="constrained")
     grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.4])
     plot_scores(view, fig.add_subplot(grid[0, 0]))
@@ -253,10 +288,14 @@ def plot(view, figsize=(13, 9)):
 def plot_scores(view, ax):
     """Histogram of the points on ``ax``."""
     rows = view.score_histogram()
-    ax.bar([low for low, _, _ in rows], [c for _, _, c in rows],
-           width=[high - low for low, high, _ in rows], align="edge", edgecolor="white")
-    ax.set(xlabel="points", ylabel="submissions", title="score distribution",
-           xlim=(0, rows[-1][1]))
+    ax.bar(
+        [low for low, _, _ in rows],
+        [c for _, _, c in rows],
+        width=[high - low for low, high, _ in rows],
+        align="edge",
+        edgecolor="white",
+    )
+    ax.set(xlabel="points", ylabel="submissions", title="score distribution", xlim=(0, rows[-1][1]))
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
@@ -277,6 +316,7 @@ def plot_mistakes(view, ax):
     catalogued mistake, labelled with its key, and for those who did not write it or
     failed it otherwise, on ``ax``."""
     from matplotlib.patches import Patch
+
     colour = {MISTAKE: "tab:red", NOT_WRITTEN: "tab:gray", OTHER: "tab:orange"}
     labels, counts, colours = [], [], []
     by_exercise = {}
@@ -286,8 +326,9 @@ def plot_mistakes(view, ax):
         labels.append(f"{exercise} ({n[PASSED]} of {sum(n.values())} passed)")
         counts.append(0)
         colours.append("none")
-        rows = by_exercise.get(exercise, []) + [(kind, n[kind]) for kind in (NOT_WRITTEN, OTHER)
-                                                 if n[kind]]
+        rows = by_exercise.get(exercise, []) + [
+            (kind, n[kind]) for kind in (NOT_WRITTEN, OTHER) if n[kind]
+        ]
         for key, count in rows:
             labels.append(key.split(".", 1)[-1] if "." in key else key)
             counts.append(count)
@@ -304,6 +345,9 @@ def plot_mistakes(view, ax):
             ax.text(count, i, f" {count}", va="center", fontsize="small")
     ax.set(xlabel="students", title="what went wrong, per exercise")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlim(0, 1.4 * max(counts + [1]))   # room on the right for the legend
-    ax.legend(handles=[Patch(color=c, label=k) for k, c in colour.items()],
-              loc="upper right", fontsize="small")
+    ax.set_xlim(0, 1.4 * max(counts + [1]))  # room on the right for the legend
+    ax.legend(
+        handles=[Patch(color=c, label=k) for k, c in colour.items()],
+        loc="upper right",
+        fontsize="small",
+    )

@@ -1,18 +1,18 @@
 """The ``handnet`` command: the instructor's entry point, from anywhere inside the course.
 
-    handnet release [ASSIGNMENT ...]      build release/ from source/ (all by default)
-    handnet check-release                 regenerate into a temporary folder and compare
-    handnet autograde [-a A] [-s S] [-j N] grade submitted/ (N worker processes)
-        [--scheduler tcp://HOST:8786]     ... on a Dask cluster's workers instead
-        [--missing]                       ... only submissions without an up-to-date record
-    handnet feedback [-a A] [-s S]        feedback pages into feedback/
-    handnet export                        grades/grades.csv and grades/cells.csv
-    handnet summary [-a A]                the table of points and statuses
-    handnet mistakes [-a A] [--plot PNG]  what the class got wrong: scores, test cells,
-                                          catalogued mistakes per exercise, integrity
-    handnet demo [-j N]                   all of it on the sample class (every assignment's
-                                          reference, untouched and partial submissions;
-                                          the first one's mistakes and broken submissions)
+handnet release [ASSIGNMENT ...]      build release/ from source/ (all by default)
+handnet check-release                 regenerate into a temporary folder and compare
+handnet autograde [-a A] [-s S] [-j N] grade submitted/ (N worker processes)
+    [--scheduler tcp://HOST:8786]     ... on a Dask cluster's workers instead
+    [--missing]                       ... only submissions without an up-to-date record
+handnet feedback [-a A] [-s S]        feedback pages into feedback/
+handnet export                        grades/grades.csv and grades/cells.csv
+handnet summary [-a A]                the table of points and statuses
+handnet mistakes [-a A] [--plot PNG]  what the class got wrong: scores, test cells,
+                                      catalogued mistakes per exercise, integrity
+handnet demo [-j N]                   all of it on the sample class (every assignment's
+                                      reference, untouched and partial submissions;
+                                      the first one's mistakes and broken submissions)
 """
 
 import argparse
@@ -24,13 +24,13 @@ import time
 from .cluster import ClusterError
 from .gradebook import GradebookUnavailable, prepare_gradebook
 from .layout import CourseNotFound, assignments, course_root, put_python_first
-from .release import (ReleaseError, ensure_in_gradebook, generate_release,
-                      release_differences)
+from .release import ReleaseError, ensure_in_gradebook, generate_release, release_differences
 
 
 def _api(root):
     """nbgrader's API on the course (``grading.grading_api``), its gradebook made ready."""
     from .grading import grading_api
+
     api = grading_api(root)
     prepare_gradebook(api.coursedir.db_url, api.coursedir.course_id)
     return api
@@ -39,8 +39,10 @@ def _api(root):
 def _check_names(root, names):
     unknown = sorted(set(names) - set(assignments(root)))
     if unknown:
-        sys.exit(f"handnet: no assignment {', '.join(unknown)} in {root / 'source'} "
-                 f"(there are: {', '.join(assignments(root))})")
+        sys.exit(
+            f"handnet: no assignment {', '.join(unknown)} in {root / 'source'} "
+            f"(there are: {', '.join(assignments(root))})"
+        )
 
 
 def cmd_release(root, args):
@@ -63,13 +65,17 @@ def cmd_check_release(root, args):
 
 
 def _progress(done, total, record):
-    print(f"[{done:>{len(str(total))}}/{total}] {record.assignment}  {record.student:<30} "
-          f"{record.points:>5g}/{record.max_points:<5g} {record.status}"
-          f"{'  (' + record.message[:60] + ')' if record.message else ''}", flush=True)
+    print(
+        f"[{done:>{len(str(total))}}/{total}] {record.assignment}  {record.student:<30} "
+        f"{record.points:>5g}/{record.max_points:<5g} {record.status}"
+        f"{'  (' + record.message[:60] + ')' if record.message else ''}",
+        flush=True,
+    )
 
 
 def cmd_autograde(root, args):
     from .grading import find_submissions, grade_class, up_to_date
+
     if args.assignment:
         _check_names(root, [args.assignment])
     pairs = find_submissions(root, args.assignment, args.student)
@@ -77,21 +83,26 @@ def cmd_autograde(root, args):
         print("nothing to grade: no matching submissions in submitted/<student>/<assignment>/")
         return 1
     scheduler = getattr(args, "scheduler", None)
-    if scheduler:   # an unreachable cluster stops the run before anything is touched
+    if scheduler:  # an unreachable cluster stops the run before anything is touched
         from .cluster import connect
+
         client = connect(scheduler)
     added, differences = ensure_in_gradebook(root, sorted({a for _, a in pairs}))
     if added:
         print(f"recorded {', '.join(added)} in the gradebook (generated from source/)")
     if differences:
-        print("WARNING: release/ differs from what source/ generates, so students may have "
-              "notebooks the gradebook does not describe (run `handnet release`):\n"
-              + "\n".join(f"  {d}" for d in differences))
+        print(
+            "WARNING: release/ differs from what source/ generates, so students may have "
+            "notebooks the gradebook does not describe (run `handnet release`):\n"
+            + "\n".join(f"  {d}" for d in differences)
+        )
     missing = getattr(args, "missing", False)
     if missing:
         fresh = up_to_date(root, pairs)
-        print(f"{len(fresh)} of {len(pairs)} submission(s) already graded from the same "
-              "files: left as they are")
+        print(
+            f"{len(fresh)} of {len(pairs)} submission(s) already graded from the same "
+            "files: left as they are"
+        )
         pairs = [p for p in pairs if p not in fresh]
         if not pairs:
             if scheduler:
@@ -102,34 +113,50 @@ def cmd_autograde(root, args):
     started = time.monotonic()
     if scheduler:
         from .cluster import grade_on_cluster
+
         try:
-            run = grade_on_cluster(root, scheduler, args.assignment, args.student, missing,
-                                   report=_progress, client=client)
+            run = grade_on_cluster(
+                root,
+                scheduler,
+                args.assignment,
+                args.student,
+                missing,
+                report=_progress,
+                client=client,
+            )
         finally:
             client.close()
         records = run.records
     else:
-        records = grade_class(root, args.assignment, args.student, args.workers,
-                              report=_progress, missing=missing)
+        records = grade_class(
+            root, args.assignment, args.student, args.workers, report=_progress, missing=missing
+        )
     seconds = time.monotonic() - started
-    print(f"graded {len(records)} submission(s) in {seconds:.1f} s "
-          f"({seconds / max(len(records), 1):.2f} s each)")
+    print(
+        f"graded {len(records)} submission(s) in {seconds:.1f} s "
+        f"({seconds / max(len(records), 1):.2f} s each)"
+    )
     if scheduler and run.not_graded:
-        print(f"{len(run.not_graded)} submission(s) not graded: the scheduler at {scheduler} "
-              "went away or has no workers left; run `handnet autograde --scheduler "
-              f"{scheduler} --missing` again when it is back", file=sys.stderr)
+        print(
+            f"{len(run.not_graded)} submission(s) not graded: the scheduler at {scheduler} "
+            "went away or has no workers left; run `handnet autograde --scheduler "
+            f"{scheduler} --missing` again when it is back",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
 
 def cmd_feedback(root, args):
     from .feedback import generate_feedback
+
     n = generate_feedback(_api(root), root, args.assignment, args.student)
     print(f"wrote {n} feedback page(s) into {root / 'feedback'}")
 
 
 def cmd_export(root, args):
     from .report import export
+
     for path in export(root):
         print(f"wrote {path}")
 
@@ -137,6 +164,7 @@ def cmd_export(root, args):
 def cmd_summary(root, args):
     from .grading import load_records
     from .report import summary
+
     records = load_records(root, args.assignment)
     if not records:
         print("no grading records yet: run `handnet autograde` first")
@@ -146,23 +174,28 @@ def cmd_summary(root, args):
 
 def cmd_mistakes(root, args):
     from pathlib import Path
+
     from .classview import class_view, plot, text
     from .grading import load_records
+
     if args.assignment:
         _check_names(root, [args.assignment])
-    names = [args.assignment] if args.assignment else sorted({r.assignment for r in load_records(root)})
+    names = (
+        [args.assignment] if args.assignment else sorted({r.assignment for r in load_records(root)})
+    )
     if not names:
         print("no grading records yet: run `handnet autograde` first")
         return 1
     try:
         views = [class_view(root, a) for a in names]
-    except ValueError as e:   # no records of the assignment asked for
+    except ValueError as e:  # no records of the assignment asked for
         sys.exit(f"handnet: {e}")
     print("\n\n".join(text(v) for v in views))
     if args.plot:
         import matplotlib
+
         matplotlib.use("Agg")
-        for view in views:   # several assignments: one image each, named after it
+        for view in views:  # several assignments: one image each, named after it
             path = Path(args.plot)
             path = path if len(views) == 1 else path.with_stem(f"{path.stem}-{view.assignment}")
             plot(view).savefig(path, dpi=100)
@@ -172,6 +205,7 @@ def cmd_mistakes(root, args):
 def cmd_demo(root, args):
     """The whole pipeline on the sample class."""
     from .samples import sample_class, write_sample_class
+
     os.environ.setdefault("HANDNET_CELL_TIMEOUT", "15")
     names = assignments(root)
     print(f"1. release: {', '.join(names)}")
@@ -198,20 +232,28 @@ def main(argv=None):
     p.set_defaults(func=cmd_release)
     p = sub.add_parser("check-release", help="check that release/ is what source/ generates")
     p.set_defaults(func=cmd_check_release)
-    for name, func, helptext in (("autograde", cmd_autograde, "grade submitted/"),
-                                 ("feedback", cmd_feedback, "write feedback pages"),
-                                 ("summary", cmd_summary, "print the grade summary")):
+    for name, func, helptext in (
+        ("autograde", cmd_autograde, "grade submitted/"),
+        ("feedback", cmd_feedback, "write feedback pages"),
+        ("summary", cmd_summary, "print the grade summary"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("-a", "--assignment")
         if name != "summary":
             p.add_argument("-s", "--student")
         if name == "autograde":
             p.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
-            p.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                           help="grade on this Dask scheduler's workers (-j is then unused)")
-            p.add_argument("--missing", action="store_true",
-                           help="grade only submissions without a record made from their "
-                                "current files (and grader failures)")
+            p.add_argument(
+                "--scheduler",
+                metavar="tcp://HOST:8786",
+                help="grade on this Dask scheduler's workers (-j is then unused)",
+            )
+            p.add_argument(
+                "--missing",
+                action="store_true",
+                help="grade only submissions without a record made from their "
+                "current files (and grader failures)",
+            )
         p.set_defaults(func=func)
     p = sub.add_parser("export", help="write grades/grades.csv and grades/cells.csv")
     p.set_defaults(func=cmd_export)

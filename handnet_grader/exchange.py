@@ -47,24 +47,35 @@ def last_change(folder):
     times = [os.stat(folder).st_ctime]
     for root, dirs, files in os.walk(folder):
         times += [os.lstat(os.path.join(root, name)).st_ctime for name in dirs + files]
-    return datetime.datetime.fromtimestamp(max(times), datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.fromtimestamp(max(times), datetime.UTC).replace(tzinfo=None)
 
 
 class CheckedCollect(ExchangeCollect):
     """nbgrader's collect, refusing forged submissions and surviving oversized ones."""
 
-    require_owner = Bool(True, help="Refuse a submission whose folder is not owned by the "
-                         "account it is submitted for").tag(config=True)
-    max_files = Integer(MAX_FILES, help="Most files a collected submission may hold").tag(config=True)
-    clock_tolerance = Integer(120, help="Seconds a submission's claimed time may lie before "
-                              "its files' last change before it is corrected").tag(config=True)
+    require_owner = Bool(
+        True,
+        help="Refuse a submission whose folder is not owned by the account it is submitted for",
+    ).tag(config=True)
+    max_files = Integer(MAX_FILES, help="Most files a collected submission may hold").tag(
+        config=True
+    )
+    clock_tolerance = Integer(
+        120,
+        help="Seconds a submission's claimed time may lie before "
+        "its files' last change before it is corrected",
+    ).tag(config=True)
 
     def _path_to_record(self, path):
         record = super()._path_to_record(path)
         owner = owner_name(path)
         if self.require_owner and owner != record["username"]:
-            self.log.error("Refused %s: it claims to be %s's but belongs to the account %s",
-                           record["filename"], record["username"], owner)
+            self.log.error(
+                "Refused %s: it claims to be %s's but belongs to the account %s",
+                record["filename"],
+                record["username"],
+                owner,
+            )
             # sorts before any genuine submission, and is dropped in init_src
             record.update(timestamp=EARLIEST, forged_by=owner)
         return record
@@ -78,12 +89,20 @@ class CheckedCollect(ExchangeCollect):
         total, limit = sum(size for _, size in files), 1000 * self.coursedir.max_dir_size
         name = os.path.basename(src)
         if len(files) > self.max_files:
-            self.log.error("Not collected: %s holds %d files (at most %d are collected)",
-                           name, len(files), self.max_files)
+            self.log.error(
+                "Not collected: %s holds %d files (at most %d are collected)",
+                name,
+                len(files),
+                self.max_files,
+            )
             return
         if total > limit:
-            self.log.error("Not collected: %s holds %.1f MB (at most %.1f MB are collected)",
-                           name, total / 1e6, limit / 1e6)
+            self.log.error(
+                "Not collected: %s holds %.1f MB (at most %.1f MB are collected)",
+                name,
+                total / 1e6,
+                limit / 1e6,
+            )
             return
         super().do_copy(src, dest, log)
         self._bound_claimed_time(src, dest)
@@ -97,9 +116,14 @@ class CheckedCollect(ExchangeCollect):
         except (OSError, ValueError):
             claimed = None
         if claimed is not None and claimed.tzinfo is not None:
-            claimed = claimed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            claimed = claimed.astimezone(datetime.UTC).replace(tzinfo=None)
         if claimed is None or (changed - claimed).total_seconds() > self.clock_tolerance:
-            self.log.warning("%s claims to be submitted at %s but its files last changed at "
-                             "%s: the later time is used", os.path.basename(src), claimed, changed)
+            self.log.warning(
+                "%s claims to be submitted at %s but its files last changed at "
+                "%s: the later time is used",
+                os.path.basename(src),
+                claimed,
+                changed,
+            )
             with open(stamp, "w") as f:
                 f.write(changed.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))

@@ -79,9 +79,11 @@ class GuardedExecute(LiveOutputCap):
     """nbgrader's Execute, cell by cell, surviving timeouts and dead kernels."""
 
     submission_timeout = Integer(
-        600, help="Seconds a whole submission may run; later cells are not run").tag(config=True)
+        600, help="Seconds a whole submission may run; later cells are not run"
+    ).tag(config=True)
     interrupt_grace = Integer(
-        5, help="Seconds a kernel gets to stop after an interrupt before it is killed").tag(config=True)
+        5, help="Seconds a kernel gets to stop after an interrupt before it is killed"
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", LimitedKernelManager)
@@ -89,13 +91,14 @@ class GuardedExecute(LiveOutputCap):
 
     def preprocess(self, nb, resources=None, km=None):
         from nbclient import NotebookClient
+
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         self.iopub_timeout = self.interrupt_grace
         started = time.monotonic()
         record = {"status": "graded", "events": [], "integrity": [], "sandbox": ""}
-        ran = []   # code cells executed so far, to replay after a restart
+        ran = []  # code cells executed so far, to replay after a restart
         self.reset_live_output()
         workdir = (self.resources.get("metadata") or {}).get("path") or os.getcwd()
         self._exchange = tempfile.mkdtemp(prefix="handnet-grading-")
@@ -113,9 +116,13 @@ class GuardedExecute(LiveOutputCap):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
                 if time.monotonic() - started > self.submission_timeout:
-                    cell.outputs = [error_output(
-                        "SubmissionTimeLimit", f"not run: the submission's time limit of "
-                        f"{self.submission_timeout} s was reached")]
+                    cell.outputs = [
+                        error_output(
+                            "SubmissionTimeLimit",
+                            f"not run: the submission's time limit of "
+                            f"{self.submission_timeout} s was reached",
+                        )
+                    ]
                     note(record, "timeout", index, "not run (submission time limit)")
                     continue
                 self._server.cell = index
@@ -127,27 +134,43 @@ class GuardedExecute(LiveOutputCap):
                     status, message = event
                     note(record, status, index, message)
                     cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
-                    cell.outputs.append(error_output(
-                        "CellTimeoutError" if status == "timeout" else "DeadKernelError", message))
+                    cell.outputs.append(
+                        error_output(
+                            "CellTimeoutError" if status == "timeout" else "DeadKernelError",
+                            message,
+                        )
+                    )
                 apply_verdicts(cell, index, *self._server.take(index), record["integrity"])
                 if self.live_output_dropped(index):
-                    note(record, "graded", index, f"output cut while the cell ran: "
-                         f"{self.live_output_dropped(index):,} bytes dropped")
+                    note(
+                        record,
+                        "graded",
+                        index,
+                        f"output cut while the cell ran: "
+                        f"{self.live_output_dropped(index):,} bytes dropped",
+                    )
                 if event is None:
                     ran.append(cell)
                     if any(o.get("ename") == "MemoryError" for o in cell.outputs):
-                        note(record, "memory limit", index,
-                             "MemoryError: the cell reached the kernel's memory limit")
+                        note(
+                            record,
+                            "memory limit",
+                            index,
+                            "MemoryError: the cell reached the kernel's memory limit",
+                        )
                     continue
                 self._restart_and_replay(ran)
         finally:
             # each step on its own: one that fails must not leave the others undone
             # (a kernel left running, the exchange folder left in the temporary folder)
-            for step in (self._cleanup_kernel, self._server.close,
-                         lambda: sandbox.take_back(self._exchange, self._workdir),
-                         self._account.release,
-                         lambda: shutil.rmtree(self._exchange, ignore_errors=True),
-                         lambda: _remove_new_paths(self._workdir, submitted)):
+            for step in (
+                self._cleanup_kernel,
+                self._server.close,
+                lambda: sandbox.take_back(self._exchange, self._workdir),
+                self._account.release,
+                lambda: shutil.rmtree(self._exchange, ignore_errors=True),
+                lambda: _remove_new_paths(self._workdir, submitted),
+            ):
                 try:
                     step()
                 except Exception:
@@ -161,8 +184,11 @@ class GuardedExecute(LiveOutputCap):
         when that is no sandbox."""
         ok, detail = sandbox.sandbox_status()
         if isinstance(self.km, LimitedKernelManager) and self.km.sandboxed():
-            return detail + (" (each kernel runs as a user id of its own)"
-                             if self._account.uid is not None else "")
+            return detail + (
+                " (each kernel runs as a user id of its own)"
+                if self._account.uid is not None
+                else ""
+            )
         if ok:
             detail = "the sandbox is switched off in the configuration"
         if not _WARNED:
@@ -170,7 +196,9 @@ class GuardedExecute(LiveOutputCap):
             logging.getLogger("handnet").warning(
                 "GRADING WITHOUT A SANDBOX: %s. Student code can read the course folder "
                 "and use the network; resource limits and verdicts outside the kernel "
-                "still apply.", detail)
+                "still apply.",
+                detail,
+            )
         return f"none: {detail}"
 
     def _visible_tests_in_grader(self, cell, index):
@@ -183,15 +211,16 @@ class GuardedExecute(LiveOutputCap):
             return None
         self._server.sessions[index] = code
         try:
-            msg_id = self.kc.execute(SERVE_GRADER, silent=True, store_history=False,
-                                     allow_stdin=False)
+            msg_id = self.kc.execute(
+                SERVE_GRADER, silent=True, store_history=False, allow_stdin=False
+            )
             self.wait_for_reply(msg_id)
         except DeadKernelError:
-            return "kernel died", ("the kernel died while the grader ran this cell's visible "
-                                   "tests")
+            return "kernel died", ("the kernel died while the grader ran this cell's visible tests")
         except (CellTimeoutError, TimeoutError):
-            return "timeout", (f"this cell's visible tests, run by the grader, took longer "
-                               f"than {self.timeout} s")
+            return "timeout", (
+                f"this cell's visible tests, run by the grader, took longer than {self.timeout} s"
+            )
         finally:
             self._server.sessions.pop(index, None)
         return None
@@ -206,7 +235,8 @@ class GuardedExecute(LiveOutputCap):
                     self.km.exchange_dir, self.km.writable = self._exchange, self._workdir
                     self.km.kernel_uid = self._account.uid
                     self.km.connection_file = os.path.join(
-                        self._exchange, f"kernel-{id(self.km)}.json")
+                        self._exchange, f"kernel-{id(self.km)}.json"
+                    )
                 self.start_new_kernel(env=kernel_environment(self._exchange, self._server.path))
                 self.start_new_kernel_client()
                 return
@@ -220,11 +250,14 @@ class GuardedExecute(LiveOutputCap):
         try:
             self.execute_cell(cell, index, store_history=True)
         except DeadKernelError:
-            return "kernel died", ("the kernel died while running this cell (a crash, "
-                                   "os._exit, or the memory or CPU limit)")
+            return "kernel died", (
+                "the kernel died while running this cell (a crash, "
+                "os._exit, or the memory or CPU limit)"
+            )
         except CellTimeoutError:
-            return "timeout", (f"this cell ran longer than {self.timeout} s and did not stop "
-                               "when interrupted")
+            return "timeout", (
+                f"this cell ran longer than {self.timeout} s and did not stop when interrupted"
+            )
         if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
             return "timeout", f"this cell ran longer than {self.timeout} s and was interrupted"
         return None
@@ -234,11 +267,12 @@ class GuardedExecute(LiveOutputCap):
         outputs recorded), so that the student's definitions exist for the next cells."""
         self._cleanup_kernel()
         self._start_kernel()
-        self._server.cell = None    # checks replayed here are not verdicts of any cell
+        self._server.cell = None  # checks replayed here are not verdicts of any cell
         for cell in ran:
             try:
-                msg_id = self.kc.execute(cell.source, silent=True, store_history=False,
-                                         allow_stdin=False)
+                msg_id = self.kc.execute(
+                    cell.source, silent=True, store_history=False, allow_stdin=False
+                )
                 self.wait_for_reply(msg_id)
             except (CellTimeoutError, DeadKernelError, TimeoutError):
                 self._cleanup_kernel()

@@ -50,8 +50,9 @@ class ChecklistCell(NbGraderPreprocessor):
         if late:
             rows.append(f"| − | late submission | −{late:g} | the course's late policy |")
         if rows:
-            table = "\n".join(["## Your results", "",
-                               "| | test | points | message |", "|---|---|---|---|", *rows])
+            table = "\n".join(
+                ["## Your results", "", "| | test | points | message |", "|---|---|---|---|", *rows]
+            )
             nb.cells.insert(0, NotebookNode(cell_type="markdown", metadata={}, source=table))
         return nb, resources
 
@@ -111,10 +112,15 @@ def generate_feedback(api, root, assignment=None, student=None):
                     shutil.copyfile(submitted / name, folder / name)
             for name in record.notebooks or [f"{record.assignment}.ipynb"]:
                 page = GRADER_FAILURE_PAGE if record.status == GRADER_FAILURE else UNGRADED_PAGE
-                (folder / name.replace(".ipynb", ".html")).write_text(page.format(
-                    assignment=html.escape(record.assignment), status=html.escape(record.status),
-                    message=html.escape(record.message), points=record.points,
-                    max_points=record.max_points))
+                (folder / name.replace(".ipynb", ".html")).write_text(
+                    page.format(
+                        assignment=html.escape(record.assignment),
+                        status=html.escape(record.status),
+                        message=html.escape(record.message),
+                        points=record.points,
+                        max_points=record.max_points,
+                    )
+                )
                 written += 1
             continue
         result = api.generate_feedback(record.assignment, record.student, force=True)

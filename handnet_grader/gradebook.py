@@ -21,8 +21,8 @@ from sqlalchemy.pool import NullPool
 
 # nbgrader's preprocessors open the gradebook without a course id, which names this one
 NBGRADER_DEFAULT_COURSE = "default_course"
-SETUP_LOCK = 0x68616E64   # the advisory lock's key ("hand")
-_HELD = set()             # URLs whose set-up lock this process holds
+SETUP_LOCK = 0x68616E64  # the advisory lock's key ("hand")
+_HELD = set()  # URLs whose set-up lock this process holds
 
 
 class GradebookUnavailable(Exception):
@@ -40,13 +40,19 @@ def shown(db_url):
 
 def _unavailable(db_url, error):
     """GradebookUnavailable for ``error``: the URL and the reason, never the password."""
-    why = " ".join(line.strip() for line in str(getattr(error, "orig", None) or error).splitlines()
-                   if line.strip())
+    why = " ".join(
+        line.strip()
+        for line in str(getattr(error, "orig", None) or error).splitlines()
+        if line.strip()
+    )
     try:
         password = make_url(db_url).password
-    except SQLAlchemyError:   # the error quotes the unreadable URL itself
-        why, password = "$HANDNET_DB_URL (or nbgrader_config.py) must look like " \
-                        "postgresql+psycopg://user@host/database", None
+    except SQLAlchemyError:  # the error quotes the unreadable URL itself
+        why, password = (
+            "$HANDNET_DB_URL (or nbgrader_config.py) must look like "
+            "postgresql+psycopg://user@host/database",
+            None,
+        )
     if password:
         why = why.replace(str(password), "***")
     return GradebookUnavailable(f"cannot open the gradebook {shown(db_url)}: {why}")
@@ -71,7 +77,7 @@ def setting_up(db_url):
             stack.callback(engine.dispose)
             connection = stack.enter_context(engine.connect())
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK})
-        except (SQLAlchemyError, ImportError) as e:   # ImportError: the URL's driver is missing
+        except (SQLAlchemyError, ImportError) as e:  # ImportError: the URL's driver is missing
             raise _unavailable(db_url, e) from None
         _HELD.add(db_url)
         try:
@@ -87,10 +93,13 @@ def prepare_gradebook(db_url, course_id=None):
     Raises GradebookUnavailable, naming the URL without its password, when the database
     cannot be reached, before anything is graded."""
     from nbgrader.api import Gradebook
+
     try:
         with setting_up(db_url):
-            for course in dict.fromkeys([NBGRADER_DEFAULT_COURSE, course_id or NBGRADER_DEFAULT_COURSE]):
+            for course in dict.fromkeys(
+                [NBGRADER_DEFAULT_COURSE, course_id or NBGRADER_DEFAULT_COURSE]
+            ):
                 with Gradebook(db_url, course):
                     pass
-    except (SQLAlchemyError, ImportError) as e:   # ImportError: the URL's driver is missing
+    except (SQLAlchemyError, ImportError) as e:  # ImportError: the URL's driver is missing
         raise _unavailable(db_url, e) from None

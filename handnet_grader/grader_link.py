@@ -27,11 +27,30 @@ from typing import Any
 
 import numpy as np
 
-from handnet.wire import (CallRequest, Data, Kind, Message, Mirror, Op, ProtocolError, Reply,
-                          Tag, decode, encode, error_reply, receive, send)
+from handnet.wire import (
+    CallRequest,
+    Data,
+    Kind,
+    Message,
+    Mirror,
+    Op,
+    ProtocolError,
+    Reply,
+    Tag,
+    decode,
+    encode,
+    error_reply,
+    receive,
+    send,
+)
 
-from .student_objects import (StudentCallable, StudentError, StudentObject, grader_module,
-                              student_error)
+from .student_objects import (
+    StudentCallable,
+    StudentError,
+    StudentObject,
+    grader_module,
+    student_error,
+)
 
 
 class ProtocolBreach(ProtocolError):
@@ -48,19 +67,24 @@ class GraderLink:
     methods of the check's own objects that the kernel may call back; ``keep_lent``: a
     session, whose lent objects live until it ends."""
 
-    def __init__(self, sock: socket.socket, helpers: Iterable[str] = (),
-                 incident: Callable[[str], None] | None = None, keep_lent: bool = False):
+    def __init__(
+        self,
+        sock: socket.socket,
+        helpers: Iterable[str] = (),
+        incident: Callable[[str], None] | None = None,
+        keep_lent: bool = False,
+    ):
         self.sock = sock
         self.helpers = frozenset(helpers)
         self.incident = incident or (lambda text: None)
         self.keep_lent = keep_lent
-        self.lent = {}                 # ref -> object lent (for the current call)
-        self.lent_refs = {}            # id(object) -> ref
+        self.lent = {}  # ref -> object lent (for the current call)
+        self.lent_refs = {}  # id(object) -> ref
         self.counter = itertools.count()
         self.mirror = Mirror()
-        self.handles = {}              # kernel ref -> StudentObject (one per object)
-        self.handle_refs = {}          # id(StudentObject) -> kernel ref
-        self.depth = 0                 # requests in flight
+        self.handles = {}  # kernel ref -> StudentObject (one per object)
+        self.handle_refs = {}  # id(StudentObject) -> kernel ref
+        self.depth = 0  # requests in flight
 
     def refuse(self, text: str) -> ProtocolBreach:
         """Record ``text`` as an incident; the error to raise."""
@@ -71,8 +95,9 @@ class GraderLink:
 
     def methods(self, obj: Any) -> list[str]:
         """The methods of a lent object that the kernel may call back."""
-        ours = (getattr(obj, "__module__", "") or "").startswith("handnet_ref") or \
-            (type(obj).__module__ or "").startswith("handnet_ref")
+        ours = (getattr(obj, "__module__", "") or "").startswith("handnet_ref") or (
+            type(obj).__module__ or ""
+        ).startswith("handnet_ref")
         names = []
         for name in dir(obj):
             if name.startswith("_") or (ours and name not in self.helpers):
@@ -95,26 +120,38 @@ class GraderLink:
             return {Tag.OBJECT: ref}
         ref = self.lent_refs[id(obj)] = next(self.counter)
         self.lent[ref] = obj
-        kind = Kind.FUNCTION if _is_function(obj) else \
-            Kind.CLASS if isinstance(obj, type) else Kind.OBJECT
-        return {Tag.OBJECT: ref, "kind": kind,
-                "name": getattr(obj, "__name__", type(obj).__name__),
-                "repr": repr(obj)[:200] if kind == Kind.CLASS else None,
-                "methods": [] if kind == Kind.FUNCTION else self.methods(obj)}
+        kind = (
+            Kind.FUNCTION
+            if _is_function(obj)
+            else Kind.CLASS
+            if isinstance(obj, type)
+            else Kind.OBJECT
+        )
+        return {
+            Tag.OBJECT: ref,
+            "kind": kind,
+            "name": getattr(obj, "__name__", type(obj).__name__),
+            "repr": repr(obj)[:200] if kind == Kind.CLASS else None,
+            "methods": [] if kind == Kind.FUNCTION else self.methods(obj),
+        }
 
     def from_handle(self, data: dict) -> Any:
         if Tag.MODULE in data:
             module = grader_module(data[Tag.MODULE])
             if module is None:
-                raise self.refuse(f"a test cell's name stands for the module "
-                                  f"{str(data[Tag.MODULE])[:80]!r}, which the grader does "
-                                  f"not use")
+                raise self.refuse(
+                    f"a test cell's name stands for the module "
+                    f"{str(data[Tag.MODULE])[:80]!r}, which the grader does "
+                    f"not use"
+                )
             return module
         if Tag.BACK in data:
             obj = self.lent.get(data[Tag.BACK])
             if obj is None:
-                raise self.refuse(f"the student's code handed back an object the grader did "
-                                  f"not lend for this call (handle {data[Tag.BACK]})")
+                raise self.refuse(
+                    f"the student's code handed back an object the grader did "
+                    f"not lend for this call (handle {data[Tag.BACK]})"
+                )
             return obj
         ref = data[Tag.OBJECT]
         if ref not in self.handles:
@@ -142,8 +179,7 @@ class GraderLink:
         except ProtocolBreach:
             raise
         except ProtocolError as e:
-            raise self.refuse(f"the kernel sent a forged message or malformed data ({e})") \
-                from None
+            raise self.refuse(f"the kernel sent a forged message or malformed data ({e})") from None
 
     # -- lent objects' attributes --------------------------------------------------------
 
@@ -155,8 +191,9 @@ class GraderLink:
         attributes = {}
         for klass in reversed(type(obj).__mro__[:-1]):
             for name, value in vars(klass).items():
-                if not inspect.isroutine(value) and \
-                        not isinstance(value, (staticmethod, classmethod, property)):
+                if not inspect.isroutine(value) and not isinstance(
+                    value, (staticmethod, classmethod, property)
+                ):
                     attributes[name] = value
         with contextlib.suppress(TypeError):
             attributes.update(vars(obj))
@@ -173,20 +210,26 @@ class GraderLink:
         """The kernel's changes to lent objects' data attributes, applied here (public
         names only, never over a method of the object's class, never to a class)."""
         state = message.get("state")
-        for key, attributes in (state.items() if isinstance(state, dict) else ()):
+        for key, attributes in state.items() if isinstance(state, dict) else ():
             ref = int(key) if str(key).isdigit() else None
             obj = self.lent.get(ref)
             if obj is None or not isinstance(attributes, dict) or not attributes:
                 continue
             if isinstance(obj, type) or _is_function(obj):
-                self.incident("the student's code changed a class or function lent by the "
-                              "grader; ignored")
+                self.incident(
+                    "the student's code changed a class or function lent by the grader; ignored"
+                )
                 continue
             for name, data in attributes.items():
-                if not isinstance(name, str) or not name.isidentifier() or \
-                        name.startswith("_") or callable(getattr(type(obj), name, None)):
-                    self.incident(f"the student's code set {str(name)[:80]!r} on a lent "
-                                  f"object; ignored")
+                if (
+                    not isinstance(name, str)
+                    or not name.isidentifier()
+                    or name.startswith("_")
+                    or callable(getattr(type(obj), name, None))
+                ):
+                    self.incident(
+                        f"the student's code set {str(name)[:80]!r} on a lent object; ignored"
+                    )
                     continue
                 value = self.decode(data)
                 self.mirror.saw(ref, {name: value})
@@ -199,8 +242,13 @@ class GraderLink:
         """target(*args, **kwargs) in the kernel; the result as data or handles. Lists
         and arrays among ``args`` that the call changed in place are changed here too."""
         try:
-            message = {"op": Op.CALL, "ref": self.ref_of(target), "method": None,
-                       "args": self.encode(list(args)), "kwargs": self.encode(dict(kwargs))}
+            message = {
+                "op": Op.CALL,
+                "ref": self.ref_of(target),
+                "method": None,
+                "args": self.encode(list(args)),
+                "kwargs": self.encode(dict(kwargs)),
+            }
             return self._ask(message, args)
         finally:
             if self.depth == 0 and not self.keep_lent:
@@ -209,12 +257,23 @@ class GraderLink:
                 self.mirror.forget()
 
     def getattr(self, target: StudentObject, name: str) -> Any:
-        return self._ask({"op": Op.GETATTR, "ref": self.ref_of(target), "name": name},
-                         error=AttributeError, name=name)
+        return self._ask(
+            {"op": Op.GETATTR, "ref": self.ref_of(target), "name": name},
+            error=AttributeError,
+            name=name,
+        )
 
     def setattr(self, target: StudentObject, name: str, value: Any) -> None:
-        return self._ask({"op": Op.SETATTR, "ref": self.ref_of(target), "name": name,
-                          "value": self.encode(value)}, error=AttributeError, name=name)
+        return self._ask(
+            {
+                "op": Op.SETATTR,
+                "ref": self.ref_of(target),
+                "name": name,
+                "value": self.encode(value),
+            },
+            error=AttributeError,
+            name=name,
+        )
 
     def lookup(self, name: str) -> Any:
         """The value of the global ``name`` in the kernel (NameError if it has none)."""
@@ -237,8 +296,9 @@ class GraderLink:
             return receive(self.sock)
         except ProtocolError as e:
             if type(e) is ProtocolError:
-                raise self.refuse(f"the kernel sent a forged message or malformed data "
-                                  f"({e})") from None
+                raise self.refuse(
+                    f"the kernel sent a forged message or malformed data ({e})"
+                ) from None
             raise
 
     def wait(self, args: Sequence = ()) -> Any:
@@ -250,16 +310,14 @@ class GraderLink:
                 self.send(self.serve_call(message))
                 continue
             if op not in (Op.RETURN, Op.RAISE):
-                raise self.refuse(f"the kernel sent an unexpected {op!r} message during a "
-                                  f"check")
+                raise self.refuse(f"the kernel sent an unexpected {op!r} message during a check")
             value = self.decode(message.get("value")) if op == Op.RETURN else None
             self.apply_state(message)
             self._apply_mutations(args, message.get("mutated"))
             warned = message.get("warnings")
-            for category, text in (warned[:20] if isinstance(warned, list) else ()):
+            for category, text in warned[:20] if isinstance(warned, list) else ():
                 kind = getattr(builtins, str(category), None)
-                kind = kind if isinstance(kind, type) and issubclass(kind, Warning) \
-                    else UserWarning
+                kind = kind if isinstance(kind, type) and issubclass(kind, Warning) else UserWarning
                 warnings.warn_explicit(str(text), kind, "student", 0)
             if op == Op.RAISE:
                 raise student_error(message)
@@ -267,7 +325,7 @@ class GraderLink:
 
     def _apply_mutations(self, args, mutated):
         """The kernel changed some list or array arguments in place: change ours."""
-        for key, data in (mutated.items() if isinstance(mutated, dict) else ()):
+        for key, data in mutated.items() if isinstance(mutated, dict) else ():
             index = int(key) if str(key).isdigit() else -1
             if not 0 <= index < len(args):
                 continue
@@ -283,10 +341,15 @@ class GraderLink:
         ref, method = message.get("ref"), message.get("method")
         obj = self.lent.get(ref) if type(ref) is int else None
         if obj is None:
-            self.incident("the student's code used an object lent by a check after that "
-                          "call had ended (kept from an earlier call)")
-            return {"op": Op.RAISE, "type": "RuntimeError",
-                    "message": "this object was lent for an earlier call and is gone"}
+            self.incident(
+                "the student's code used an object lent by a check after that "
+                "call had ended (kept from an earlier call)"
+            )
+            return {
+                "op": Op.RAISE,
+                "type": "RuntimeError",
+                "message": "this object was lent for an earlier call and is gone",
+            }
         try:
             self.apply_state(message)
             if method is None and _is_function(obj):
@@ -294,10 +357,14 @@ class GraderLink:
             elif isinstance(method, str) and method in self.methods(obj):
                 target = getattr(obj, method)
             else:
-                self.incident(f"the student's code called {str(method)[:80]!r}, which the "
-                              f"check does not lend")
-                return {"op": Op.RAISE, "type": "AttributeError",
-                        "message": f"{str(method)[:80]!r} is not available here"}
+                self.incident(
+                    f"the student's code called {str(method)[:80]!r}, which the check does not lend"
+                )
+                return {
+                    "op": Op.RAISE,
+                    "type": "AttributeError",
+                    "message": f"{str(method)[:80]!r} is not available here",
+                }
             args = self.decode(message.get("args", []))
             kwargs = self.decode(message.get("kwargs", {Tag.DICT: []}))
             with warnings.catch_warnings(), np.errstate(all="ignore"):

@@ -38,24 +38,31 @@ import json
 import multiprocessing
 import shutil
 import time
-from queue import Empty
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 
+from . import scratch
 from .cells import error_message, is_test_cell, nbgrader_metadata
 from .integrity import scan_notebook
+from .layout import assignments as all_assignments
+from .layout import load_config
 
-from .layout import assignments as all_assignments, load_config
-from . import scratch
-
-STATUSES = ("graded", "memory limit", "timeout", "kernel died", "invalid notebook",
-            "missing notebook", "grader failure")
+STATUSES = (
+    "graded",
+    "memory limit",
+    "timeout",
+    "kernel died",
+    "invalid notebook",
+    "missing notebook",
+    "grader failure",
+)
 GRADER_FAILURE = "grader failure"
 MESSAGE_CHARS = 400
 ATTEMPTS = 3
-RETRY_PAUSE = 5.0   # seconds before a second try, twice that before a third
+RETRY_PAUSE = 5.0  # seconds before a second try, twice that before a third
 
 
 @dataclass
@@ -83,11 +90,11 @@ class Record:
     notebooks: list = field(default_factory=list)
     cells: list = field(default_factory=list)
     events: list = field(default_factory=list)
-    integrity: list = field(default_factory=list)   # findings for the integrity report
-    sandbox: str = ""                               # what the kernel ran in
-    late_penalty: float = 0.0                       # points taken off ``points`` for lateness
-    log: str = ""                                   # a grader failure's log, from the course root
-    submission_sha256: str = ""                     # of the files graded (submission_hash)
+    integrity: list = field(default_factory=list)  # findings for the integrity report
+    sandbox: str = ""  # what the kernel ran in
+    late_penalty: float = 0.0  # points taken off ``points`` for lateness
+    log: str = ""  # a grader failure's log, from the course root
+    submission_sha256: str = ""  # of the files graded (submission_hash)
 
     def to_json(self):
         return asdict(self)
@@ -122,9 +129,14 @@ def grader_failure(root, student, assignment, what, log=None):
     relative = str(path.relative_to(root))
     text = path.read_text() if path.exists() else ""
     last = next((line for line in reversed(text.splitlines()) if line.strip()), what)
-    return Record(student, assignment, GRADER_FAILURE, log=relative,
-                  message=f"grading failed on the course's side ({what}): {last.strip()[:200]}; "
-                          f"full log: {relative}; grade it again")
+    return Record(
+        student,
+        assignment,
+        GRADER_FAILURE,
+        log=relative,
+        message=f"grading failed on the course's side ({what}): {last.strip()[:200]}; "
+        f"full log: {relative}; grade it again",
+    )
 
 
 def records_dir(root):
@@ -147,8 +159,10 @@ def load_records(root, assignment=None):
     """Every record written so far (of one assignment, or all), sorted."""
     folder = records_dir(root)
     pattern = f"{assignment}/*.json" if assignment else "*/*.json"
-    return sorted((Record.from_json(json.loads(p.read_text())) for p in folder.glob(pattern)),
-                  key=lambda r: (r.assignment, r.student))
+    return sorted(
+        (Record.from_json(json.loads(p.read_text())) for p in folder.glob(pattern)),
+        key=lambda r: (r.assignment, r.student),
+    )
 
 
 def submitted_folder(root, student, assignment):
@@ -163,8 +177,9 @@ def submission_files(folder, ignore=()):
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and not any(fnmatch.fnmatch(part, glob) for part in relative.parts
-                                      for glob in ignore):
+        if path.is_file() and not any(
+            fnmatch.fnmatch(part, glob) for part in relative.parts for glob in ignore
+        ):
             files[relative.as_posix()] = path.read_bytes()
     return files
 
@@ -184,14 +199,17 @@ def submission_hash(files):
 def course_ignore(root):
     """nbgrader's ``CourseDirectory.ignore`` globs as the course configures them."""
     from nbgrader.coursedir import CourseDirectory
+
     return list(CourseDirectory(config=load_config(root)).ignore)
 
 
 def current_hashes(root, pairs):
     """{(student, assignment): submission_hash} of the files in submitted/ now."""
     ignore = course_ignore(root)
-    return {(s, a): submission_hash(submission_files(submitted_folder(root, s, a), ignore))
-            for s, a in pairs}
+    return {
+        (s, a): submission_hash(submission_files(submitted_folder(root, s, a), ignore))
+        for s, a in pairs
+    }
 
 
 def up_to_date(root, pairs):
@@ -204,10 +222,12 @@ def up_to_date(root, pairs):
         path = record_path(root, a, s)
         try:
             record = json.loads(path.read_text())
-        except (OSError, ValueError):   # no record yet, or one cut short
+        except (OSError, ValueError):  # no record yet, or one cut short
             continue
-        if record.get("submission_sha256") == hashes[(s, a)] and \
-                record.get("status") != GRADER_FAILURE:
+        if (
+            record.get("submission_sha256") == hashes[(s, a)]
+            and record.get("status") != GRADER_FAILURE
+        ):
             fresh.add((s, a))
     return fresh
 
@@ -227,7 +247,12 @@ def find_submissions(root, assignment=None, student=None):
     if submitted.is_dir():
         for folder in sorted(submitted.glob("*/*")):
             s, a = folder.parent.name, folder.name
-            if folder.is_dir() and a in known and (assignment in (None, a)) and (students is None or s in students):
+            if (
+                folder.is_dir()
+                and a in known
+                and (assignment in (None, a))
+                and (students is None or s in students)
+            ):
                 pairs.append((s, a))
     return pairs
 
@@ -244,22 +269,33 @@ def precheck(root, student, assignment):
     for name in expected_notebooks(root, assignment):
         path = folder / name
         if not path.exists():
-            others = sorted(p for p in folder.glob("*.ipynb")
-                            if p.name not in expected_notebooks(root, assignment))
+            others = sorted(
+                p
+                for p in folder.glob("*.ipynb")
+                if p.name not in expected_notebooks(root, assignment)
+            )
             if len(others) != 1:
                 found = ", ".join(p.name for p in others) or "no notebook"
-                return Record(student, assignment, "missing notebook",
-                              message=f"expected {name}; the submission holds {found}",
-                              notebooks=[name]), None
+                return Record(
+                    student,
+                    assignment,
+                    "missing notebook",
+                    message=f"expected {name}; the submission holds {found}",
+                    notebooks=[name],
+                ), None
             shutil.copyfile(others[0], path)
             notes.append(f"graded {others[0].name} as {name} (the notebook was renamed)")
         try:
             nbformat.validate(nbformat.read(path, as_version=4))
         except Exception as e:  # any unreadable file: JSON, encoding, schema
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            return Record(student, assignment, "invalid notebook",
-                          message=f"{name} is not a valid notebook ({first[:200]})",
-                          notebooks=[name]), None
+            return Record(
+                student,
+                assignment,
+                "invalid notebook",
+                message=f"{name} is not a valid notebook ({first[:200]})",
+                notebooks=[name],
+            ), None
     return None, "; ".join(notes)
 
 
@@ -268,8 +304,11 @@ def _cell_messages(notebook_path):
     nb = nbformat.read(notebook_path, as_version=4)
     messages = {}
     for cell in filter(is_test_cell, nb.cells):
-        stderr = [o for o in cell.get("outputs", [])
-                  if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        stderr = [
+            o
+            for o in cell.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        ]
         text = error_message(cell) or (stderr and "wrote to stderr: " + stderr[-1].get("text", ""))
         if text:
             messages[nbgrader_metadata(cell)["grade_id"]] = text[:MESSAGE_CHARS]
@@ -292,13 +331,19 @@ def _collect(root, gradebook, student, assignment, record):
         for grade in sorted(nb.grades, key=lambda g: g.cell.name):
             if grade.cell.cell_type != "code":
                 continue
-            record.cells.append(CellResult(grade.cell.name, float(grade.score or 0),
-                                           float(grade.max_score), messages.get(grade.cell.name, "")))
+            record.cells.append(
+                CellResult(
+                    grade.cell.name,
+                    float(grade.score or 0),
+                    float(grade.max_score),
+                    messages.get(grade.cell.name, ""),
+                )
+            )
     record.points = sum(c.points for c in record.cells) - record.late_penalty
     record.max_points = sum(c.max_points for c in record.cells)
     if record.events and not record.message:
         first = record.events[0]
-        record.message = f"cell {first['cell'] + 1}: {first['message']}"   # cells counted from 1
+        record.message = f"cell {first['cell'] + 1}: {first['message']}"  # cells counted from 1
 
 
 def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
@@ -310,15 +355,21 @@ def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PA
             result = api.autograde(assignment, student, force=True, create=True)
         except Exception:
             import traceback
+
             result = {"success": False, "error": traceback.format_exc()}
         if result["success"]:
             if attempt > 1:
-                write_failure_log(root, assignment, student,
-                                  f"--- try {attempt} of {attempts}: succeeded")
+                write_failure_log(
+                    root, assignment, student, f"--- try {attempt} of {attempts}: succeeded"
+                )
             return None
         text = "\n".join(t for t in (result.get("log"), result.get("error")) if t)
-        write_failure_log(root, assignment, student,
-                          f"--- try {attempt} of {attempts}: nbgrader's autograde failed\n{text}")
+        write_failure_log(
+            root,
+            assignment,
+            student,
+            f"--- try {attempt} of {attempts}: nbgrader's autograde failed\n{text}",
+        )
         if attempt < attempts:
             time.sleep(pause * attempt)
     return grader_failure(root, student, assignment, f"{attempts} tries")
@@ -330,16 +381,22 @@ def graded_record(db_url, root, student, assignment, note=""):
     notebooks in autograded/; a grader failure when the gradebook has no grades for it.
     ``note`` (a repair, e.g. a renamed notebook) goes first in the message."""
     from nbgrader.api import Gradebook
+
     retried = log_path(root, assignment, student)
-    record = Record(student, assignment, "graded",
-                    notebooks=expected_notebooks(root, assignment),
-                    log=str(retried.relative_to(root)) if retried.exists() else "")
+    record = Record(
+        student,
+        assignment,
+        "graded",
+        notebooks=expected_notebooks(root, assignment),
+        log=str(retried.relative_to(root)) if retried.exists() else "",
+    )
     with Gradebook(db_url) as gradebook:
         try:
             _collect(root, gradebook, student, assignment, record)
         except Exception as e:  # no submission row: nbgrader failed before grading
-            record = grader_failure(root, student, assignment, "no grades recorded",
-                                    f"{type(e).__name__}: {e}")
+            record = grader_failure(
+                root, student, assignment, "no grades recorded", f"{type(e).__name__}: {e}"
+            )
     if note:
         record.message = "; ".join(m for m in (note, record.message) if m)
     return record
@@ -373,14 +430,16 @@ def grade_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RE
     """Autograde one submission with nbgrader and return its Record (also written)."""
     started = time.monotonic()
     # hashed before the precheck, which may add a renamed notebook's copy to the folder
-    sha256 = submission_hash(submission_files(submitted_folder(root, student, assignment),
-                                              api.coursedir.ignore))
+    sha256 = submission_hash(
+        submission_files(submitted_folder(root, student, assignment), api.coursedir.ignore)
+    )
     record, _ = autograde_submission(api, root, student, assignment, attempts, pause)
     return finish_record(api.coursedir.db_url, root, record, time.monotonic() - started, sha256)
 
 
 def _max_points(db_url, assignment):
     from nbgrader.api import Gradebook
+
     try:
         with Gradebook(db_url) as gradebook:
             return float(gradebook.find_assignment(assignment).max_score)
@@ -394,9 +453,11 @@ def grading_api(root, db_url=None):
     import logging
     import os
     import warnings
-    warnings.simplefilter("ignore")   # SQLAlchemy's session warnings from nbgrader's API
+
+    warnings.simplefilter("ignore")  # SQLAlchemy's session warnings from nbgrader's API
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
+
     os.chdir(root)
     config = load_config(root)
     if db_url:
@@ -410,6 +471,7 @@ def _worker(root, pairs, queue):
     """Grade a share of the submissions in this process, reporting each Record."""
     import contextlib
     import io
+
     api = grading_api(root)
     for student, assignment in pairs:
         try:
@@ -417,8 +479,10 @@ def _worker(root, pairs, queue):
                 record = grade_submission(api, root, student, assignment)
         except Exception:  # never let one submission stop the class
             import traceback
-            record = grader_failure(root, student, assignment, "the grading worker raised",
-                                    traceback.format_exc())
+
+            record = grader_failure(
+                root, student, assignment, "the grading worker raised", traceback.format_exc()
+            )
             write_record(root, record)
         queue.put(record.to_json())
     queue.put(None)
@@ -445,6 +509,7 @@ def grade_class(root, assignment=None, student=None, workers=1, report=None, mis
     as they are (and not returned).
     """
     from .release import ensure_in_gradebook
+
     root = Path(root).resolve()
     scratch.sweep()
     pairs = find_submissions(root, assignment, student)
@@ -459,8 +524,10 @@ def grade_class(root, assignment=None, student=None, workers=1, report=None, mis
     ensure_in_gradebook(root, sorted({a for _, a in pairs}))
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(str(root), share, queue), daemon=True)
-             for share in shares(pairs, max(1, workers))]
+    procs = [
+        ctx.Process(target=_worker, args=(str(root), share, queue), daemon=True)
+        for share in shares(pairs, max(1, workers))
+    ]
     for p in procs:
         p.start()
     records, finished = [], 0
@@ -470,7 +537,7 @@ def grade_class(root, assignment=None, student=None, workers=1, report=None, mis
         except Empty:
             if any(p.is_alive() for p in procs):
                 continue
-            break   # every worker has stopped, some without saying so
+            break  # every worker has stopped, some without saying so
         if item is None:
             finished += 1
             continue
@@ -481,10 +548,15 @@ def grade_class(root, assignment=None, student=None, workers=1, report=None, mis
     for p in procs:
         p.join()
     missing = set(pairs) - {(r.student, r.assignment) for r in records}
-    for s, a in sorted(missing):   # a worker died outright: say so for each of its students
-        record = grader_failure(root, s, a, "the grading worker stopped unexpectedly",
-                                f"the worker process grading {s}/{a} ended without a record "
-                                f"(exit codes: {[p.exitcode for p in procs]})")
+    for s, a in sorted(missing):  # a worker died outright: say so for each of its students
+        record = grader_failure(
+            root,
+            s,
+            a,
+            "the grading worker stopped unexpectedly",
+            f"the worker process grading {s}/{a} ended without a record "
+            f"(exit codes: {[p.exitcode for p in procs]})",
+        )
         write_record(root, record)
         records.append(record)
     return sorted(records, key=lambda r: (r.assignment, r.student))

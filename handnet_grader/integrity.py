@@ -18,12 +18,20 @@ PATTERNS = (
     ("the course folders", re.compile(r"(\.\./){2,}|\b(source|autograded|submitted|release)/")),
     ("nbgrader", re.compile(r"\bnbgrader\b")),
     ("NumPy's functions (replaced)", re.compile(r"\b(np|numpy)(\.\w+)+\s*=(?!=)")),
-    ("Python's internals", re.compile(
-        r"\bsys\.modules\b|\bbuiltins\b|__builtins__|\bgc\.get_objects\b|\bctypes\b|"
-        r"\bsys\._getframe\b|\bset_custom_exc\b|\bsys\.excepthook\b|showtraceback")),
-    ("processes or the network", re.compile(
-        r"\bsubprocess\b|\bos\.(system|popen|fork|kill|exec\w*)\b|\bsocket\b|\burllib\b|"
-        r"\brequests\.")),
+    (
+        "Python's internals",
+        re.compile(
+            r"\bsys\.modules\b|\bbuiltins\b|__builtins__|\bgc\.get_objects\b|\bctypes\b|"
+            r"\bsys\._getframe\b|\bset_custom_exc\b|\bsys\.excepthook\b|showtraceback"
+        ),
+    ),
+    (
+        "processes or the network",
+        re.compile(
+            r"\bsubprocess\b|\bos\.(system|popen|fork|kill|exec\w*)\b|\bsocket\b|\burllib\b|"
+            r"\brequests\."
+        ),
+    ),
 )
 MAX_FINDINGS = 10
 
@@ -52,6 +60,7 @@ def scan_notebook(path):
         if cell.cell_type != "code":
             continue
         for number, what, line in scan_source(cell.source):
-            findings.append({"cell": index, "message": f"code reaches for {what} "
-                             f"(line {number}: {line})"})
+            findings.append(
+                {"cell": index, "message": f"code reaches for {what} (line {number}: {line})"}
+            )
     return findings[:MAX_FINDINGS]

@@ -19,10 +19,12 @@ DAY = 24 * 60 * 60
 class PercentPerDay(LateSubmissionPlugin):
     """``percent_per_day`` of the score per started day late, after a grace period."""
 
-    percent_per_day = Float(10.0, help="Percent of the earned points lost per started day "
-                            "late").tag(config=True)
+    percent_per_day = Float(
+        10.0, help="Percent of the earned points lost per started day late"
+    ).tag(config=True)
     grace_minutes = Float(15.0, help="Minutes after the due date that cost nothing").tag(
-        config=True)
+        config=True
+    )
 
     def late_submission_penalty(self, student_id, score, total_seconds_late):
         """The points to take off ``score`` (0 when on time or within the grace period)."""
@@ -30,6 +32,12 @@ class PercentPerDay(LateSubmissionPlugin):
             return 0.0
         days = math.ceil(total_seconds_late / DAY)
         penalty = min(score, score * self.percent_per_day / 100 * days)
-        self.log.warning("%s is %.1f h late: %d day(s), %g of %g points taken off",
-                         student_id, total_seconds_late / 3600, days, penalty, score)
+        self.log.warning(
+            "%s is %.1f h late: %d day(s), %g of %g points taken off",
+            student_id,
+            total_seconds_late / 3600,
+            days,
+            penalty,
+            score,
+        )
         return penalty

@@ -21,15 +21,20 @@ def course_root(start=None):
     for folder in (start, *start.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
-    raise CourseNotFound(f"no {CONFIG_NAME} in {start} or any folder above it: run this "
-                         "inside the course repository.")
+    raise CourseNotFound(
+        f"no {CONFIG_NAME} in {start} or any folder above it: run this "
+        "inside the course repository."
+    )
 
 
 def assignments(root):
     """Names of the assignments: the folders of source/ that hold a notebook, sorted."""
     source = Path(root) / "source"
-    return sorted(p.name for p in source.iterdir()
-                  if p.is_dir() and any(p.glob("*.ipynb"))) if source.is_dir() else []
+    return (
+        sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+        if source.is_dir()
+        else []
+    )
 
 
 def load_config(root):

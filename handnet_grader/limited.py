@@ -15,8 +15,7 @@ class LimitsUnavailable(RuntimeError):
     """``prlimit`` or GNU ``env`` is missing: kernels cannot be started under limits."""
 
 
-def limits_command(memory_mb=None, cpu_seconds=None, file_mb=None, processes=None,
-                   interrupts=None):
+def limits_command(memory_mb=None, cpu_seconds=None, file_mb=None, processes=None, interrupts=None):
     """The command prefix that starts a program with these limits (soft = hard).
 
     ``processes`` (RLIMIT_NPROC) counts every process of the user, so it holds only for
@@ -26,11 +25,19 @@ def limits_command(memory_mb=None, cpu_seconds=None, file_mb=None, processes=Non
     None (unchanged)."""
     prlimit, env = shutil.which("prlimit"), shutil.which("env")
     if prlimit is None or env is None:
-        raise LimitsUnavailable("grading kernels are started under `prlimit` (util-linux) "
-                                "and GNU `env`; install them")
-    limits = [f"{option}={int(value)}" for option, value in (
-        ("--as", memory_mb and memory_mb * MIB), ("--cpu", cpu_seconds),
-        ("--fsize", file_mb and file_mb * MIB), ("--nproc", processes)) if value]
+        raise LimitsUnavailable(
+            "grading kernels are started under `prlimit` (util-linux) and GNU `env`; install them"
+        )
+    limits = [
+        f"{option}={int(value)}"
+        for option, value in (
+            ("--as", memory_mb and memory_mb * MIB),
+            ("--cpu", cpu_seconds),
+            ("--fsize", file_mb and file_mb * MIB),
+            ("--nproc", processes),
+        )
+        if value
+    ]
     command = [prlimit, *limits, "--"] if limits else []
     if interrupts:
         command += [env, f"--{interrupts}-signal=INT", "--"]

@@ -15,9 +15,11 @@ class LiveOutputCap(Execute):
     """Execute, dropping a cell's output past ``live_output_bytes`` as it arrives."""
 
     live_output_bytes = Integer(
-        20_000_000, help="Output bytes a cell may send while it runs; the rest is dropped as "
+        20_000_000,
+        help="Output bytes a cell may send while it runs; the rest is dropped as "
         "it arrives, so a flood cannot fill the grader's memory (CapOutputSize then cuts "
-        "what is kept to its own, smaller limits)").tag(config=True)
+        "what is kept to its own, smaller limits)",
+    ).tag(config=True)
 
     def reset_live_output(self):
         """Start counting afresh (a new notebook)."""
@@ -33,11 +35,13 @@ class LiveOutputCap(Execute):
             self.reset_live_output()
         content = msg.get("content") or {}
         size = len(content.get("text") or "") + sum(
-            len(str(v)) for v in (content.get("data") or {}).values())
+            len(str(v)) for v in (content.get("data") or {}).values()
+        )
         left = self.live_output_bytes - self._live_bytes.get(cell_index, 0)
         if size > left:
-            self._live_dropped[cell_index] = self._live_dropped.get(cell_index, 0) + \
-                size - max(left, 0)
+            self._live_dropped[cell_index] = (
+                self._live_dropped.get(cell_index, 0) + size - max(left, 0)
+            )
             self._live_bytes[cell_index] = self.live_output_bytes
             if msg.get("msg_type") != "stream" or left <= 0:
                 return None

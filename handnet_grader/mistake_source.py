@@ -53,12 +53,17 @@ def catalogue_expressions():
     """{mistake key: (topic module name, the variant's expression node)} for every
     ``Mistake("<key>", hint, variant)`` written with a literal key in a topic module."""
     from handnet_ref.checks import TOPICS
+
     found = {}
     for topic in TOPICS:
         _, body = _parsed(topic.__name__)
         for node in ast.walk(ast.Module(body=body, type_ignores=[])):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Mistake" \
-                    and len(node.args) == 3 and isinstance(node.args[0], ast.Constant):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "Mistake"
+                and len(node.args) == 3
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 found[node.args[0].value] = (topic.__name__, node.args[2])
     return found
 
@@ -75,6 +80,7 @@ def free_names(code):
                 used.add(symbol.get_name())
         for child in table.get_children():
             walk(child)
+
     walk(top)
     return used - bound - set(dir(builtins))
 
@@ -84,8 +90,12 @@ def _without_docstrings(node):
     for inner in ast.walk(node):
         if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             body = inner.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 inner.body = body[1:] or [ast.Pass()]
     return node
 
@@ -97,15 +107,20 @@ def _binding(module_name, name):
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) and stmt.name == name:
             return stmt
-        if isinstance(stmt, ast.Assign) and [getattr(t, "id", None) for t in stmt.targets] == [name]:
+        if isinstance(stmt, ast.Assign) and [getattr(t, "id", None) for t in stmt.targets] == [
+            name
+        ]:
             return stmt
         if isinstance(stmt, ast.AnnAssign) and getattr(stmt.target, "id", None) == name:
             return stmt
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias in stmt.names:
                 if (alias.asname or alias.name.split(".")[0]) == name:
-                    narrowed = ast.ImportFrom(module=stmt.module, names=[alias], level=stmt.level) \
-                        if isinstance(stmt, ast.ImportFrom) else ast.Import(names=[alias])
+                    narrowed = (
+                        ast.ImportFrom(module=stmt.module, names=[alias], level=stmt.level)
+                        if isinstance(stmt, ast.ImportFrom)
+                        else ast.Import(names=[alias])
+                    )
                     return narrowed
     raise NotWritable(f"{module_name} has no top-level statement that binds {name!r}")
 
@@ -116,14 +131,15 @@ class _Writer:
     def __init__(self, key):
         self.key = key
         self.lines = []
-        self.bound = {}     # name -> (module, name) it stands for
+        self.bound = {}  # name -> (module, name) it stands for
 
     def _bind(self, name, identity):
         """False if ``name`` already stands for ``identity``; raises if for another."""
         if name in self.bound:
             if self.bound[name] != identity:
-                raise NotWritable(f"{self.key}: {name!r} would stand for both "
-                                  f"{self.bound[name]} and {identity}")
+                raise NotWritable(
+                    f"{self.key}: {name!r} would stand for both {self.bound[name]} and {identity}"
+                )
             return False
         self.bound[name] = identity
         return True
@@ -145,8 +161,11 @@ class _Writer:
             if source.split(".")[0] == REFERENCE and isinstance(stmt, ast.ImportFrom):
                 # the definition itself, under its own name, then the alias
                 self.need(source, alias.name)
-                if alias.asname and alias.asname != alias.name and \
-                        self._bind(alias.asname, (source, alias.name)):
+                if (
+                    alias.asname
+                    and alias.asname != alias.name
+                    and self._bind(alias.asname, (source, alias.name))
+                ):
                     self.lines.append(f"{alias.asname} = {alias.name}")
                 return
             if source.split(".")[0] in (REFERENCE, "handnet"):

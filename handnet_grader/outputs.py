@@ -26,7 +26,7 @@ def _cut(text, budget):
     data = text.encode()
     if len(data) <= budget:
         return text
-    kept = data[:max(budget, 0)].decode(errors="ignore")
+    kept = data[: max(budget, 0)].decode(errors="ignore")
     return kept + f"\n... [output cut: {len(data) - len(kept.encode()):,} more bytes]\n"
 
 
@@ -34,7 +34,9 @@ class CapOutputSize(NbGraderPreprocessor):
     """Limit the bytes of output per cell and per notebook."""
 
     max_cell_bytes = Integer(100_000, help="Most output bytes kept per cell").tag(config=True)
-    max_notebook_bytes = Integer(2_000_000, help="Most output bytes kept per notebook").tag(config=True)
+    max_notebook_bytes = Integer(2_000_000, help="Most output bytes kept per notebook").tag(
+        config=True
+    )
 
     def preprocess(self, nb, resources):
         self._left = self.max_notebook_bytes
@@ -42,9 +44,14 @@ class CapOutputSize(NbGraderPreprocessor):
         nb, resources = super().preprocess(nb, resources)
         if self._cuts:
             events = nb.metadata.setdefault("handnet", {}).setdefault("events", [])
-            events += [{"cell": i, "status": "graded",
-                        "message": f"output cut: {n:,} bytes dropped by the size limit"}
-                       for i, n in self._cuts]
+            events += [
+                {
+                    "cell": i,
+                    "status": "graded",
+                    "message": f"output cut: {n:,} bytes dropped by the size limit",
+                }
+                for i, n in self._cuts
+            ]
         return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
@@ -65,8 +72,13 @@ class CapOutputSize(NbGraderPreprocessor):
                 output.traceback = [_cut("\n".join(output.traceback), budget)]
                 kept.append(output)
             else:
-                kept.append(NotebookNode(output_type="stream", name="stdout",
-                                         text=f"[output removed: {size:,} bytes is over the limit]\n"))
+                kept.append(
+                    NotebookNode(
+                        output_type="stream",
+                        name="stdout",
+                        text=f"[output removed: {size:,} bytes is over the limit]\n",
+                    )
+                )
             budget -= min(size, budget)
         cell.outputs = kept
         after = sum(_size(o) for o in kept)

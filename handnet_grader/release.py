@@ -42,17 +42,19 @@ def generate_release(root, names=None, release_dir=None, use_db=True):
     if release_dir is not None:
         config.CourseDirectory.release_directory = str(Path(release_dir).resolve())
     config.GenerateAssignment.no_database = not use_db
-    config.SaveCells.enabled = use_db   # what nbgrader's --no-db flag sets besides
+    config.SaveCells.enabled = use_db  # what nbgrader's --no-db flag sets besides
     db_url = config.CourseDirectory.db_url
-    with _in_folder(root), (setting_up(db_url) if use_db else contextlib.nullcontext()):
+    with _in_folder(root), setting_up(db_url) if use_db else contextlib.nullcontext():
         if use_db:
             prepare_gradebook(db_url, config.CourseDirectory.course_id)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         for name in names or assignments(root):
             result = api.generate_assignment(name, force=True, create=use_db)
             if not result["success"]:
-                raise ReleaseError(f"nbgrader could not generate {name}:\n"
-                                   f"{result.get('error') or ''}{result.get('log') or ''}")
+                raise ReleaseError(
+                    f"nbgrader could not generate {name}:\n"
+                    f"{result.get('error') or ''}{result.get('log') or ''}"
+                )
     return Path(release_dir) if release_dir is not None else root / "release"
 
 
@@ -60,17 +62,29 @@ def notebook_content(path):
     """What matters in a release notebook: per cell its type, source, nbgrader metadata
     and outputs; the notebook's kernel. Volatile metadata (cell ids aside) is left out."""
     nb = json.loads(Path(path).read_text())
-    return {"kernelspec": nb.get("metadata", {}).get("kernelspec"),
-            "cells": [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("nbgrader"),
-                       c.get("outputs")) for c in nb["cells"]]}
+    return {
+        "kernelspec": nb.get("metadata", {}).get("kernelspec"),
+        "cells": [
+            (
+                c["cell_type"],
+                "".join(c["source"]),
+                c.get("metadata", {}).get("nbgrader"),
+                c.get("outputs"),
+            )
+            for c in nb["cells"]
+        ],
+    }
 
 
 def release_differences(expected_dir, actual_dir):
     """Files that differ between two release folders (missing, extra, or changed), as
     sorted relative paths with a reason each; empty when they are in sync."""
     expected_dir, actual_dir = Path(expected_dir), Path(actual_dir)
-    files = lambda d: {p.relative_to(d) for p in d.rglob("*") if p.is_file()
-                       and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts}
+    files = lambda d: {
+        p.relative_to(d)
+        for p in d.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts
+    }
     expected, actual = files(expected_dir), files(actual_dir)
     problems = [f"{p}: missing" for p in expected - actual]
     problems += [f"{p}: not generated from source/" for p in actual - expected]
@@ -89,6 +103,7 @@ def missing_from_gradebook(root, names):
     know yet (autograding needs their test cells there, which generating a release
     records; ``nbgrader db assignment add`` of a due date alone records none)."""
     from nbgrader.api import Gradebook
+
     config = load_config(root)
     with _in_folder(root), Gradebook(config.CourseDirectory.db_url) as gradebook:
         known = {a.name for a in gradebook.assignments if a.notebooks}
@@ -117,6 +132,8 @@ def ensure_in_gradebook(root, names):
         generate_release(root, added, release_dir=tmp, use_db=True)
         differences = []
         for name in added:
-            differences += [f"{name}/{p}" for p in
-                            release_differences(Path(tmp) / name, Path(root) / "release" / name)]
+            differences += [
+                f"{name}/{p}"
+                for p in release_differences(Path(tmp) / name, Path(root) / "release" / name)
+            ]
     return added, differences

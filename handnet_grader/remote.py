@@ -32,8 +32,16 @@ import time
 from pathlib import Path
 
 from . import scratch
-from .grading import (GRADER_FAILURE, autograde_submission, course_ignore, grading_api,
-                      log_path, submission_files, submission_hash, submitted_folder)
+from .grading import (
+    GRADER_FAILURE,
+    autograde_submission,
+    course_ignore,
+    grading_api,
+    log_path,
+    submission_files,
+    submission_hash,
+    submitted_folder,
+)
 from .layout import CONFIG_NAME
 
 # Environment variables that change how a submission is graded: the driver's values go
@@ -51,8 +59,11 @@ _ONE_AT_A_TIME = threading.Lock()
 
 def _files_under(folder):
     folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def course_bundle(root, assignments):
@@ -61,10 +72,14 @@ def course_bundle(root, assignments):
     "gradebook" (an SQLite gradebook that knows them, generated from that source),
     "digest" (of config and source)}."""
     from .release import generate_release
+
     root = Path(root)
-    source = {f"{a}/{name}": data for a in assignments
-              for name, data in _files_under(root / "source" / a).items()
-              if ".ipynb_checkpoints" not in name and "__pycache__" not in name}
+    source = {
+        f"{a}/{name}": data
+        for a in assignments
+        for name, data in _files_under(root / "source" / a).items()
+        if ".ipynb_checkpoints" not in name and "__pycache__" not in name
+    }
     config = (root / CONFIG_NAME).read_bytes()
     digest = hashlib.sha256(config)
     for name in sorted(source):
@@ -83,9 +98,13 @@ def submission_bundle(root, student, assignment, ignore=None):
     if ignore is None:
         ignore = course_ignore(root)
     files = submission_files(submitted_folder(root, student, assignment), ignore)
-    return {"student": student, "assignment": assignment, "files": files,
-            "sha256": submission_hash(files),
-            "settings": {k: os.environ.get(k) for k in GRADING_SETTINGS}}
+    return {
+        "student": student,
+        "assignment": assignment,
+        "files": files,
+        "sha256": submission_hash(files),
+        "settings": {k: os.environ.get(k) for k in GRADING_SETTINGS},
+    }
 
 
 def write_files(folder, files):
@@ -152,12 +171,17 @@ def grade_bundle(course, submission):
             graded = record.status not in UNGRADED
             autograded = root / "autograded" / student / assignment
             log = log_path(root, assignment, student)
-            return {"student": student, "assignment": assignment,
-                    "sha256": submission["sha256"], "record": record.to_json(),
-                    "graded": graded, "note": note,
-                    "autograded": _files_under(autograded) if graded else {},
-                    "log": log.read_text() if log.exists() else "",
-                    "seconds": round(time.monotonic() - started, 3),
-                    "host": os.uname().nodename}
+            return {
+                "student": student,
+                "assignment": assignment,
+                "sha256": submission["sha256"],
+                "record": record.to_json(),
+                "graded": graded,
+                "note": note,
+                "autograded": _files_under(autograded) if graded else {},
+                "log": log.read_text() if log.exists() else "",
+                "seconds": round(time.monotonic() - started, 3),
+                "host": os.uname().nodename,
+            }
         finally:
             shutil.rmtree(root, ignore_errors=True)

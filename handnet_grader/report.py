@@ -10,8 +10,17 @@ from pathlib import Path
 
 from .grading import STATUSES, load_records
 
-SUBMISSION_FIELDS = ["student", "assignment", "status", "points", "max_points", "message",
-                     "seconds", "integrity", "late_penalty"]
+SUBMISSION_FIELDS = [
+    "student",
+    "assignment",
+    "status",
+    "points",
+    "max_points",
+    "message",
+    "seconds",
+    "integrity",
+    "late_penalty",
+]
 CELL_FIELDS = ["student", "assignment", "cell", "points", "max_points", "message"]
 
 
@@ -26,16 +35,34 @@ def export(root, records=None, folder=None):
         w = csv.writer(f)
         w.writerow(SUBMISSION_FIELDS)
         for r in records:
-            w.writerow([r.student, r.assignment, r.status, f"{r.points:g}", f"{r.max_points:g}",
-                        r.message, f"{r.seconds:.2f}", len(integrity_evidence(r)),
-                        f"{r.late_penalty:g}"])
+            w.writerow(
+                [
+                    r.student,
+                    r.assignment,
+                    r.status,
+                    f"{r.points:g}",
+                    f"{r.max_points:g}",
+                    r.message,
+                    f"{r.seconds:.2f}",
+                    len(integrity_evidence(r)),
+                    f"{r.late_penalty:g}",
+                ]
+            )
     with cells.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CELL_FIELDS)
         for r in records:
             for c in r.cells:
-                w.writerow([r.student, r.assignment, c.name, f"{c.points:g}",
-                            f"{c.max_points:g}", c.message])
+                w.writerow(
+                    [
+                        r.student,
+                        r.assignment,
+                        c.name,
+                        f"{c.points:g}",
+                        f"{c.max_points:g}",
+                        c.message,
+                    ]
+                )
     return grades, cells
 
 
@@ -46,13 +73,21 @@ def integrity_evidence(record):
     """Lines of evidence for the integrity report: what the grader found (the kernel
     disagreeing with its verdicts, protocol breaches, code reaching for the gradebook or
     the reference) and the limits the submission hit."""
-    lines = [f"cell {e['cell'] + 1}: {e['message']}" if e.get("cell") is not None
-             else e["message"] for e in record.integrity]
-    lines += [f"cell {e['cell'] + 1}: {e['status']}: {e['message']}" for e in record.events
-              if e.get("status") in LIMIT_STATUSES]
-    lines += [f"cell {e['cell'] + 1}: {e['message']}" for e in record.events
-              if e.get("status") not in LIMIT_STATUSES and
-              str(e.get("message", "")).startswith("output cut")]
+    lines = [
+        f"cell {e['cell'] + 1}: {e['message']}" if e.get("cell") is not None else e["message"]
+        for e in record.integrity
+    ]
+    lines += [
+        f"cell {e['cell'] + 1}: {e['status']}: {e['message']}"
+        for e in record.events
+        if e.get("status") in LIMIT_STATUSES
+    ]
+    lines += [
+        f"cell {e['cell'] + 1}: {e['message']}"
+        for e in record.events
+        if e.get("status") not in LIMIT_STATUSES
+        and str(e.get("message", "")).startswith("output cut")
+    ]
     return lines
 
 
@@ -61,7 +96,7 @@ def integrity_report(records, width=100, per_submission=6):
     lines = []
     unsandboxed = sorted({r.sandbox for r in records if r.sandbox.startswith("none")})
     for reason in unsandboxed:
-        lines.append(f"WARNING: kernels ran WITHOUT A SANDBOX ({reason[len('none: '):]})")
+        lines.append(f"WARNING: kernels ran WITHOUT A SANDBOX ({reason[len('none: ') :]})")
     flagged = [(r, integrity_evidence(r)) for r in records]
     flagged = [(r, e) for r, e in flagged if e]
     if flagged:
@@ -71,8 +106,10 @@ def integrity_report(records, width=100, per_submission=6):
             for line in evidence[:per_submission]:
                 lines.append(f"    {line}"[:width])
             if len(evidence) > per_submission:
-                lines.append(f"    ... and {len(evidence) - per_submission} more "
-                             f"(grades/records/{r.assignment}/{r.student}.json)")
+                lines.append(
+                    f"    ... and {len(evidence) - per_submission} more "
+                    f"(grades/records/{r.assignment}/{r.student}.json)"
+                )
     return lines
 
 
@@ -104,8 +141,10 @@ def summary(records, width=100):
         lines.append("")
         lines.append("! submissions that need a look:")
         for r in flagged:
-            lines.append(f"  {r.student} / {r.assignment}: {r.status}"
-                         + (f": {r.message}" if r.message else "")[:width])
+            lines.append(
+                f"  {r.student} / {r.assignment}: {r.status}"
+                + (f": {r.message}" if r.message else "")[:width]
+            )
     report = integrity_report(records, width)
     if report:
         lines.append("")

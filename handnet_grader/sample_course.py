@@ -39,17 +39,22 @@ def class_roster(samples, mistakes, seed):
     rng = np.random.default_rng(seed)
     by_case = {s.student: s for s in samples}
     key_of = {m.hint: m.key for m in mistakes}
-    handed_in = ([(by_case["reference"], None)] * REFERENCES + [(by_case["partial"], None)] * PARTIALS
-                 + [(by_case["untouched"], None)] * UNTOUCHED
-                 + [(by_case[case], None) for case in WITH_FINDINGS if case in by_case])
+    handed_in = (
+        [(by_case["reference"], None)] * REFERENCES
+        + [(by_case["partial"], None)] * PARTIALS
+        + [(by_case["untouched"], None)] * UNTOUCHED
+        + [(by_case[case], None) for case in WITH_FINDINGS if case in by_case]
+    )
     made = [(s, key_of[s.expect_message]) for s in samples if s.student.startswith("mistake-")]
     if made:
-        popularity = rng.dirichlet(np.full(len(made), 1.0))   # a few mistakes are common
+        popularity = rng.dirichlet(np.full(len(made), 1.0))  # a few mistakes are common
         handed_in += [made[i] for i in rng.choice(len(made), size=MISTAKEN, p=popularity)]
     order = rng.permutation(len(handed_in))
     width = len(str(len(handed_in)))
-    return sorted((Student(f"student-{i + 1:0{width}d}", *handed_in[j]) for i, j in enumerate(order)),
-                  key=lambda s: s.name)
+    return sorted(
+        (Student(f"student-{i + 1:0{width}d}", *handed_in[j]) for i, j in enumerate(order)),
+        key=lambda s: s.name,
+    )
 
 
 def planted(roster):
@@ -72,21 +77,25 @@ def grade_sample_class(course, folder, assignment="01_neuron", seed=2026, worker
     from .grading import grade_class
     from .layout import put_python_first
     from .samples import sample_class
+
     course, folder = Path(course), Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(course / "nbgrader_config.py", folder)
     for part in ("source", "release"):
         shutil.copytree(course / part / assignment, folder / part / assignment, dirs_exist_ok=True)
-    roster = class_roster(sample_class(folder, [assignment], broken_in=[assignment],
-                                       mistakes_in=[assignment]), catalogue(assignment), seed)
+    roster = class_roster(
+        sample_class(folder, [assignment], broken_in=[assignment], mistakes_in=[assignment]),
+        catalogue(assignment),
+        seed,
+    )
     for student in roster:
         target = folder / "submitted" / student.name / assignment
         shutil.rmtree(target, ignore_errors=True)
         student.sample.write(target)
-    put_python_first()   # nbgrader runs alembic from PATH
+    put_python_first()  # nbgrader runs alembic from PATH
     # no HANDNET_DB_URL: the sample class goes into the copy's own SQLite gradebook, never
     # into the database of the instructor's real course
     with mock.patch.dict(os.environ, HANDNET_CHECK_SEED=str(seed)):
-        os.environ.pop("HANDNET_DB_URL", None)   # patch.dict puts it back afterwards
+        os.environ.pop("HANDNET_DB_URL", None)  # patch.dict puts it back afterwards
         grade_class(folder, assignment, workers=workers)
     return roster

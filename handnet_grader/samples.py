@@ -29,7 +29,9 @@ import nbformat
 from .cells import nbgrader_metadata
 from .mistake_source import mistake_source
 
-SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n|^[ \t]*### END SOLUTION[ \t]*\n?", re.M)
+SOLUTION_REGION = re.compile(
+    r"^[ \t]*### BEGIN SOLUTION[ \t]*\n|^[ \t]*### END SOLUTION[ \t]*\n?", re.M
+)
 
 
 @dataclass
@@ -40,11 +42,11 @@ class Sample:
     assignment: str
     expected_points: float
     expected_status: str
-    write: object          # write(folder): creates the submission's files in folder
-    expect_message: str = ""   # text that the record's cell messages must contain
-    exact: bool = True         # False: expected_points is an upper bound (see below)
-    hinted_in: tuple = ()      # one of these test cells must score 0 showing expect_message
-    must_keep: tuple = ()      # test cells that must keep their points
+    write: object  # write(folder): creates the submission's files in folder
+    expect_message: str = ""  # text that the record's cell messages must contain
+    exact: bool = True  # False: expected_points is an upper bound (see below)
+    hinted_in: tuple = ()  # one of these test cells must score 0 showing expect_message
+    must_keep: tuple = ()  # test cells that must keep their points
 
 
 def exercises(nb):
@@ -60,14 +62,18 @@ def exercises(nb):
 
 
 def total_points(nb):
-    return sum(float(nbgrader_metadata(c)["points"]) for c in nb.cells
-               if nbgrader_metadata(c).get("grade"))
+    return sum(
+        float(nbgrader_metadata(c)["points"]) for c in nb.cells if nbgrader_metadata(c).get("grade")
+    )
 
 
 def solutions(source_nb):
     """{solution grade_id: the source cell's code without the solution markers}."""
-    return {nbgrader_metadata(c)["grade_id"]: SOLUTION_REGION.sub("", c.source)
-            for c in source_nb.cells if nbgrader_metadata(c).get("solution")}
+    return {
+        nbgrader_metadata(c)["grade_id"]: SOLUTION_REGION.sub("", c.source)
+        for c in source_nb.cells
+        if nbgrader_metadata(c).get("solution")
+    }
 
 
 def filled(release_nb, solved, ids):
@@ -95,8 +101,11 @@ def dependents(solved, gid):
         if name is None:
             continue
         for other, code in solved.items():
-            if other != gid and other not in found and re.search(
-                    rf"\b{name}\b", re.sub(rf"^def {name}\(.*$", "", code, flags=re.M)):
+            if (
+                other != gid
+                and other not in found
+                and re.search(rf"\b{name}\b", re.sub(rf"^def {name}\(.*$", "", code, flags=re.M))
+            ):
                 found.add(other)
                 frontier.append(other)
     return found
@@ -107,8 +116,10 @@ def mistake_target(solved, name):
     solution cell that defines it (or, failing that, the cell with that grade_id and the
     function it defines); the lines rebind the function, and re-attach it wherever the
     cell attaches it to a class (``Network.name = name``)."""
-    gid = next((g for g, code in solved.items()
-                if re.search(rf"^def {re.escape(name)}\(", code, re.M)), None)
+    gid = next(
+        (g for g, code in solved.items() if re.search(rf"^def {re.escape(name)}\(", code, re.M)),
+        None,
+    )
     fn = name
     if gid is None and name in solved:
         gid, fn = name, defined_name(solved[name])
@@ -128,8 +139,11 @@ def with_mistake(release_nb, solved, key, function=None):
     nb = filled(release_nb, solved, set(solved))
     for cell in nb.cells:
         if nbgrader_metadata(cell).get("grade_id") == gid:
-            cell.source += (f"\n\n# Sample submission: the catalogued mistake {key}, swapped in.\n"
-                            + mistake_source(key) + "\n".join(lines))
+            cell.source += (
+                f"\n\n# Sample submission: the catalogued mistake {key}, swapped in.\n"
+                + mistake_source(key)
+                + "\n".join(lines)
+            )
     return nb, gid
 
 
@@ -141,6 +155,7 @@ def _write_nb(nb, name):
     def write(folder):
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, folder / name)
+
     return write
 
 
@@ -148,6 +163,7 @@ def _write_text(text, name):
     def write(folder):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
+
     return write
 
 
@@ -156,7 +172,9 @@ def _insert_after_first_exercise(nb, cell):
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     first = exercises(nb)[0]
     last_test = first[1][-1][0] if first[1] else first[0]
-    index = next(i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade_id") == last_test)
+    index = next(
+        i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade_id") == last_test
+    )
     nb.cells.insert(index + 1, cell)
     return nb
 
@@ -189,29 +207,53 @@ def broken_samples(assignment, name, release_nb, solved):
     duplicated.cells[i + 1]["id"] = "duplicate-of-a-test-cell"
 
     foreign = nbformat.from_dict(json.loads(json.dumps(reference)))
-    foreign.metadata = {"kernelspec": {"name": "python3-vscode", "display_name": "Python (venv)",
-                                       "language": "python"},
-                        "language_info": {"name": "python", "version": "3.12.1",
-                                          "codemirror_mode": {"name": "ipython", "version": 3}},
-                        "vscode": {"interpreter": {"hash": "0" * 64}}}
+    foreign.metadata = {
+        "kernelspec": {
+            "name": "python3-vscode",
+            "display_name": "Python (venv)",
+            "language": "python",
+        },
+        "language_info": {
+            "name": "python",
+            "version": "3.12.1",
+            "codemirror_mode": {"name": "ipython", "version": 3},
+        },
+        "vscode": {"interpreter": {"hash": "0" * 64}},
+    }
     for cell in foreign.cells:
-        cell.metadata.update({"collapsed": False, "jupyter": {"source_hidden": False},
-                              "vscode": {"languageId": "python"}})
+        cell.metadata.update(
+            {
+                "collapsed": False,
+                "jupyter": {"source_hidden": False},
+                "vscode": {"languageId": "python"},
+            }
+        )
 
     loop = _insert_after_first_exercise(reference, _code("while True:\n    pass"))
-    stubborn = _insert_after_first_exercise(reference, _code(
-        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
+    stubborn = _insert_after_first_exercise(
+        reference,
+        _code("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
+    )
     crash = _insert_after_first_exercise(reference, _code("import os\nos._exit(1)"))
-    hog = _insert_after_first_exercise(reference, _code(
-        "import numpy as np\nall_pairs = np.ones((50_000, 50_000))   # 20 GB"))
+    hog = _insert_after_first_exercise(
+        reference, _code("import numpy as np\nall_pairs = np.ones((50_000, 50_000))   # 20 GB")
+    )
     huge = _insert_after_first_exercise(reference, _code("print('x' * 20_000_000)"))
 
     return [
         ("invalid-json", _write_text('{"cells": [ this is not json', name), 0, "invalid notebook"),
-        ("missing-notebook", _write_text("my answers are in my head\n", "notes.txt"), 0,
-         "missing notebook"),
-        ("renamed-notebook", _write_nb(reference, name.replace(".ipynb", " (1).ipynb")), full,
-         "graded"),
+        (
+            "missing-notebook",
+            _write_text("my answers are in my head\n", "notes.txt"),
+            0,
+            "missing notebook",
+        ),
+        (
+            "renamed-notebook",
+            _write_nb(reference, name.replace(".ipynb", " (1).ipynb")),
+            full,
+            "graded",
+        ),
         ("test-cell-deleted", _write_nb(deleted, name), full, "graded"),
         ("test-cells-edited", _write_nb(cheated, name), 0, "graded"),
         ("test-cell-to-markdown", _write_nb(to_markdown, name), full, "graded"),
@@ -230,7 +272,9 @@ def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
     for the assignments in ``broken_in`` (default: the first assignment only), catalogued
     mistakes for those in ``mistakes_in`` (default: all)."""
     from handnet_ref.checks import TOPICS
+
     from .layout import assignments as all_assignments
+
     root = Path(root)
     names = assignments or all_assignments(root)
     broken_in = set(names[:1] if broken_in is None else broken_in)
@@ -243,14 +287,35 @@ def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
         full = total_points(release_nb)
         groups = exercises(release_nb)
         first_id, first_tests = groups[0]
-        samples.append(Sample("reference", assignment, full, "graded",
-                              _write_nb(filled(release_nb, solved, set(solved)), name)))
+        samples.append(
+            Sample(
+                "reference",
+                assignment,
+                full,
+                "graded",
+                _write_nb(filled(release_nb, solved, set(solved)), name),
+            )
+        )
         samples.append(Sample("untouched", assignment, 0.0, "graded", _write_nb(release_nb, name)))
-        samples.append(Sample("partial", assignment, sum(p for _, p in first_tests), "graded",
-                              _write_nb(filled(release_nb, solved, {first_id}), name)))
-        catalogue = [(m, getattr(t, "FUNCTIONS", {}).get(m.key.split(".")[0]))
-                     for t in TOPICS if getattr(t, "ASSIGNMENT", None) == assignment
-                     for m in t.CATALOGUE] if mistakes_in is None or assignment in mistakes_in else []
+        samples.append(
+            Sample(
+                "partial",
+                assignment,
+                sum(p for _, p in first_tests),
+                "graded",
+                _write_nb(filled(release_nb, solved, {first_id}), name),
+            )
+        )
+        catalogue = (
+            [
+                (m, getattr(t, "FUNCTIONS", {}).get(m.key.split(".")[0]))
+                for t in TOPICS
+                if getattr(t, "ASSIGNMENT", None) == assignment
+                for m in t.CATALOGUE
+            ]
+            if mistakes_in is None or assignment in mistakes_in
+            else []
+        )
         for mistake, function in catalogue:
             made = with_mistake(release_nb, solved, mistake.key, function)
             if made is None:
@@ -260,9 +325,19 @@ def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
             own = [t for g, tests in groups if g == gid for t, _ in tests]
             keep = [t for g, tests in groups if g != gid and g not in affected for t, _ in tests]
             student = "mistake-" + re.sub(r"[^A-Za-z0-9]+", "-", mistake.key).strip("-")
-            samples.append(Sample(student, assignment, full, "graded",
-                                  _write_nb(nb, name), expect_message=mistake.hint,
-                                  exact=False, hinted_in=tuple(own), must_keep=tuple(keep)))
+            samples.append(
+                Sample(
+                    student,
+                    assignment,
+                    full,
+                    "graded",
+                    _write_nb(nb, name),
+                    expect_message=mistake.hint,
+                    exact=False,
+                    hinted_in=tuple(own),
+                    must_keep=tuple(keep),
+                )
+            )
         if assignment in broken_in:
             for case, write, points, status in broken_samples(assignment, name, release_nb, solved):
                 samples.append(Sample(case, assignment, points, status, write))
@@ -272,6 +347,7 @@ def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
 def write_sample_class(root, samples):
     """Write each sample into submitted/<student>/<assignment>/, replacing what was there."""
     import shutil
+
     for sample in samples:
         folder = Path(root) / "submitted" / sample.student / sample.assignment
         if folder.exists():

@@ -46,7 +46,7 @@ class KernelAccount:
             return self
         folder = os.path.join(tempfile.gettempdir(), "handnet-kernel-uids")
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        start = os.getpid() % KERNEL_UID_SLOTS   # spread parallel graders over the range
+        start = os.getpid() % KERNEL_UID_SLOTS  # spread parallel graders over the range
         for i in range(KERNEL_UID_SLOTS):
             slot = (start + i) % KERNEL_UID_SLOTS
             fd = os.open(os.path.join(folder, f"{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
@@ -72,17 +72,31 @@ class KernelAccount:
         self.release()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sandbox_status():
     """(True, "bwrap <version>") if the sandbox works here, else (False, why not)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return False, ("bubblewrap (bwrap) is not installed; install it (Debian/Ubuntu: "
-                       "apt-get install bubblewrap) to sandbox the grading kernels")
+        return False, (
+            "bubblewrap (bwrap) is not installed; install it (Debian/Ubuntu: "
+            "apt-get install bubblewrap) to sandbox the grading kernels"
+        )
     try:
-        probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid",
-                                *_user_arguments(), "true"],
-                               capture_output=True, text=True, timeout=30)
+        probe = subprocess.run(
+            [
+                bwrap,
+                "--ro-bind",
+                "/",
+                "/",
+                "--unshare-net",
+                "--unshare-pid",
+                *_user_arguments(),
+                "true",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         return False, f"bwrap could not run: {e}"
     if probe.returncode != 0:
@@ -119,8 +133,12 @@ def python_folders():
     """The folders the kernel's Python needs: installation, virtual environment, the
     site-packages on its path and the public ``handnet`` package (never the course)."""
     import handnet
-    folders = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
-               os.path.dirname(os.path.realpath(handnet.__file__))}
+
+    folders = {
+        os.path.realpath(sys.base_prefix),
+        os.path.realpath(sys.prefix),
+        os.path.dirname(os.path.realpath(handnet.__file__)),
+    }
     for entry in sys.path:
         if entry and os.path.isdir(entry) and "site-packages" in entry:
             folders.add(os.path.realpath(entry))
@@ -135,10 +153,28 @@ def sandbox_command(command, *, writable, hidden=(), tmp_mb=256, uid=None):
     folder; nothing else of the machine's files, and ``hidden`` folders emptied even where
     they lie inside a bound one (``handnet_ref`` installed in site-packages); a private
     /tmp of ``tmp_mb`` MiB; run as ``uid`` (default ``nobody``) when the grader is root."""
-    args = [shutil.which("bwrap"), "--die-with-parent", "--unshare-net", "--unshare-pid",
-            "--unshare-ipc", "--unshare-uts", "--hostname", "grading", *_user_arguments(),
-            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmp_mb * 1024 * 1024),
-            "--tmpfs", "/tmp"]
+    args = [
+        shutil.which("bwrap"),
+        "--die-with-parent",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--hostname",
+        "grading",
+        *_user_arguments(),
+        *_system_binds(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(tmp_mb * 1024 * 1024),
+        "--tmpfs",
+        "/tmp",
+    ]
     bound = python_folders()
     writable = [os.path.realpath(w) for w in writable]
     args += _traversable_parents(bound + writable)
@@ -151,12 +187,30 @@ def sandbox_command(command, *, writable, hidden=(), tmp_mb=256, uid=None):
         args += ["--bind", folder, folder]
     # JPY_PARENT_PID: the grader's pid means nothing in the sandbox's process tree, and
     # ipykernel would shut down at once; --die-with-parent does that job instead.
-    args += ["--chdir", writable[0], "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
-             "--setenv", "JPY_PARENT_PID", "1", "--"]
+    args += [
+        "--chdir",
+        writable[0],
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "TMPDIR",
+        "/tmp",
+        "--setenv",
+        "JPY_PARENT_PID",
+        "1",
+        "--",
+    ]
     if drops_privileges():
         uid = NOBODY if uid is None else uid
-        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                 "--no-new-privs", "--"]
+        args += [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--no-new-privs",
+            "--",
+        ]
     return args + list(command)
 
 

@@ -78,7 +78,7 @@ def sweep(folder=None, now=None):
     for entry in entries:
         try:
             stale = entry.is_dir(follow_symlinks=False) and _stale(entry, now)
-        except OSError:   # removed meanwhile by its owner
+        except OSError:  # removed meanwhile by its owner
             continue
         if stale:
             shutil.rmtree(entry.path, ignore_errors=True)

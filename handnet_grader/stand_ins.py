@@ -25,6 +25,7 @@ def write_kernel_path(folder):
     """A stand-in ``handnet_ref`` package in ``folder``: ``handnet_ref.checks.<topic>``
     for every topic, whose ``check_*`` functions ask the grader (``handnet.probe``)."""
     from handnet_ref.checks import TOPICS
+
     package = os.path.join(folder, "handnet_ref")
     os.makedirs(os.path.join(package, "checks"))
     with open(os.path.join(package, "__init__.py"), "w") as f:
@@ -43,6 +44,7 @@ def copy_font_cache(folder):
     os.makedirs(folder)
     try:
         import matplotlib
+
         for path in glob.glob(os.path.join(matplotlib.get_cachedir(), "fontlist-*.json")):
             shutil.copy(path, folder)
     except Exception:

@@ -13,9 +13,26 @@ from handnet.wire import CheckFailed, Remote, RemoteError, Reply
 
 # Modules whose names the kernel may hand over for a name in a test cell (``np``): the
 # grader uses its own import of them, never the kernel's.
-GRADER_MODULES = ("numpy", "math", "cmath", "warnings", "itertools", "functools",
-                  "collections", "json", "os", "tempfile", "copy", "types", "random",
-                  "statistics", "string", "re", "matplotlib", "handnet")
+GRADER_MODULES = (
+    "numpy",
+    "math",
+    "cmath",
+    "warnings",
+    "itertools",
+    "functools",
+    "collections",
+    "json",
+    "os",
+    "tempfile",
+    "copy",
+    "types",
+    "random",
+    "statistics",
+    "string",
+    "re",
+    "matplotlib",
+    "handnet",
+)
 
 
 class StudentError(RemoteError):
@@ -80,8 +97,11 @@ class StudentCallable(StudentObject):
 
 def grader_module(name: Any) -> types.ModuleType | None:
     """The grader's own import of a module the kernel named (only ``GRADER_MODULES``)."""
-    if not isinstance(name, str) or name.split(".")[0] not in GRADER_MODULES or \
-            name.startswith("handnet_grader"):
+    if (
+        not isinstance(name, str)
+        or name.split(".")[0] not in GRADER_MODULES
+        or name.startswith("handnet_grader")
+    ):
         return None
     return importlib.import_module(name)
 

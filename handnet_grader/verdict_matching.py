@@ -43,38 +43,67 @@ def apply_verdicts(cell, index, verdicts, incidents, integrity):
     expected = expected_verdicts(cell, kernel_error)
     if not is_test_cell(cell) or not expected:
         if verdicts:
-            integrity.append({"cell": index, "message": (
-                f"{len(verdicts)} hidden check(s) were run from a cell that is not a "
-                "test cell")})
+            integrity.append(
+                {
+                    "cell": index,
+                    "message": (
+                        f"{len(verdicts)} hidden check(s) were run from a cell that is not a "
+                        "test cell"
+                    ),
+                }
+            )
         return
     if any(o.get("output_type") == "execute_result" for o in cell.outputs):
         cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
-        integrity.append({"cell": index, "message": (
-            "the test cell returned a value (nbgrader would have read it as partial "
-            "credit); it was dropped")})
+        integrity.append(
+            {
+                "cell": index,
+                "message": (
+                    "the test cell returned a value (nbgrader would have read it as partial "
+                    "credit); it was dropped"
+                ),
+            }
+        )
     failures, left = [], list(verdicts)
     for topic, name in expected:
         match = next((v for v in left if (v["topic"], v["name"]) == (topic, name)), None)
         if match is None:
-            failures.append("the grader could not run this cell's visible tests"
-                            if name == VISIBLE
-                            else f"the hidden check {name} did not report to the grader")
+            failures.append(
+                "the grader could not run this cell's visible tests"
+                if name == VISIBLE
+                else f"the hidden check {name} did not report to the grader"
+            )
             continue
         left.remove(match)
         if not match["passed"]:
             failures.append(match["message"])
     if left:
-        integrity.append({"cell": index, "message": (
-            f"{len(left)} extra hidden check(s) were asked for during this cell: "
-            + ", ".join(v["name"] for v in left))})
+        integrity.append(
+            {
+                "cell": index,
+                "message": (
+                    f"{len(left)} extra hidden check(s) were asked for during this cell: "
+                    + ", ".join(v["name"] for v in left)
+                ),
+            }
+        )
     if not failures:
         return
     if not kernel_error:
         # (when the kernel failed the cell too, a check that never reported is no
         # evidence: an unfinished notebook stops at a NameError before the check)
-        integrity.append({"cell": index, "message": (
-            "the kernel showed this test cell passing, but the grader's check failed: "
-            + failures[0][:300])})
-    keep = [o for o in cell.outputs if o.get("output_type") != "error"
-            or o.get("ename") in KERNEL_EVENTS]
+        integrity.append(
+            {
+                "cell": index,
+                "message": (
+                    "the kernel showed this test cell passing, but the grader's check failed: "
+                    + failures[0][:300]
+                ),
+            }
+        )
+    keep = [
+        o
+        for o in cell.outputs
+        if o.get("output_type") != "error" or o.get("ename") in KERNEL_EVENTS
+    ]
     cell.outputs = keep + [error_output("CheckFailed", failures[0])]

@@ -32,6 +32,7 @@ def find_check(topic: str, name: str) -> tuple[Callable, tuple[str, ...]] | None
     ``handnet_ref.checks.<topic>`` and the stand-in methods it lends (its ``HELPERS``
     entry), or None if there is no such check."""
     from handnet_ref.checks import TOPICS
+
     for module in TOPICS:
         if module.__name__.rsplit(".", 1)[-1] == topic and name.startswith("check_"):
             check = vars(module).get(name)
@@ -48,7 +49,7 @@ class VerdictServer:
         self.path = os.path.join(folder, "verdicts.sock")
         self.folder = folder
         self.cell = None
-        self.sessions = {}      # cell -> the visible test code the grader runs itself
+        self.sessions = {}  # cell -> the visible test code the grader runs itself
         self.verdicts = []
         self.incidents = []
         self._lock = threading.Lock()
@@ -56,8 +57,7 @@ class VerdictServer:
         self._sock.bind(self.path)
         self._sock.listen(1)
         self._closed = False
-        self._thread = threading.Thread(target=self._serve, daemon=True,
-                                        name="handnet-verdicts")
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="handnet-verdicts")
         self._thread.start()
 
     def incident(self, text: str) -> None:
@@ -93,7 +93,7 @@ class VerdictServer:
                     self._one_check(conn, cell)
                 except (OSError, ProtocolError) as e:
                     self.incident(f"a check's connection broke: {e}")
-                except Exception as e:    # never let the server die: the kernel would wait
+                except Exception as e:  # never let the server die: the kernel would wait
                     self.incident(f"the verdict server failed: {type(e).__name__}: {e}")
 
     def _one_check(self, conn, cell):
@@ -102,8 +102,9 @@ class VerdictServer:
             self._session(conn, cell)
             return
         topic, name = request.get("topic"), request.get("name")
-        found = find_check(topic, name) if isinstance(topic, str) and isinstance(name, str) \
-            else None
+        found = (
+            find_check(topic, name) if isinstance(topic, str) and isinstance(name, str) else None
+        )
         if request["op"] != Op.CHECK or found is None:
             self.incident(f"the kernel asked for a check that does not exist: {topic}.{name}")
             send(conn, {"op": Op.RETURN, "value": self._verdict(False, "no such check")})
@@ -112,13 +113,15 @@ class VerdictServer:
         link = GraderLink(conn, helpers, self.incident)
         passed, message = self._run(check, link, request)
         with self._lock:
-            self.verdicts.append({"cell": cell, "topic": topic, "name": name,
-                                  "passed": passed, "message": message})
+            self.verdicts.append(
+                {"cell": cell, "topic": topic, "name": name, "passed": passed, "message": message}
+            )
         send(conn, {"op": Op.RETURN, "value": self._verdict(passed, message)})
 
     def _run(self, check, link, request):
         """(passed, message) of ``check`` run on the kernel's arguments."""
         from handnet_ref.checks.core import scratch_in
+
         try:
             args = link.decode(request.get("args", []))
             if not isinstance(args, list):
@@ -128,11 +131,12 @@ class VerdictServer:
             return True, ""
         except CheckFailed as e:
             return False, str(e)
-        except ProtocolBreach as e:      # recorded already
+        except ProtocolBreach as e:  # recorded already
             return False, f"the check could not talk to the kernel ({e})"
         except (ProtocolError, OSError) as e:
-            self.incident(f"{check.__name__}: the conversation with the kernel broke the "
-                          f"protocol ({e})")
+            self.incident(
+                f"{check.__name__}: the conversation with the kernel broke the protocol ({e})"
+            )
             return False, f"the check could not talk to the kernel ({e})"
         except Exception as e:
             self.incident(f"{check.__name__} stopped with {type(e).__name__}: {e}")
@@ -149,12 +153,11 @@ class VerdictServer:
         link = GraderLink(conn, incident=self.incident, keep_lent=True)
         passed, message = run_visible(link, code, self.incident, self.folder)
         with self._lock:
-            self.verdicts.append({"cell": cell, "topic": "", "name": VISIBLE,
-                                  "passed": passed, "message": message})
+            self.verdicts.append(
+                {"cell": cell, "topic": "", "name": VISIBLE, "passed": passed, "message": message}
+            )
         send(conn, {"op": Op.RETURN, "value": None})
 
     @staticmethod
     def _verdict(passed, message):
         return {Tag.DICT: [["passed", bool(passed)], ["message", str(message)]]}
-
-

@@ -34,6 +34,7 @@ def _temporary_files_in(folder):
         path = saved_mkdtemp(*args, **kwargs)
         os.chmod(path, 0o777)
         return path
+
     tempfile.tempdir, tempfile.mkdtemp = folder, mkdtemp
     try:
         yield
@@ -41,8 +42,9 @@ def _temporary_files_in(folder):
         tempfile.tempdir, tempfile.mkdtemp = saved_dir, saved_mkdtemp
 
 
-def run_visible(link: GraderLink, code: str, incident: Callable[[str], None],
-                folder: str | None = None) -> tuple[bool, str]:
+def run_visible(
+    link: GraderLink, code: str, incident: Callable[[str], None], folder: str | None = None
+) -> tuple[bool, str]:
     """(passed, message): a test cell's visible ``code`` run in this process, with the
     names it uses looked up in the kernel over ``link``; ``incident(text)`` records a
     broken conversation; tempfile's folders are made in ``folder`` (seen by the kernel)."""
@@ -57,8 +59,12 @@ def run_visible(link: GraderLink, code: str, incident: Callable[[str], None],
                 continue
             with contextlib.suppress(NameError):
                 namespace[name] = link.lookup(name)
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                warnings.catch_warnings(), _temporary_files_in(folder):
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
+            warnings.catch_warnings(),
+            _temporary_files_in(folder),
+        ):
             warnings.simplefilter("always")
             exec(compile(tree, "<test cell>", "exec"), namespace)
     except AssertionError as e:

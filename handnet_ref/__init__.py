@@ -10,6 +10,16 @@ from .matrix import backprop_batch
 from .monitoring import EarlyStopping, History
 from .network import Network
 
-__all__ = ["sigmoid", "sigmoid_prime", "CrossEntropyCost", "QuadraticCost",
-           "network_numerical_gradients", "numerical_gradient", "rel_error",
-           "backprop_batch", "EarlyStopping", "History", "Network"]
+__all__ = [
+    "sigmoid",
+    "sigmoid_prime",
+    "CrossEntropyCost",
+    "QuadraticCost",
+    "network_numerical_gradients",
+    "numerical_gradient",
+    "rel_error",
+    "backprop_batch",
+    "EarlyStopping",
+    "History",
+    "Network",
+]

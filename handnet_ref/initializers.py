@@ -32,8 +32,10 @@ def scaled_weights(sizes, rng, dtype=np.float64):
     """(weights, biases): weights from N(0, 1/n_in), biases from N(0, 1)."""
     rng = as_rng(rng)
     biases = [rng.standard_normal((y, 1)).astype(dtype) for y in sizes[1:]]
-    weights = [(rng.standard_normal((y, x)) / np.sqrt(x)).astype(dtype)
-               for x, y in zip(sizes[:-1], sizes[1:])]
+    weights = [
+        (rng.standard_normal((y, x)) / np.sqrt(x)).astype(dtype)
+        for x, y in zip(sizes[:-1], sizes[1:])
+    ]
     return weights, biases
 
 

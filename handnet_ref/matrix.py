@@ -77,13 +77,13 @@ class BatchTrainer:
             sizes = [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
             new = lambda *shape: np.empty(shape, dtype=self.dtype)
             self._buffers[m] = (
-                new(m, sizes[0]),                        # the batch's inputs x
-                new(m, sizes[-1]),                       # the batch's targets y
-                [new(m, n) for n in sizes[1:]],          # a^l as rows, l = 1..L
-                [new(m, n) for n in sizes[1:]],          # delta^l as rows
-                [new(m, n) for n in sizes[1:]],          # scratch for 1 - a, then a (1 - a)
-                [new(*w.shape) for w in self.weights],   # eta/m * nabla_w
-                [new(n) for n in sizes[1:]],             # eta/m * nabla_b
+                new(m, sizes[0]),  # the batch's inputs x
+                new(m, sizes[-1]),  # the batch's targets y
+                [new(m, n) for n in sizes[1:]],  # a^l as rows, l = 1..L
+                [new(m, n) for n in sizes[1:]],  # delta^l as rows
+                [new(m, n) for n in sizes[1:]],  # scratch for 1 - a, then a (1 - a)
+                [new(*w.shape) for w in self.weights],  # eta/m * nabla_w
+                [new(n) for n in sizes[1:]],  # eta/m * nabla_b
             )
         return self._buffers[m]
 
@@ -97,10 +97,10 @@ class BatchTrainer:
         multiple of ``mini_batch_size``.
         """
         n_layers = len(self.weights)
-        biases_rows = [b.reshape(-1) for b in self.biases]   # views: updates reach biases
+        biases_rows = [b.reshape(-1) for b in self.biases]  # views: updates reach biases
         with np.errstate(over="ignore"):
             for k in range(0, len(order), mini_batch_size):
-                rows = order[k:k + mini_batch_size]
+                rows = order[k : k + mini_batch_size]
                 m = len(rows)
                 x, y, acts, deltas, scratch, nabla_w, nabla_b = self._buffers_for(m)
                 np.take(X_rows, rows, axis=0, out=x)
@@ -114,7 +114,7 @@ class BatchTrainer:
                 delta *= eta / m
                 for l in range(n_layers - 1, -1, -1):
                     a_prev = acts[l - 1] if l > 0 else x
-                    if l > 0:   # propagate with the weights before this step's update
+                    if l > 0:  # propagate with the weights before this step's update
                         d_prev = np.matmul(delta, self.weights[l], out=deltas[l - 1])
                         t = np.subtract(1.0, a_prev, out=scratch[l - 1])
                         t *= a_prev
@@ -123,6 +123,8 @@ class BatchTrainer:
                     if decay != 1.0:
                         self.weights[l] *= decay
                     self.weights[l] -= nabla_w[l]
-                    biases_rows[l] -= np.add.reduce(delta, axis=0, out=nabla_b[l])   # np.sum's wrapper costs 2 us
+                    biases_rows[l] -= np.add.reduce(
+                        delta, axis=0, out=nabla_b[l]
+                    )  # np.sum's wrapper costs 2 us
                     if l > 0:
                         delta = d_prev

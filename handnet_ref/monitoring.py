@@ -21,8 +21,14 @@ class History:
     stopped_early: bool = False
 
     def __iter__(self):
-        return iter((self.evaluation_cost, self.evaluation_accuracy,
-                     self.training_cost, self.training_accuracy))
+        return iter(
+            (
+                self.evaluation_cost,
+                self.evaluation_accuracy,
+                self.training_cost,
+                self.training_accuracy,
+            )
+        )
 
     @property
     def epochs(self):

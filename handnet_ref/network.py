@@ -67,8 +67,8 @@ class Network:
         nabla_b = [np.zeros(b.shape) for b in self.biases]
         nabla_w = [np.zeros(w.shape) for w in self.weights]
         activation = x
-        activations = [x]   # a^l, layer by layer
-        zs = []             # z^l, layer by layer
+        activations = [x]  # a^l, layer by layer
+        zs = []  # z^l, layer by layer
         for b, w in zip(self.biases, self.weights):
             z = w @ activation + b
             zs.append(z)
@@ -101,13 +101,25 @@ class Network:
         m = len(mini_batch)
         decay = 1.0 - eta * lmbda / n if lmbda else 1.0
         dtype = self.weights[0].dtype
-        self.weights = [(decay * w - (eta / m) * nw).astype(dtype, copy=False)
-                        for w, nw in zip(self.weights, nabla_w)]
-        self.biases = [(b - (eta / m) * nb).astype(dtype, copy=False)
-                       for b, nb in zip(self.biases, nabla_b)]
+        self.weights = [
+            (decay * w - (eta / m) * nw).astype(dtype, copy=False)
+            for w, nw in zip(self.weights, nabla_w)
+        ]
+        self.biases = [
+            (b - (eta / m) * nb).astype(dtype, copy=False) for b, nb in zip(self.biases, nabla_b)
+        ]
 
-    def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
-            rng=None, progress=None):
+    def SGD(
+        self,
+        training_data,
+        epochs,
+        mini_batch_size,
+        eta,
+        test_data=None,
+        *,
+        rng=None,
+        progress=None,
+    ):
         """Train with mini-batch stochastic gradient descent; return a ``History``.
 
         training_data: a list of (x, y) pairs, x (sizes[0], 1), y one-hot (sizes[-1], 1)
@@ -135,8 +147,9 @@ class Network:
                 start = time.perf_counter()
                 order = rng.permutation(n)
                 shuffled = [training_data[i] for i in order]
-                mini_batches = [shuffled[k:k + mini_batch_size]
-                                for k in range(0, n, mini_batch_size)]
+                mini_batches = [
+                    shuffled[k : k + mini_batch_size] for k in range(0, n, mini_batch_size)
+                ]
                 for mini_batch in mini_batches:
                     self.update_mini_batch(mini_batch, eta)
                 history.seconds.append(time.perf_counter() - start)

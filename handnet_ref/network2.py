@@ -14,7 +14,7 @@ import numpy as np
 from . import network
 from .costs import CrossEntropyCost, cost_by_name
 from .initializers import INITIALIZERS
-from .training import as_rows, accuracy_and_cost, l2_term, run_sgd
+from .training import accuracy_and_cost, as_rows, l2_term, run_sgd
 
 
 class Network(network.Network):
@@ -24,8 +24,7 @@ class Network(network.Network):
     ``init``: ``"scaled"`` (default, weights from N(0, 1/n_in)) or ``"large"`` (N(0, 1)).
     """
 
-    def __init__(self, sizes, cost=CrossEntropyCost, init="scaled", rng=None,
-                 dtype=np.float64):
+    def __init__(self, sizes, cost=CrossEntropyCost, init="scaled", rng=None, dtype=np.float64):
         if init not in INITIALIZERS:
             raise ValueError(f"init must be one of {sorted(INITIALIZERS)}, got {init!r}")
         self.cost = cost
@@ -38,25 +37,48 @@ class Network(network.Network):
     def output_delta(self, z, a, y):
         return self.cost.delta(z, a, y)
 
-    def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0,
-            evaluation_data=None, monitor_evaluation_cost=False,
-            monitor_evaluation_accuracy=False, monitor_training_cost=False,
-            monitor_training_accuracy=False, early_stopping_n=0, *, rng=None,
-            engine="matrix", progress=None):
+    def SGD(
+        self,
+        training_data,
+        epochs,
+        mini_batch_size,
+        eta,
+        lmbda=0.0,
+        evaluation_data=None,
+        monitor_evaluation_cost=False,
+        monitor_evaluation_accuracy=False,
+        monitor_training_cost=False,
+        monitor_training_accuracy=False,
+        early_stopping_n=0,
+        *,
+        rng=None,
+        engine="matrix",
+        progress=None,
+    ):
         """Train with mini-batch SGD and L2 strength ``lmbda``; return a ``History``.
 
         Each ``monitor_*`` flag records that quantity after every epoch. With
         ``early_stopping_n`` > 0, training stops once the evaluation accuracy has not
         improved for that many epochs. Data formats as in ``network.Network.SGD``.
         """
-        return run_sgd(self, training_data, epochs, mini_batch_size, eta, lmbda=lmbda,
-                       cost=self.cost, evaluation_data=evaluation_data,
-                       monitor_evaluation_cost=monitor_evaluation_cost,
-                       monitor_evaluation_accuracy=monitor_evaluation_accuracy,
-                       monitor_training_cost=monitor_training_cost,
-                       monitor_training_accuracy=monitor_training_accuracy,
-                       early_stopping_n=early_stopping_n, rng=rng, engine=engine,
-                       progress=progress)
+        return run_sgd(
+            self,
+            training_data,
+            epochs,
+            mini_batch_size,
+            eta,
+            lmbda=lmbda,
+            cost=self.cost,
+            evaluation_data=evaluation_data,
+            monitor_evaluation_cost=monitor_evaluation_cost,
+            monitor_evaluation_accuracy=monitor_evaluation_accuracy,
+            monitor_training_cost=monitor_training_cost,
+            monitor_training_accuracy=monitor_training_accuracy,
+            early_stopping_n=early_stopping_n,
+            rng=rng,
+            engine=engine,
+            progress=progress,
+        )
 
     def accuracy(self, data):
         """Number of examples classified correctly (either data format)."""
@@ -70,12 +92,14 @@ class Network(network.Network):
 
     def save(self, filename):
         """Write sizes, weights, biases, cost, init and dtype to a JSON file."""
-        data = {"sizes": self.sizes,
-                "weights": [w.tolist() for w in self.weights],
-                "biases": [b.tolist() for b in self.biases],
-                "cost": self.cost.name,
-                "init": self.init,
-                "dtype": self.weights[0].dtype.name}
+        data = {
+            "sizes": self.sizes,
+            "weights": [w.tolist() for w in self.weights],
+            "biases": [b.tolist() for b in self.biases],
+            "cost": self.cost.name,
+            "init": self.init,
+            "dtype": self.weights[0].dtype.name,
+        }
         Path(filename).write_text(json.dumps(data))
 
 
@@ -84,8 +108,13 @@ def load(filename):
     try:
         data = json.loads(Path(filename).read_text())
         sizes, dtype = data["sizes"], np.dtype(data.get("dtype", "float64"))
-        net = Network(sizes, cost=cost_by_name(data["cost"]), init=data.get("init", "scaled"),
-                      rng=0, dtype=dtype)
+        net = Network(
+            sizes,
+            cost=cost_by_name(data["cost"]),
+            init=data.get("init", "scaled"),
+            rng=0,
+            dtype=dtype,
+        )
         weights = [np.array(w, dtype=dtype) for w in data["weights"]]
         biases = [np.array(b, dtype=dtype) for b in data["biases"]]
     except (OSError, ValueError, KeyError, TypeError) as e:

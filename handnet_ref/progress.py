@@ -33,4 +33,5 @@ def progress_bar(total, desc, progress=None):
     if not progress_enabled(progress):
         return _NoBar()
     from tqdm.auto import tqdm
+
     return tqdm(total=total, desc=desc, unit="epoch", leave=True)

@@ -25,7 +25,8 @@ ENGINES = ("matrix", "loop")
 
 def _is_pair_list(data):
     return isinstance(data, list) or (
-        isinstance(data, tuple) and len(data) > 0 and isinstance(data[0], tuple))
+        isinstance(data, tuple) and len(data) > 0 and isinstance(data[0], tuple)
+    )
 
 
 def as_rows(data, n_in, n_out, dtype=np.float64):
@@ -44,9 +45,11 @@ def as_rows(data, n_in, n_out, dtype=np.float64):
         X, y = data
         X, y = np.asarray(X), np.asarray(y)
         if X.ndim != 2 or X.shape[0] != n_in:
-            raise ValueError(f"X must have shape ({n_in}, N), one example per column; "
-                             f"got {X.shape}" + (" (transpose it: X.T)" if X.ndim == 2
-                                                 and X.shape[1] == n_in else ""))
+            raise ValueError(
+                f"X must have shape ({n_in}, N), one example per column; "
+                f"got {X.shape}"
+                + (" (transpose it: X.T)" if X.ndim == 2 and X.shape[1] == n_in else "")
+            )
         X = np.ascontiguousarray(X.T, dtype=dtype)
         if y.ndim == 1:
             labels, Y = y.astype(np.int64), None
@@ -68,9 +71,9 @@ def accuracy_and_cost(weights, biases, X_rows, Y_rows, labels, cost, chunk=10_00
     """(number correct, summed cost) of the network over row data, in chunks."""
     correct, total = 0, 0.0
     for k in range(0, len(X_rows), chunk):
-        a = feedforward_rows(weights, biases, X_rows[k:k + chunk])
-        correct += int(np.sum(np.argmax(a, axis=1) == labels[k:k + chunk]))
-        total += cost.fn(a, Y_rows[k:k + chunk])
+        a = feedforward_rows(weights, biases, X_rows[k : k + chunk])
+        correct += int(np.sum(np.argmax(a, axis=1) == labels[k : k + chunk]))
+        total += cost.fn(a, Y_rows[k : k + chunk])
     return correct, total
 
 
@@ -79,11 +82,25 @@ def l2_term(weights, lmbda, n):
     return 0.5 * (lmbda / n) * sum(float(np.sum(w.astype(np.float64) ** 2)) for w in weights)
 
 
-def run_sgd(net, training_data, epochs, mini_batch_size, eta, *, lmbda=0.0, cost,
-            evaluation_data=None, monitor_evaluation_cost=False,
-            monitor_evaluation_accuracy=False, monitor_training_cost=False,
-            monitor_training_accuracy=False, early_stopping_n=0, rng=None,
-            engine="matrix", progress=None):
+def run_sgd(
+    net,
+    training_data,
+    epochs,
+    mini_batch_size,
+    eta,
+    *,
+    lmbda=0.0,
+    cost,
+    evaluation_data=None,
+    monitor_evaluation_cost=False,
+    monitor_evaluation_accuracy=False,
+    monitor_training_cost=False,
+    monitor_training_accuracy=False,
+    early_stopping_n=0,
+    rng=None,
+    engine="matrix",
+    progress=None,
+):
     """Train ``net`` in place; return a ``History``.
 
     Each epoch shuffles the training examples with ``rng`` (a seed or a Generator),
@@ -119,7 +136,7 @@ def run_sgd(net, training_data, epochs, mini_batch_size, eta, *, lmbda=0.0, cost
                 trainer.epoch(X, Y, order, mini_batch_size, eta, decay)
             else:
                 for k in range(0, n, mini_batch_size):
-                    batch = [(X[i][:, None], Y[i][:, None]) for i in order[k:k + mini_batch_size]]
+                    batch = [(X[i][:, None], Y[i][:, None]) for i in order[k : k + mini_batch_size]]
                     net.update_mini_batch(batch, eta, lmbda, n)
             history.seconds.append(time.perf_counter() - start)
             if monitor_training_cost or monitor_training_accuracy:
@@ -129,8 +146,9 @@ def run_sgd(net, training_data, epochs, mini_batch_size, eta, *, lmbda=0.0, cost
                 if monitor_training_accuracy:
                     history.training_accuracy.append(correct / n)
             if evaluation_data is not None:
-                correct, c = accuracy_and_cost(net.weights, net.biases, X_eval, Y_eval,
-                                               labels_eval, cost)
+                correct, c = accuracy_and_cost(
+                    net.weights, net.biases, X_eval, Y_eval, labels_eval, cost
+                )
                 n_eval = len(X_eval)
                 if monitor_evaluation_cost:
                     history.evaluation_cost.append(c / n_eval + l2_term(net.weights, lmbda, n_eval))
@@ -146,15 +164,24 @@ def run_sgd(net, training_data, epochs, mini_batch_size, eta, *, lmbda=0.0, cost
     return history
 
 
-def train_matrix(net, training_data, epochs, mini_batch_size, eta, test_data=None, *,
-                 rng=None, progress=None):
+def train_matrix(
+    net, training_data, epochs, mini_batch_size, eta, test_data=None, *, rng=None, progress=None
+):
     """``net.SGD(...)`` of the chapter-1 ``Network``, a whole mini-batch at a time.
 
     The same arguments, the same shuffles and mini-batches, the same ``History`` (test
     accuracy per epoch) as the book's per-example ``SGD``, up to rounding; on MNIST 12 to
     17 times faster. Trains ``net`` in place.
     """
-    return run_sgd(net, training_data, epochs, mini_batch_size, eta, cost=net.cost,
-                   evaluation_data=test_data,
-                   monitor_evaluation_accuracy=test_data is not None,
-                   rng=rng, progress=progress)
+    return run_sgd(
+        net,
+        training_data,
+        epochs,
+        mini_batch_size,
+        eta,
+        cost=net.cost,
+        evaluation_data=test_data,
+        monitor_evaluation_accuracy=test_data is not None,
+        rng=rng,
+        progress=progress,
+    )

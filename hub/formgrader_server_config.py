@@ -11,5 +11,4 @@ import os
 c = get_config()  # noqa: F821 (provided by Jupyter)
 load_subconfig(os.path.join(os.path.dirname(__file__), "user_server_config.py"))  # noqa: F821
 
-c.ServerApp.tornado_settings = {
-    "headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}
+c.ServerApp.tornado_settings = {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}

@@ -59,12 +59,17 @@ c = get_config()  # noqa: F821 (provided by JupyterHub)
 HUB = Path(__file__).resolve().parent
 REPO = HUB.parent
 COURSE_ID = exchange.COURSE_ID
-STUDENTS = f"nbgrader-{COURSE_ID}"      # hub groups named as nbgrader's JupyterHubAuthPlugin
+STUDENTS = f"nbgrader-{COURSE_ID}"  # hub groups named as nbgrader's JupyterHubAuthPlugin
 INSTRUCTORS = f"formgrade-{COURSE_ID}"  # expects them: nbgrader-<course>, formgrade-<course>
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 # The grader's settings (README) that the formgrader service takes from the hub's environment.
-GRADER_SETTINGS = ("HANDNET_DB_URL", "HANDNET_CELL_TIMEOUT", "HANDNET_SUBMISSION_TIMEOUT",
-                   "HANDNET_CHECK_SEED", "HANDNET_MNIST")
+GRADER_SETTINGS = (
+    "HANDNET_DB_URL",
+    "HANDNET_CELL_TIMEOUT",
+    "HANDNET_SUBMISSION_TIMEOUT",
+    "HANDNET_CHECK_SEED",
+    "HANDNET_MNIST",
+)
 
 
 def setting(name, default):
@@ -103,12 +108,13 @@ c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
 
 # --- who may log in: local accounts, with their passwords ---------------------------------
 c.JupyterHub.authenticator_class = "pam"
-c.Authenticator.allow_all = True        # any local account with a password ...
+c.Authenticator.allow_all = True  # any local account with a password ...
 c.Authenticator.blocked_users = {"root"}  # ... but root
 c.JupyterHub.load_groups = {
     STUDENTS: {"users": unix_group_members(setting("HANDNET_STUDENTS_GROUP", "handnet-students"))},
-    INSTRUCTORS: {"users": unix_group_members(
-        setting("HANDNET_INSTRUCTORS_GROUP", "handnet-instructors"))},
+    INSTRUCTORS: {
+        "users": unix_group_members(setting("HANDNET_INSTRUCTORS_GROUP", "handnet-instructors"))
+    },
 }
 
 # --- every user's own JupyterLab: the students' environment, run as the user --------------
@@ -124,32 +130,44 @@ c.Spawner.http_timeout = 180
 # The server's token may read the user's own groups (nbgrader's JupyterHubAuthPlugin: which
 # courses to list) and, where the user holds them, the services (Course List: the formgrader).
 c.Spawner.server_token_scopes = [
-    "users:activity!user", "access:servers!server",
-    "read:users:name!user", "read:users:groups!user", "list:services", "read:services"]
+    "users:activity!user",
+    "access:servers!server",
+    "read:users:name!user",
+    "read:users:groups!user",
+    "list:services",
+    "read:services",
+]
 
 # --- the formgrader: a service for the course's instructors -------------------------------
 # nbgrader finds a course's formgrader service by the course's name.
-c.JupyterHub.services = [{
-    "name": COURSE_ID,
-    "display": True,
-    "url": f"http://127.0.0.1:{formgrader_port}",
-    "user": grader,
-    "cwd": str(course),
-    "command": [str(instructor_bin / "jupyterhub-singleuser"),
-                f"--config={HUB / 'formgrader_server_config.py'}",
-                f"--ServerApp.root_dir={course}", "--SingleUserNotebookApp.default_url=/lab",
-                *(["--allow-root"] if grader == "root" else [])],
-    "environment": {
-        # nbgrader runs `alembic` and starts kernels from PATH
-        "PATH": f"{instructor_bin}:{SYSTEM_PATH}",
-        "HANDNET_EXCHANGE": exchange_root,
-        **{name: os.environ[name] for name in GRADER_SETTINGS if name in os.environ},
-    },
-    "oauth_no_confirm": True,
-}]
+c.JupyterHub.services = [
+    {
+        "name": COURSE_ID,
+        "display": True,
+        "url": f"http://127.0.0.1:{formgrader_port}",
+        "user": grader,
+        "cwd": str(course),
+        "command": [
+            str(instructor_bin / "jupyterhub-singleuser"),
+            f"--config={HUB / 'formgrader_server_config.py'}",
+            f"--ServerApp.root_dir={course}",
+            "--SingleUserNotebookApp.default_url=/lab",
+            *(["--allow-root"] if grader == "root" else []),
+        ],
+        "environment": {
+            # nbgrader runs `alembic` and starts kernels from PATH
+            "PATH": f"{instructor_bin}:{SYSTEM_PATH}",
+            "HANDNET_EXCHANGE": exchange_root,
+            **{name: os.environ[name] for name in GRADER_SETTINGS if name in os.environ},
+        },
+        "oauth_no_confirm": True,
+    }
+]
 c.JupyterHub.load_roles = [
-    {"name": "handnet-instructor",
-     "description": "The course's instructors: the formgrader service, and listing services",
-     "scopes": [f"access:services!service={COURSE_ID}", "list:services", "read:services"],
-     "groups": [INSTRUCTORS]},
+    {
+        "name": "handnet-instructor",
+        "description": "The course's instructors: the formgrader service, and listing services",
+        "scopes": [f"access:services!service={COURSE_ID}", "list:services", "read:services"],
+        "groups": [INSTRUCTORS],
+    },
 ]

@@ -24,8 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from handnet.mnist.download import CANONICAL_FILES
-from handnet.mnist.loader import (BOOK_COUNTS, SPLITS, SUBSET_CHECKSUM,
-                                           VALIDATION_SIZE, _book_split, _read_idx_set)
+from handnet.mnist.loader import (
+    BOOK_COUNTS,
+    SPLITS,
+    SUBSET_CHECKSUM,
+    VALIDATION_SIZE,
+    _book_split,
+    _read_idx_set,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "mnist"
@@ -44,14 +50,19 @@ def build_subset(source):
     """{"<split>_images": uint8 (n, 784), "<split>_labels": uint8 (n,)} for the subset."""
     train_images, train_labels, test_images, test_labels = _read_idx_set(source)
     if (len(train_labels), len(test_labels)) != (sum(BOOK_COUNTS[:2]), BOOK_COUNTS[2]):
-        sys.exit(f"{source} does not hold the full MNIST (found {len(train_labels)} "
-                 f"training and {len(test_labels)} test images); the subset is built from "
-                 "the canonical files only.")
-    training, validation, test = _book_split(train_images, train_labels, test_images,
-                                             test_labels, validation_size=VALIDATION_SIZE)
-    chosen = {"training": (training[0][:TRAINING_COUNT], training[1][:TRAINING_COUNT]),
-              "validation": (validation[0][::STRIDE], validation[1][::STRIDE]),
-              "test": (test[0][::STRIDE], test[1][::STRIDE])}
+        sys.exit(
+            f"{source} does not hold the full MNIST (found {len(train_labels)} "
+            f"training and {len(test_labels)} test images); the subset is built from "
+            "the canonical files only."
+        )
+    training, validation, test = _book_split(
+        train_images, train_labels, test_images, test_labels, validation_size=VALIDATION_SIZE
+    )
+    chosen = {
+        "training": (training[0][:TRAINING_COUNT], training[1][:TRAINING_COUNT]),
+        "validation": (validation[0][::STRIDE], validation[1][::STRIDE]),
+        "test": (test[0][::STRIDE], test[1][::STRIDE]),
+    }
     arrays = {}
     for name in SPLITS:
         images, labels = chosen[name]
@@ -77,21 +88,22 @@ def npz_bytes(arrays):
 
 def manifest(arrays, data):
     """The text of MNIST-SUBSET.md for the subset ``arrays`` stored as the bytes ``data``."""
-    sources = "\n".join(f"| `{name}` | {c.size:,} | `{c.sha256}` |"
-                        for name, c in CANONICAL_FILES.items())
+    sources = "\n".join(
+        f"| `{name}` | {c.size:,} | `{c.sha256}` |" for name, c in CANONICAL_FILES.items()
+    )
     taken = {
         "training": "the first 10,000 images of the book's training split "
-                    "(training images 0 to 9,999)",
+        "(training images 0 to 9,999)",
         "validation": "every 5th image of the book's validation split "
-                      "(training images 50,000, 50,005, ..., 59,995)",
+        "(training images 50,000, 50,005, ..., 59,995)",
         "test": "every 5th test image (test images 0, 5, ..., 9,995)",
     }
     splits = "\n".join(
         f"| {name} | {len(arrays[f'{name}_labels']):,} | {taken[name]} | "
         f"{' '.join(str(n) for n in np.bincount(arrays[f'{name}_labels'], minlength=10))} |"
-        for name in SPLITS)
-    stored = "\n".join(f"- `{name}`: uint8, shape {array.shape}"
-                       for name, array in arrays.items())
+        for name in SPLITS
+    )
+    stored = "\n".join(f"- `{name}`: uint8, shape {array.shape}" for name, array in arrays.items())
     return f"""# The bundled MNIST subset
 
 <!-- Written by scripts/build_mnist_subset.py (`make subset`); do not edit by hand. -->
@@ -153,11 +165,18 @@ from it and is distributed under the same licence.
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help="folder of the four full MNIST IDX files (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="folder to write the subset and its manifest into "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=DEFAULT_SOURCE,
+        help="folder of the four full MNIST IDX files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="folder to write the subset and its manifest into (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     arrays = build_subset(args.source)
     data = npz_bytes(arrays)
@@ -167,8 +186,10 @@ def main(argv=None):
     digest = hashlib.sha256(data).hexdigest()
     print(f"wrote {args.out / SUBSET_NAME}: {len(data):,} bytes, SHA-256 {digest}")
     if (len(data), digest) != tuple(SUBSET_CHECKSUM):
-        print(f"note: this differs from handnet.mnist.loader.SUBSET_CHECKSUM; set it to "
-              f"Checksum({len(data)}, \"{digest}\") for the loader to accept the new file.")
+        print(
+            f"note: this differs from handnet.mnist.loader.SUBSET_CHECKSUM; set it to "
+            f'Checksum({len(data)}, "{digest}") for the loader to accept the new file.'
+        )
 
 
 if __name__ == "__main__":

@@ -39,11 +39,26 @@ def build(dist):
     wheel.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="handnet-student-") as tmp:
         shutil.copyfile(PYPROJECT, Path(tmp) / "pyproject.toml")
-        shutil.copytree(PACKAGE, Path(tmp) / "handnet",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                        "--no-build-isolation", "--no-index", "-w", str(dist.resolve()), "."],
-                       cwd=tmp, check=True)
+        shutil.copytree(
+            PACKAGE, Path(tmp) / "handnet", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "-w",
+                str(dist.resolve()),
+                ".",
+            ],
+            cwd=tmp,
+            check=True,
+        )
     if not wheel.exists():
         sys.exit(f"pip did not write {wheel}: is the version in {PYPROJECT} the one pip built?")
     return wheel
@@ -59,8 +74,12 @@ def stray_entries(names, metadata):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dist", type=Path, default=REPO / "dist",
-                        help="folder to write the wheel into (default: %(default)s)")
+    parser.add_argument(
+        "--dist",
+        type=Path,
+        default=REPO / "dist",
+        help="folder to write the wheel into (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     wheel = build(args.dist)
     with zipfile.ZipFile(wheel) as archive:
@@ -69,8 +88,10 @@ def main(argv=None):
     stray = stray_entries(names, metadata)
     if stray:
         wheel.unlink()
-        sys.exit(f"REFUSED: the students' wheel {wheel} held files that are not handnet/ or its "
-                 f"metadata (it has been deleted):\n  " + "\n  ".join(stray))
+        sys.exit(
+            f"REFUSED: the students' wheel {wheel} held files that are not handnet/ or its "
+            f"metadata (it has been deleted):\n  " + "\n  ".join(stray)
+        )
     print(f"built {wheel}: {len(names)} files, handnet/ and {metadata}/ only")
 
 

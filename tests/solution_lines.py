@@ -21,8 +21,19 @@ import tokenize
 from pathlib import Path
 
 MIN_SIGNIFICANT = 12
-TRIVIAL_LINES = {"pass", "else:", "try:", "break", "continue", "return", "return e",
-                 "return self", "return None", "return True", "return False"}
+TRIVIAL_LINES = {
+    "pass",
+    "else:",
+    "try:",
+    "break",
+    "continue",
+    "return",
+    "return e",
+    "return self",
+    "return None",
+    "return True",
+    "return False",
+}
 
 
 def normalise(line):
@@ -37,8 +48,11 @@ def compact(line):
 
 def telling(line):
     """Is this normalised solution line specific enough that finding it proves a leak?"""
-    return (len(compact(line)) >= MIN_SIGNIFICANT and not line.startswith("#")
-            and line not in TRIVIAL_LINES)
+    return (
+        len(compact(line)) >= MIN_SIGNIFICANT
+        and not line.startswith("#")
+        and line not in TRIVIAL_LINES
+    )
 
 
 def cells(notebook):
@@ -76,8 +90,12 @@ def leaks(solutions, roots):
     """(file, solution line) for every solution line found in a text file under ``roots``
     (files or folders). Every file that reads as UTF-8 counts as text (.py, .md, .json,
     METADATA, RECORD...); binary ones (.npz, .pyc) are skipped."""
-    files = [path for root in roots for path in ([root] if root.is_file() else root.rglob("*"))
-             if path.is_file()]
+    files = [
+        path
+        for root in roots
+        for path in ([root] if root.is_file() else root.rglob("*"))
+        if path.is_file()
+    ]
     found = []
     for path in files:
         try:
@@ -122,5 +140,8 @@ def notebook_prose(notebook):
 
 def prose_leaks(solutions, notebook):
     """(cell id, solution line) for every solution line found in the prose of a notebook."""
-    return [(cell_id, line) for cell_id, text in notebook_prose(notebook)
-            for line in found_in(solutions, text)]
+    return [
+        (cell_id, line)
+        for cell_id, text in notebook_prose(notebook)
+        for line in found_in(solutions, text)
+    ]

@@ -27,10 +27,14 @@ def imported_names(path):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Call) and node.args and \
-                getattr(node.func, "attr", getattr(node.func, "id", "")) in (
-                    "import_module", "__import__") and \
-                isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and getattr(node.func, "attr", getattr(node.func, "id", ""))
+            in ("import_module", "__import__")
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             found.append((node.lineno, node.args[0].value))
     return found
 
@@ -58,6 +62,7 @@ def test_the_layer_check_finds_a_forbidden_import(tmp_path, monkeypatch):
     (planted / "leak.py").write_text(
         "import handnet_ref.network\n"
         "def f():\n    from handnet_grader.sandbox import sandbox_command\n"
-        "import importlib\nx = importlib.import_module('handnet_ref.checks')\n")
+        "import importlib\nx = importlib.import_module('handnet_ref.checks')\n"
+    )
     monkeypatch.setattr(__import__(__name__), "REPO", tmp_path)
     assert len(violations("handnet")) == 3

@@ -38,21 +38,48 @@ class Accounts:
         subprocess.run(command, check=True, capture_output=True)
         self.made.append(name)
         if password is not None:
-            subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True,
-                           capture_output=True)
+            subprocess.run(
+                ["chpasswd"],
+                input=f"{name}:{password}\n",
+                text=True,
+                check=True,
+                capture_output=True,
+            )
         return Path(pwd.getpwnam(name).pw_dir)
 
     def run(self, user, command, cwd, venv_bin, check=True, **extra):
         """``command`` as ``user`` in ``cwd``, with a clean environment naming the
         exchange; returns the CompletedProcess (stdout and stderr together)."""
         home = pwd.getpwnam(user).pw_dir
-        env = {"HOME": home, "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
-               "PATH": f"{venv_bin}:/usr/bin:/bin", "HANDNET_EXCHANGE": str(self.exchange),
-               "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", **extra}
+        env = {
+            "HOME": home,
+            "USER": user,
+            "LOGNAME": user,
+            "LANG": "C.UTF-8",
+            "PATH": f"{venv_bin}:/usr/bin:/bin",
+            "HANDNET_EXCHANGE": str(self.exchange),
+            "PYTHONHASHSEED": "0",
+            "OPENBLAS_NUM_THREADS": "1",
+            **extra,
+        }
         result = subprocess.run(
-            ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
-             *command], check=False, cwd=cwd, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, timeout=900)
+            [
+                "runuser",
+                "-u",
+                user,
+                "--",
+                "env",
+                "-i",
+                *(f"{k}={v}" for k, v in env.items()),
+                *command,
+            ],
+            check=False,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=900,
+        )
         if check:
             assert result.returncode == 0, f"{user}: {' '.join(command)}\n{result.stdout[-3000:]}"
         return result
@@ -65,7 +92,7 @@ class Accounts:
             try:
                 if entry.name.isdigit() and entry.stat().st_uid in uids:
                     found.append(int(entry.name))
-            except FileNotFoundError:   # ended meanwhile
+            except FileNotFoundError:  # ended meanwhile
                 pass
         return found
 

@@ -32,13 +32,17 @@ class Checksum(NamedTuple):
 # produced the .gz files.
 CANONICAL_FILES = {
     "train-images-idx3-ubyte": Checksum(
-        47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+        47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+    ),
     "train-labels-idx1-ubyte": Checksum(
-        60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+        60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
+    ),
     "t10k-images-idx3-ubyte": Checksum(
-        7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+        7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+    ),
     "t10k-labels-idx1-ubyte": Checksum(
-        10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+        10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+    ),
 }
 
 # Public mirrors of the gzipped IDX files; a file's URL is the mirror followed by its name.
@@ -60,7 +64,8 @@ def verify_content(data, expected, *, source, remedy=""):
         raise MnistChecksumError(
             f"{source}: expected {expected.size} bytes with SHA-256 {expected.sha256}, "
             f"found {len(data)} bytes with SHA-256 {actual}: the file is damaged or is "
-            f"not the expected one." + (f" {remedy}" if remedy else ""))
+            f"not the expected one." + (f" {remedy}" if remedy else "")
+        )
 
 
 def download_file(urls, dest, *, sha256, size, timeout=30):
@@ -84,11 +89,13 @@ def download_file(urls, dest, *, sha256, size, timeout=30):
         f"could not download {dest.name} into {dest.parent}; every URL failed:\n"
         + "\n".join(failures)
         + "\nCheck your internet connection (or proxy), or fetch the file by hand and set "
-        "HANDNET_MNIST to its folder.")
+        "HANDNET_MNIST to its folder."
+    )
 
 
-def download_mnist(dest_folder, *, mirrors=DEFAULT_MIRRORS, files=CANONICAL_FILES,
-                   timeout=30, verbose=True):
+def download_mnist(
+    dest_folder, *, mirrors=DEFAULT_MIRRORS, files=CANONICAL_FILES, timeout=30, verbose=True
+):
     """Fetch the gzipped IDX ``files`` (name -> Checksum) into ``dest_folder``.
 
     Each ``<name>.gz`` is tried on the ``mirrors`` in order. Files already there and
@@ -101,11 +108,16 @@ def download_mnist(dest_folder, *, mirrors=DEFAULT_MIRRORS, files=CANONICAL_FILE
         if dest.is_file() and _is_verified(dest, expected):
             continue
         if verbose:
-            print(f"HandNet: downloading {dest.name} ({number}/{len(files)}) ...",
-                  end=" ", flush=True)
-        url = download_file([mirror.rstrip("/") + "/" + dest.name for mirror in mirrors],
-                            dest, sha256=expected.sha256, size=expected.size,
-                            timeout=timeout)
+            print(
+                f"HandNet: downloading {dest.name} ({number}/{len(files)}) ...", end=" ", flush=True
+            )
+        url = download_file(
+            [mirror.rstrip("/") + "/" + dest.name for mirror in mirrors],
+            dest,
+            sha256=expected.sha256,
+            size=expected.size,
+            timeout=timeout,
+        )
         if verbose:
             print(f"verified, from {url}")
     return folder
@@ -129,7 +141,7 @@ def _fetch_verified(url, dest, expected, timeout):
         verify_content(read_bytes(temporary), expected, source="the content served")
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)   # mkstemp makes it 0600; give the usual mode
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it 0600; give the usual mode
         os.replace(temporary, dest)
     finally:
         Path(temporary).unlink(missing_ok=True)  # gone already after a successful replace
@@ -145,4 +157,5 @@ def _stream(url, out, timeout):
             received += len(chunk)
     if announced is not None and received != int(announced):
         raise MnistDownloadError(
-            f"the connection ended after {received} of the {announced} bytes announced")
+            f"the connection ended after {received} of the {announced} bytes announced"
+        )

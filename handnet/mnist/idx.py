@@ -43,7 +43,8 @@ def read_bytes(path):
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
         raise MnistFormatError(
             f"{path}: the gzip data is truncated or corrupt ({e}). "
-            "Delete the file and fetch it again.") from e
+            "Delete the file and fetch it again."
+        ) from e
 
 
 def parse_idx(data, *, source, ndim=None):
@@ -58,29 +59,34 @@ def parse_idx(data, *, source, ndim=None):
         raise MnistFormatError(
             f"{source}: not an IDX file: expected a magic number 0x000008NN, found "
             f"0x{data[:4].hex()}. Check that this is an MNIST file and not, say, an HTML "
-            "error page saved under its name.")
+            "error page saved under its name."
+        )
     dtype_code, dims = data[2], data[3]
     if dtype_code != UNSIGNED_BYTE:
         raise MnistFormatError(
             f"{source}: IDX element type 0x{dtype_code:02x} is not supported: expected "
-            f"0x{UNSIGNED_BYTE:02x} (unsigned byte), the type of every MNIST file.")
+            f"0x{UNSIGNED_BYTE:02x} (unsigned byte), the type of every MNIST file."
+        )
     if ndim is not None and dims != ndim:
         raise MnistFormatError(
             f"{source}: expected an IDX file of {ndim} dimension(s) (magic number "
             f"0x0000080{ndim}), found {dims} (magic number 0x{data[:4].hex()}). "
-            "Are the image and label files swapped?")
+            "Are the image and label files swapped?"
+        )
     header = 4 + 4 * dims
     if len(data) < header:
         raise MnistFormatError(
             f"{source}: the IDX header needs {header} bytes, the file holds only "
-            f"{len(data)}. The file is truncated: fetch it again.")
+            f"{len(data)}. The file is truncated: fetch it again."
+        )
     shape = tuple(int(n) for n in np.frombuffer(data, dtype=">u4", count=dims, offset=4))
     expected = header + int(np.prod(shape))
     if len(data) != expected:
         problem = "truncated" if len(data) < expected else "longer than its header says"
         raise MnistFormatError(
             f"{source}: the header announces shape {shape}, so the file should hold "
-            f"{expected} bytes; it holds {len(data)} ({problem}). Fetch the file again.")
+            f"{expected} bytes; it holds {len(data)} ({problem}). Fetch the file again."
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 

@@ -45,14 +45,28 @@ from typing import NamedTuple
 import numpy as np
 
 from .download import CANONICAL_FILES, Checksum, download_mnist, verify_content
-from .errors import (MnistChecksumError, MnistDownloadError, MnistError, MnistFormatError,
-                     MnistNotFoundError)
+from .errors import (
+    MnistChecksumError,
+    MnistDownloadError,
+    MnistError,
+    MnistFormatError,
+    MnistNotFoundError,
+)
 from .idx import open_maybe_gzip, parse_idx, read_bytes
 
 __all__ = [
-    "MnistArrays", "MnistChecksumError", "MnistDownloadError", "MnistError",
-    "MnistFormatError", "MnistNotFoundError", "MnistSource", "find_mnist", "load_data",
-    "load_data_arrays", "load_data_wrapper", "mnist_cache_dir",
+    "MnistArrays",
+    "MnistChecksumError",
+    "MnistDownloadError",
+    "MnistError",
+    "MnistFormatError",
+    "MnistNotFoundError",
+    "MnistSource",
+    "find_mnist",
+    "load_data",
+    "load_data_arrays",
+    "load_data_wrapper",
+    "mnist_cache_dir",
 ]
 
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = CANONICAL_FILES
@@ -66,9 +80,9 @@ VALIDATION_SIZE = 10_000
 
 SUBSET_FILE = Path(__file__).with_name("mnist-subset.npz")
 SUBSET_CHECKSUM = Checksum(
-    2_262_443, "b25404f1eb62046e7586e47d5c0f1cadafcf14919833629d3160864fac7a691b")
-SUBSET_HINT = ("For the full set, set HANDNET_MNIST=/path/to/mnist "
-               "or call load_data(download=True).")
+    2_262_443, "b25404f1eb62046e7586e47d5c0f1cadafcf14919833629d3160864fac7a691b"
+)
+SUBSET_HINT = "For the full set, set HANDNET_MNIST=/path/to/mnist or call load_data(download=True)."
 
 
 class SplitLabels(NamedTuple):
@@ -212,7 +226,8 @@ def _explicit_source(location, origin):
         raise MnistNotFoundError(
             f"MNIST not found: {location} (given by {origin}) does not exist. Give the "
             f"book's {PICKLE_NAME}, or a folder holding it or the four IDX files "
-            f"{', '.join(CANONICAL_FILES)} (each .gz or raw).")
+            f"{', '.join(CANONICAL_FILES)} (each .gz or raw)."
+        )
     if (location / PICKLE_NAME).is_file():
         return _pickle_source(location / PICKLE_NAME)
     _require_idx_files(location, f" (given by {origin})")
@@ -221,9 +236,10 @@ def _explicit_source(location, origin):
 
 def _idx_paths(folder):
     """Map each IDX file name to its raw or gzipped file in ``folder``, or None if absent."""
-    return {name: next((p for p in (folder / name, folder / f"{name}.gz") if p.is_file()),
-                       None)
-            for name in CANONICAL_FILES}
+    return {
+        name: next((p for p in (folder / name, folder / f"{name}.gz") if p.is_file()), None)
+        for name in CANONICAL_FILES
+    }
 
 
 def _require_idx_files(folder, origin=""):
@@ -234,13 +250,15 @@ def _require_idx_files(folder, origin=""):
         raise MnistNotFoundError(
             f"MNIST not found in {folder}{origin}: it holds neither {PICKLE_NAME} nor any "
             f"of the IDX files {', '.join(paths)} (looked for each raw and as .gz). "
-            "Point to the folder that holds them.")
+            "Point to the folder that holds them."
+        )
     if missing:
         raise MnistNotFoundError(
             f"MNIST incomplete in {folder}{origin}: missing "
             f"{', '.join(f'{name} (or {name}.gz)' for name in missing)}. Put all four IDX "
             "files there, or leave this location out and call load_data(download=True), "
-            "which fetches them into the per-user cache.")
+            "which fetches them into the per-user cache."
+        )
     return paths
 
 
@@ -261,8 +279,7 @@ def _load(path, download, subset, verbose):
     counts = tuple(len(y) for _, y in splits)
     source = source._replace(full=counts == BOOK_COUNTS)
     if verbose:
-        sizes = (f"{counts[0]:,} training, {counts[1]:,} validation, "
-                 f"{counts[2]:,} test images")
+        sizes = f"{counts[0]:,} training, {counts[1]:,} validation, {counts[2]:,} test images"
         hint = f" {SUBSET_HINT}" if source.kind == "subset" else ""
         print(f"HandNet: using {source.description} ({sizes}).{hint}")
     return splits, source
@@ -276,8 +293,7 @@ def _column_pairs(split):
 
 def _to_float_splits(pairs):
     """Three (images uint8 (n, 784), labels (n,)) -> (X float32 = images / 255, y int64)."""
-    return tuple((images / np.float32(255), labels.astype(np.int64))
-                 for images, labels in pairs)
+    return tuple((images / np.float32(255), labels.astype(np.int64)) for images, labels in pairs)
 
 
 def _load_idx_folder(folder, *, checksums=CANONICAL_FILES, validation_size=None):
@@ -286,8 +302,9 @@ def _load_idx_folder(folder, *, checksums=CANONICAL_FILES, validation_size=None)
     ``checksums`` maps file names to the Checksum that files of that size must match;
     ``validation_size`` defaults to min(10,000, n // 6) for n training images.
     """
-    return _to_float_splits(_book_split(*_read_idx_set(folder, checksums=checksums),
-                                        validation_size=validation_size))
+    return _to_float_splits(
+        _book_split(*_read_idx_set(folder, checksums=checksums), validation_size=validation_size)
+    )
 
 
 def _read_idx_set(folder, *, checksums=CANONICAL_FILES):
@@ -300,9 +317,13 @@ def _read_idx_set(folder, *, checksums=CANONICAL_FILES):
         data = read_bytes(path)
         expected = checksums.get(name)
         if expected is not None and len(data) == expected.size:
-            verify_content(data, expected, source=path,
-                           remedy="Delete it and fetch it again, e.g. with "
-                                  "load_data(download=True), which verifies what it gets.")
+            verify_content(
+                data,
+                expected,
+                source=path,
+                remedy="Delete it and fetch it again, e.g. with "
+                "load_data(download=True), which verifies what it gets.",
+            )
         arrays[name] = parse_idx(data, source=path, ndim=IDX_DIMENSIONS[name])
     train = _image_label_pair(arrays, paths, TRAIN_IMAGES, TRAIN_LABELS)
     test = _image_label_pair(arrays, paths, TEST_IMAGES, TEST_LABELS)
@@ -315,11 +336,13 @@ def _image_label_pair(arrays, paths, images_name, labels_name):
     if images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise MnistFormatError(
             f"{paths[images_name]}: expected images of {IMAGE_SIDE}x{IMAGE_SIDE} pixels, "
-            f"found {images.shape[1]}x{images.shape[2]}. This is not an MNIST image file.")
+            f"found {images.shape[1]}x{images.shape[2]}. This is not an MNIST image file."
+        )
     if len(images) != len(labels):
         raise MnistFormatError(
             f"{paths[images_name]} holds {len(images)} images but {paths[labels_name]} "
-            f"holds {len(labels)} labels; they should match. Use files from the same set.")
+            f"holds {len(labels)} labels; they should match. Use files from the same set."
+        )
     _check_labels(labels, paths[labels_name])
     return images.reshape(len(images), IMAGE_PIXELS), labels
 
@@ -329,11 +352,11 @@ def _check_labels(labels, source):
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise MnistFormatError(
             f"{source}: labels should be digits 0..9, found values from {labels.min()} to "
-            f"{labels.max()}. This is not an MNIST label file.")
+            f"{labels.max()}. This is not an MNIST label file."
+        )
 
 
-def _book_split(train_images, train_labels, test_images, test_labels, *,
-                validation_size=None):
+def _book_split(train_images, train_labels, test_images, test_labels, *, validation_size=None):
     """The book's three (images, labels) splits: training = all training images but the
     last ``validation_size``, validation = those last ones, test = the test images."""
     n = len(train_labels)
@@ -343,11 +366,14 @@ def _book_split(train_images, train_labels, test_images, test_labels, *,
         raise MnistFormatError(
             f"cannot hold out {validation_size} validation images from {n} training "
             "images: the validation split needs at least one image and must leave some "
-            "for training. Use a larger set of training images.")
+            "for training. Use a larger set of training images."
+        )
     cut = n - validation_size
-    return ((train_images[:cut], train_labels[:cut]),
-            (train_images[cut:], train_labels[cut:]),
-            (test_images, test_labels))
+    return (
+        (train_images[:cut], train_labels[:cut]),
+        (train_images[cut:], train_labels[cut:]),
+        (test_images, test_labels),
+    )
 
 
 class _ArrayUnpickler(pickle.Unpickler):
@@ -380,7 +406,8 @@ class _ArrayUnpickler(pickle.Unpickler):
             raise MnistFormatError(
                 f"{self.source}: refused to unpickle {module}.{name}: an MNIST pickle "
                 "holds only numpy arrays, and loading anything else could run arbitrary "
-                "code. Use the book's mnist.pkl.gz or the IDX files.") from None
+                "code. Use the book's mnist.pkl.gz or the IDX files."
+            ) from None
 
 
 def _load_pickle(path, *, label_checksums=BOOK_LABELS):
@@ -397,35 +424,46 @@ def _load_pickle(path, *, label_checksums=BOOK_LABELS):
     except Exception as e:  # the unpickler runs no code: any failure is a bad file
         raise MnistFormatError(
             f"{path}: could not unpickle it ({type(e).__name__}: {e}). Expected the book's "
-            f"{PICKLE_NAME}; fetch it again or use the IDX files.") from e
+            f"{PICKLE_NAME}; fetch it again or use the IDX files."
+        ) from e
     if not (isinstance(content, tuple) and len(content) == len(SPLITS)):
         raise MnistFormatError(
             f"{path}: expected a tuple of 3 splits (training, validation, test), found "
-            f"{_describe(content)}. This is not the book's {PICKLE_NAME}.")
-    return tuple(_pickled_split(split, name, path, book)
-                 for split, name, book in zip(content, SPLITS, label_checksums))
+            f"{_describe(content)}. This is not the book's {PICKLE_NAME}."
+        )
+    return tuple(
+        _pickled_split(split, name, path, book)
+        for split, name, book in zip(content, SPLITS, label_checksums)
+    )
 
 
 def _pickled_split(split, name, path, book):
     """(X float32 (n, 784), y int64 (n,)) from one pickled split, after checking it."""
-    if not (isinstance(split, (tuple, list)) and len(split) == 2
-            and all(isinstance(a, np.ndarray) for a in split)):
+    if not (
+        isinstance(split, (tuple, list))
+        and len(split) == 2
+        and all(isinstance(a, np.ndarray) for a in split)
+    ):
         raise MnistFormatError(
             f"{path}: the {name} split should be a pair of arrays (X, y), found "
-            f"{_describe(split)}. This is not the book's {PICKLE_NAME}.")
+            f"{_describe(split)}. This is not the book's {PICKLE_NAME}."
+        )
     X, y = split
     if X.ndim != 2 or X.shape[1] != IMAGE_PIXELS or X.dtype.kind != "f":
         raise MnistFormatError(
             f"{path}: the {name} images should be floats of shape (n, {IMAGE_PIXELS}), "
-            f"found {X.dtype} of shape {X.shape}. This is not the book's {PICKLE_NAME}.")
+            f"found {X.dtype} of shape {X.shape}. This is not the book's {PICKLE_NAME}."
+        )
     if y.shape != (len(X),) or y.dtype.kind not in "iu":
         raise MnistFormatError(
             f"{path}: the {name} labels should be {len(X)} integers, found {y.dtype} of "
-            f"shape {y.shape}. This is not the book's {PICKLE_NAME}.")
+            f"shape {y.shape}. This is not the book's {PICKLE_NAME}."
+        )
     if X.size and (X.min() < 0 or X.max() > 1):
         raise MnistFormatError(
             f"{path}: the {name} pixels should lie in [0, 1], found values from "
-            f"{X.min()} to {X.max()}. This is not the book's {PICKLE_NAME}.")
+            f"{X.min()} to {X.max()}. This is not the book's {PICKLE_NAME}."
+        )
     _check_labels(y, f"{path} ({name} split)")
     if len(y) == book.count:
         actual = hashlib.sha256(y.astype(np.uint8).tobytes()).hexdigest()
@@ -433,7 +471,8 @@ def _pickled_split(split, name, path, book):
             raise MnistChecksumError(
                 f"{path}: the {name} labels differ from MNIST's: expected SHA-256 "
                 f"{book.sha256} (of the labels as bytes), found {actual}. The file is "
-                "damaged or not the book's pickle; fetch it again or use the IDX files.")
+                "damaged or not the book's pickle; fetch it again or use the IDX files."
+            )
     return np.ascontiguousarray(X, dtype=np.float32), y.astype(np.int64)
 
 
@@ -449,10 +488,16 @@ def _load_subset(path=SUBSET_FILE, *, expected=SUBSET_CHECKSUM):
     if not path.is_file():
         raise MnistNotFoundError(
             f"the bundled MNIST subset {path} is missing. Restore it (git checkout) or "
-            "reinstall handnet; `make subset` rebuilds it from the full IDX files.")
+            "reinstall handnet; `make subset` rebuilds it from the full IDX files."
+        )
     data = path.read_bytes()
-    verify_content(data, expected, source=path,
-                   remedy="Restore it (git checkout) or rebuild it with `make subset`.")
+    verify_content(
+        data,
+        expected,
+        source=path,
+        remedy="Restore it (git checkout) or rebuild it with `make subset`.",
+    )
     with np.load(io.BytesIO(data), allow_pickle=False) as stored:
-        return _to_float_splits((stored[f"{name}_images"], stored[f"{name}_labels"])
-                                for name in SPLITS)
+        return _to_float_splits(
+            (stored[f"{name}_images"], stored[f"{name}_labels"]) for name in SPLITS
+        )

@@ -17,9 +17,11 @@ import pkgutil
 
 from .core import CheckFailed, Mistake
 
-TOPICS = tuple(importlib.import_module(f"{__name__}.{m.name}")
-               for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
-               if m.name != "core" and not m.name.startswith("_"))
+TOPICS = tuple(
+    importlib.import_module(f"{__name__}.{m.name}")
+    for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    if m.name != "core" and not m.name.startswith("_")
+)
 CATALOGUE = tuple(m for topic in TOPICS for m in topic.CATALOGUE)
 
 

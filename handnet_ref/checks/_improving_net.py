@@ -9,7 +9,6 @@ from ..costs import CrossEntropyCost, QuadraticCost
 from ..matrix import backprop_batch
 from .core import Mistake
 
-
 COST_CLASSES = {"QuadraticCost": QuadraticCost, "CrossEntropyCost": CrossEntropyCost}
 
 
@@ -46,9 +45,6 @@ def _random_parameters(rng, sizes, scale=1.0):
     return weights, biases
 
 
-
-
 def _as_method_check(mistakes, run):
     """The mistakes with each variant wrapped by ``run`` (which builds ``self``)."""
-    return tuple(Mistake(m.key, m.hint, lambda *case, v=m.variant: run(v, *case))
-                 for m in mistakes)
+    return tuple(Mistake(m.key, m.hint, lambda *case, v=m.variant: run(v, *case)) for m in mistakes)

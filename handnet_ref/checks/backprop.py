@@ -22,8 +22,16 @@ from ..gradcheck import network_numerical_gradients
 from ..gradcheck import rel_error as reference_rel_error
 from ..matrix import backprop_batch
 from ..network import Network as ReferenceNetwork
-from .core import (CheckFailed, Mistake, call_student, check_rng, compare_function, judge,
-                   quietly, student_function)
+from .core import (
+    CheckFailed,
+    Mistake,
+    call_student,
+    check_rng,
+    compare_function,
+    judge,
+    quietly,
+    student_function,
+)
 
 ASSIGNMENT = "03_backprop"
 
@@ -49,20 +57,28 @@ reference_cost_derivative = ReferenceNetwork.cost_derivative
 
 
 COST_DERIVATIVE_MISTAKES = (
-    Mistake("cost_derivative.sign",
-            "your result is y - a; the derivative of 1/2 ||a - y||^2 with respect to a is "
-            "a - y (output minus target).",
-            lambda net, a, y: y - a),
-    Mistake("cost_derivative.cost",
-            "you returned 1/2 (a - y)^2, the cost itself; return its derivative, a - y.",
-            lambda net, a, y: 0.5 * (a - y) ** 2),
-    Mistake("cost_derivative.summed",
-            "return the column a - y, one entry per output neuron, not its sum.",
-            lambda net, a, y: np.sum(a - y)),
-    Mistake("cost_derivative.with_sigma_prime",
-            "your result includes the factor sigma'(z) = a (1 - a); cost_derivative is only "
-            "dC/da = a - y. The sigma' factor comes in backprop (equation BP1).",
-            lambda net, a, y: (a - y) * a * (1 - a)),
+    Mistake(
+        "cost_derivative.sign",
+        "your result is y - a; the derivative of 1/2 ||a - y||^2 with respect to a is "
+        "a - y (output minus target).",
+        lambda net, a, y: y - a,
+    ),
+    Mistake(
+        "cost_derivative.cost",
+        "you returned 1/2 (a - y)^2, the cost itself; return its derivative, a - y.",
+        lambda net, a, y: 0.5 * (a - y) ** 2,
+    ),
+    Mistake(
+        "cost_derivative.summed",
+        "return the column a - y, one entry per output neuron, not its sum.",
+        lambda net, a, y: np.sum(a - y),
+    ),
+    Mistake(
+        "cost_derivative.with_sigma_prime",
+        "your result includes the factor sigma'(z) = a (1 - a); cost_derivative is only "
+        "dC/da = a - y. The sigma' factor comes in backprop (equation BP1).",
+        lambda net, a, y: (a - y) * a * (1 - a),
+    ),
 )
 
 
@@ -76,8 +92,14 @@ def check_cost_derivative(obj):
         a = sigmoid(rng.normal(0, 2, size=shape))
         y = (rng.random(shape) < 0.3).astype(float)
         cases.append((net, a, y))
-    compare_function(fn, reference_cost_derivative, cases, COST_DERIVATIVE_MISTAKES,
-                     what="cost_derivative", seed=seed)
+    compare_function(
+        fn,
+        reference_cost_derivative,
+        cases,
+        COST_DERIVATIVE_MISTAKES,
+        what="cost_derivative",
+        seed=seed,
+    )
 
 
 # --- backprop ---------------------------------------------------------------------------
@@ -108,11 +130,15 @@ class _OutputErrorSigmaPrimeOfA:
 
 def _only_last_layers(k):
     """The reference's gradients with all but the last ``k`` layers' left at zero."""
+
     def variant(net, x, y):
         nabla_b, nabla_w = _gradients(net, x, y)
         first = len(nabla_b) - k
-        return ([g if i >= first else np.zeros(g.shape) for i, g in enumerate(nabla_b)],
-                [g if i >= first else np.zeros(g.shape) for i, g in enumerate(nabla_w)])
+        return (
+            [g if i >= first else np.zeros(g.shape) for i, g in enumerate(nabla_b)],
+            [g if i >= first else np.zeros(g.shape) for i, g in enumerate(nabla_w)],
+        )
+
     return variant
 
 
@@ -122,9 +148,19 @@ def _nabla_w_transposed(net, x, y):
     return nabla_b, [g.T for g in nabla_w]
 
 
-def _hidden_mistake(net, x, y, *, cost=QuadraticCost, sp_of_a_hidden=False,
-                    no_sp_hidden=False, index_output=False, index_hidden=False,
-                    no_transpose=False, weight_index=False):
+def _hidden_mistake(
+    net,
+    x,
+    y,
+    *,
+    cost=QuadraticCost,
+    sp_of_a_hidden=False,
+    no_sp_hidden=False,
+    index_output=False,
+    index_hidden=False,
+    no_transpose=False,
+    weight_index=False,
+):
     """Backprop with a mistake in how the error travels back (BP2) or in which activations
     BP4 takes: these change the loop itself, so they cannot be made from the reference's
     output."""
@@ -164,57 +200,83 @@ def _variant(**flags):
 
 
 BACKPROP_MISTAKES = (
-    Mistake("backprop.nabla_w_transposed",
-            "your nabla_w is transposed: nabla_w[l] has the shape of weights[l], one row per "
-            "neuron of its layer, and equals delta @ a_prev.T (BP4), not a_prev @ delta.T.",
-            _nabla_w_transposed),
-    Mistake("backprop.sigma_prime_of_activation",
-            "you applied sigmoid_prime to the activations a; it takes the weighted inputs z "
-            "(keep them in a list zs during the forward pass and use zs[-1], zs[-l]).",
-            _variant(cost=_OutputErrorSigmaPrimeOfA, sp_of_a_hidden=True)),
-    Mistake("backprop.sigma_prime_of_activation_output",
-            "in BP1 you applied sigmoid_prime to the output activations a^L; it takes the "
-            "weighted input z^L: delta = cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
-            lambda net, x, y: _gradients(net, x, y, _OutputErrorSigmaPrimeOfA)),
-    Mistake("backprop.no_sigma_prime_bp1",
-            "the output error is missing the factor sigma'(z^L) (BP1): delta = "
-            "cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
-            lambda net, x, y: _gradients(net, x, y, _OutputErrorWithoutSigmaPrime)),
-    Mistake("backprop.no_sigma_prime_bp2",
-            "the hidden layers' errors are missing the factor sigma'(z^l) (BP2): delta = "
-            "(weights[-l+1].T @ delta) * sigmoid_prime(zs[-l]).",
-            _variant(no_sp_hidden=True)),
-    Mistake("backprop.activation_index",
-            "in the loop, nabla_w[-l] used the wrong activations: the layer's weights act on "
-            "the activations of the layer before it, activations[-l-1], not activations[-l].",
-            _variant(index_hidden=True)),
-    Mistake("backprop.activation_index_everywhere",
-            "nabla_w used each layer's own activations; it needs those of the layer before: "
-            "activations[-2] for the output layer, activations[-l-1] in the loop (BP4).",
-            _variant(index_output=True, index_hidden=True)),
-    Mistake("backprop.no_transpose",
-            "the error travels backwards through the transpose of the weights (BP2): "
-            "weights[-l+1].T @ delta, not weights[-l+1] @ delta.",
-            _variant(no_transpose=True)),
-    Mistake("backprop.weight_index",
-            "BP2 used the weights of the wrong layer: the error of layer -l comes back "
-            "through the weights that layer feeds, weights[-l+1], not weights[-l].",
-            _variant(weight_index=True)),
-    Mistake("backprop.sign",
-            "every gradient has the wrong sign: the output error starts from a - y "
-            "(cost_derivative), not y - a.",
-            lambda net, x, y: tuple([-g for g in part] for part in _gradients(net, x, y))),
-    Mistake("backprop.swapped_return",
-            "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
-            lambda net, x, y: _gradients(net, x, y)[::-1]),
-    Mistake("backprop.hidden_layers_missing",
-            "only the output layer's gradients are filled in; the hidden layers' are still "
-            "zero. Loop backwards over l = 2, ..., num_layers - 1 with BP2, BP3 and BP4.",
-            _only_last_layers(1)),
-    Mistake("backprop.loop_once",
-            "only the last hidden layer got its gradients: the loop must go back through "
-            "every hidden layer, l = 2, ..., num_layers - 1 (range(2, self.num_layers)).",
-            _only_last_layers(2)),
+    Mistake(
+        "backprop.nabla_w_transposed",
+        "your nabla_w is transposed: nabla_w[l] has the shape of weights[l], one row per "
+        "neuron of its layer, and equals delta @ a_prev.T (BP4), not a_prev @ delta.T.",
+        _nabla_w_transposed,
+    ),
+    Mistake(
+        "backprop.sigma_prime_of_activation",
+        "you applied sigmoid_prime to the activations a; it takes the weighted inputs z "
+        "(keep them in a list zs during the forward pass and use zs[-1], zs[-l]).",
+        _variant(cost=_OutputErrorSigmaPrimeOfA, sp_of_a_hidden=True),
+    ),
+    Mistake(
+        "backprop.sigma_prime_of_activation_output",
+        "in BP1 you applied sigmoid_prime to the output activations a^L; it takes the "
+        "weighted input z^L: delta = cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
+        lambda net, x, y: _gradients(net, x, y, _OutputErrorSigmaPrimeOfA),
+    ),
+    Mistake(
+        "backprop.no_sigma_prime_bp1",
+        "the output error is missing the factor sigma'(z^L) (BP1): delta = "
+        "cost_derivative(a^L, y) * sigmoid_prime(zs[-1]).",
+        lambda net, x, y: _gradients(net, x, y, _OutputErrorWithoutSigmaPrime),
+    ),
+    Mistake(
+        "backprop.no_sigma_prime_bp2",
+        "the hidden layers' errors are missing the factor sigma'(z^l) (BP2): delta = "
+        "(weights[-l+1].T @ delta) * sigmoid_prime(zs[-l]).",
+        _variant(no_sp_hidden=True),
+    ),
+    Mistake(
+        "backprop.activation_index",
+        "in the loop, nabla_w[-l] used the wrong activations: the layer's weights act on "
+        "the activations of the layer before it, activations[-l-1], not activations[-l].",
+        _variant(index_hidden=True),
+    ),
+    Mistake(
+        "backprop.activation_index_everywhere",
+        "nabla_w used each layer's own activations; it needs those of the layer before: "
+        "activations[-2] for the output layer, activations[-l-1] in the loop (BP4).",
+        _variant(index_output=True, index_hidden=True),
+    ),
+    Mistake(
+        "backprop.no_transpose",
+        "the error travels backwards through the transpose of the weights (BP2): "
+        "weights[-l+1].T @ delta, not weights[-l+1] @ delta.",
+        _variant(no_transpose=True),
+    ),
+    Mistake(
+        "backprop.weight_index",
+        "BP2 used the weights of the wrong layer: the error of layer -l comes back "
+        "through the weights that layer feeds, weights[-l+1], not weights[-l].",
+        _variant(weight_index=True),
+    ),
+    Mistake(
+        "backprop.sign",
+        "every gradient has the wrong sign: the output error starts from a - y "
+        "(cost_derivative), not y - a.",
+        lambda net, x, y: tuple([-g for g in part] for part in _gradients(net, x, y)),
+    ),
+    Mistake(
+        "backprop.swapped_return",
+        "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
+        lambda net, x, y: _gradients(net, x, y)[::-1],
+    ),
+    Mistake(
+        "backprop.hidden_layers_missing",
+        "only the output layer's gradients are filled in; the hidden layers' are still "
+        "zero. Loop backwards over l = 2, ..., num_layers - 1 with BP2, BP3 and BP4.",
+        _only_last_layers(1),
+    ),
+    Mistake(
+        "backprop.loop_once",
+        "only the last hidden layer got its gradients: the loop must go back through "
+        "every hidden layer, l = 2, ..., num_layers - 1 (range(2, self.num_layers)).",
+        _only_last_layers(2),
+    ),
 )
 
 
@@ -238,16 +300,25 @@ def _output_layer(result):
         first, second = result
         return first[-1], second[-1]
     except Exception:
-        raise CheckFailed("backprop should return a pair (nabla_b, nabla_w) of lists, one "
-                          "array per layer.") from None
+        raise CheckFailed(
+            "backprop should return a pair (nabla_b, nabla_w) of lists, one array per layer."
+        ) from None
 
 
 def _check_backprop(obj, square_depths, general, part=None):
     fn = student_function(obj, "backprop")
     rng, seed = check_rng()
     for cases in _backprop_cases(rng, square_depths, general):
-        compare_function(fn, reference_backprop, cases, BACKPROP_MISTAKES, what="backprop",
-                         seed=seed, describe=_describe, part=part)
+        compare_function(
+            fn,
+            reference_backprop,
+            cases,
+            BACKPROP_MISTAKES,
+            what="backprop",
+            seed=seed,
+            describe=_describe,
+            part=part,
+        )
 
 
 def check_backprop_output(obj):
@@ -305,9 +376,13 @@ def _numerical(net, x, y, h, mode="centred", swapped=False):
                 minus = _cost(net, x, y)
                 if mode != "not_restored":
                     p[i] = old
-                g[i] = {"centred": (plus - minus) / (2 * h), "not_restored": (plus - minus) / (2 * h),
-                        "no_division": plus - minus, "doubled": (plus - minus) / h,
-                        "sign": (minus - plus) / (2 * h)}[mode]
+                g[i] = {
+                    "centred": (plus - minus) / (2 * h),
+                    "not_restored": (plus - minus) / (2 * h),
+                    "no_division": plus - minus,
+                    "doubled": (plus - minus) / h,
+                    "sign": (minus - plus) / (2 * h),
+                }[mode]
             layer_grads.append(g)
         grads.append(layer_grads)
     return (grads[1], grads[0]) if swapped else (grads[0], grads[1])
@@ -319,32 +394,46 @@ reference_numerical_gradient = network_numerical_gradients
 
 
 NUMERICAL_GRADIENT_MISTAKES = (
-    Mistake("numerical_gradient.not_restored",
-            "put every parameter back to its old value after computing C(p + h) and "
-            "C(p - h), before moving to the next one: the network's parameters were left "
-            "changed after the call.",
-            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "not_restored")),
-    Mistake("numerical_gradient.one_sided",
-            "use the centred difference (C(p + h) - C(p - h)) / (2h): yours is the "
-            "one-sided (C(p + h) - C(p)) / h, whose error shrinks only like h.",
-            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "one_sided")),
-    Mistake("numerical_gradient.no_division",
-            "you returned C(p + h) - C(p - h) without dividing by 2h.",
-            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "no_division")),
-    Mistake("numerical_gradient.doubled",
-            "your gradient is twice the right one: divide by 2h (not h), and take C = "
-            "1/2 ||a - y||^2 with its factor 1/2.",
-            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "doubled")),
-    Mistake("numerical_gradient.sign",
-            "your gradient has the wrong sign: (C(p + h) - C(p - h)) / (2h), plus first.",
-            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "sign")),
-    Mistake("numerical_gradient.whole_array",
-            "perturb one entry at a time (w[j, k] += h) and loop over all of them: every "
-            "entry of a layer got the same number, as if the whole array moved at once.",
-            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "whole_array")),
-    Mistake("numerical_gradient.swapped_return",
-            "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
-            lambda net, x, y, h=1e-5: _numerical(net, x, y, h, swapped=True)),
+    Mistake(
+        "numerical_gradient.not_restored",
+        "put every parameter back to its old value after computing C(p + h) and "
+        "C(p - h), before moving to the next one: the network's parameters were left "
+        "changed after the call.",
+        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "not_restored"),
+    ),
+    Mistake(
+        "numerical_gradient.one_sided",
+        "use the centred difference (C(p + h) - C(p - h)) / (2h): yours is the "
+        "one-sided (C(p + h) - C(p)) / h, whose error shrinks only like h.",
+        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "one_sided"),
+    ),
+    Mistake(
+        "numerical_gradient.no_division",
+        "you returned C(p + h) - C(p - h) without dividing by 2h.",
+        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "no_division"),
+    ),
+    Mistake(
+        "numerical_gradient.doubled",
+        "your gradient is twice the right one: divide by 2h (not h), and take C = "
+        "1/2 ||a - y||^2 with its factor 1/2.",
+        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "doubled"),
+    ),
+    Mistake(
+        "numerical_gradient.sign",
+        "your gradient has the wrong sign: (C(p + h) - C(p - h)) / (2h), plus first.",
+        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "sign"),
+    ),
+    Mistake(
+        "numerical_gradient.whole_array",
+        "perturb one entry at a time (w[j, k] += h) and loop over all of them: every "
+        "entry of a layer got the same number, as if the whole array moved at once.",
+        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "whole_array"),
+    ),
+    Mistake(
+        "numerical_gradient.swapped_return",
+        "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
+        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, swapped=True),
+    ),
 )
 
 
@@ -361,14 +450,22 @@ def check_numerical_gradient(fn):
     for net, x, y, h in cases:
         mine = _copy_net(net)
         what = f"numerical_gradient ({_describe(net, x)}, h = {h:g})"
-        results.append(call_student(lambda: fn(mine, x.copy(), y.copy(), h),  # noqa: B023 (called at once)
-                                    (), what)[0])
-        if not all(np.allclose(p, q, rtol=1e-12, atol=1e-15)
-                   for p, q in zip(mine.weights + mine.biases, net.weights + net.biases)):
+        results.append(
+            call_student(
+                lambda: fn(mine, x.copy(), y.copy(), h),  # noqa: B023 (called at once)
+                (),
+                what,
+            )[0]
+        )
+        if not all(
+            np.allclose(p, q, rtol=1e-12, atol=1e-15)
+            for p, q in zip(mine.weights + mine.biases, net.weights + net.biases)
+        ):
             raise CheckFailed(f"numerical_gradient: {NUMERICAL_GRADIENT_MISTAKES[0].hint}")
     expected = [quietly(reference_numerical_gradient, case) for case in cases]
-    variants = [(m, [quietly(m.variant, case) for case in cases])
-                for m in NUMERICAL_GRADIENT_MISTAKES[1:]]
+    variants = [
+        (m, [quietly(m.variant, case) for case in cases]) for m in NUMERICAL_GRADIENT_MISTAKES[1:]
+    ]
     judge(results, expected, variants, "numerical_gradient", seed, rtol=1e-6, atol=1e-9)
 
 
@@ -385,26 +482,36 @@ def _copy_net(net):
 
 
 REL_ERROR_MISTAKES = (
-    Mistake("rel_error.absolute",
-            "you returned the absolute error ||a - b||; divide it by ||a|| + ||b|| so that "
-            "the result does not depend on the size of the gradients.",
-            lambda a, b: float(np.linalg.norm(a - b))),
-    Mistake("rel_error.one_sided",
-            "divide by ||a|| + ||b||, not by the norm of one of the two: the relative error "
-            "should not depend on which array comes first.",
-            lambda a, b: float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12))),
-    Mistake("rel_error.squared",
-            "use the norms themselves, ||v|| = sqrt(sum of squares) (np.linalg.norm), not "
-            "the sums of squares.",
-            lambda a, b: float(np.sum((a - b) ** 2) / max(np.sum(a ** 2) + np.sum(b ** 2), 1e-12))),
-    Mistake("rel_error.entrywise",
-            "compute one number from the norms of the whole arrays, ||a - b|| / (||a|| + "
-            "||b||), not the largest entry-by-entry ratio.",
-            lambda a, b: float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))),
-    Mistake("rel_error.no_guard",
-            "when both arrays are zero the result should be 0, not nan: keep the "
-            "denominator away from 0, e.g. max(||a|| + ||b||, 1e-12).",
-            lambda a, b: float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))),
+    Mistake(
+        "rel_error.absolute",
+        "you returned the absolute error ||a - b||; divide it by ||a|| + ||b|| so that "
+        "the result does not depend on the size of the gradients.",
+        lambda a, b: float(np.linalg.norm(a - b)),
+    ),
+    Mistake(
+        "rel_error.one_sided",
+        "divide by ||a|| + ||b||, not by the norm of one of the two: the relative error "
+        "should not depend on which array comes first.",
+        lambda a, b: float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12)),
+    ),
+    Mistake(
+        "rel_error.squared",
+        "use the norms themselves, ||v|| = sqrt(sum of squares) (np.linalg.norm), not "
+        "the sums of squares.",
+        lambda a, b: float(np.sum((a - b) ** 2) / max(np.sum(a**2) + np.sum(b**2), 1e-12)),
+    ),
+    Mistake(
+        "rel_error.entrywise",
+        "compute one number from the norms of the whole arrays, ||a - b|| / (||a|| + "
+        "||b||), not the largest entry-by-entry ratio.",
+        lambda a, b: float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b)))),
+    ),
+    Mistake(
+        "rel_error.no_guard",
+        "when both arrays are zero the result should be 0, not nan: keep the "
+        "denominator away from 0, e.g. max(||a|| + ||b||, 1e-12).",
+        lambda a, b: float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))),
+    ),
 )
 
 
@@ -413,28 +520,48 @@ def check_rel_error(fn):
     two arrays of zeros."""
     rng, seed = check_rng()
     a = rng.normal(size=(3, 4))
-    cases = [(a, a + rng.normal(scale=1e-3, size=a.shape)),
-             (rng.normal(size=(5, 1)), rng.normal(size=(5, 1))),
-             (rng.normal(size=7) * 1e-2, rng.normal(size=7) * 1e-2),
-             (-a, a * rng.uniform(0.5, 2)),
-             (np.zeros((2, 3)), np.zeros((2, 3)))]
+    cases = [
+        (a, a + rng.normal(scale=1e-3, size=a.shape)),
+        (rng.normal(size=(5, 1)), rng.normal(size=(5, 1))),
+        (rng.normal(size=7) * 1e-2, rng.normal(size=7) * 1e-2),
+        (-a, a * rng.uniform(0.5, 2)),
+        (np.zeros((2, 3)), np.zeros((2, 3))),
+    ]
     # rtol 1e-4: any small guard in the denominator (1e-12, 1e-8) is fine.
-    compare_function(fn, reference_rel_error, cases, REL_ERROR_MISTAKES, what="rel_error",
-                     seed=seed, rtol=1e-4, atol=1e-12)
+    compare_function(
+        fn,
+        reference_rel_error,
+        cases,
+        REL_ERROR_MISTAKES,
+        what="rel_error",
+        seed=seed,
+        rtol=1e-4,
+        atol=1e-12,
+    )
 
 
-CATALOGUE = (COST_DERIVATIVE_MISTAKES + BACKPROP_MISTAKES + NUMERICAL_GRADIENT_MISTAKES
-             + REL_ERROR_MISTAKES)
+CATALOGUE = (
+    COST_DERIVATIVE_MISTAKES + BACKPROP_MISTAKES + NUMERICAL_GRADIENT_MISTAKES + REL_ERROR_MISTAKES
+)
 
 # The methods of the stand-ins (``self``) that the student's code may call during each
 # check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
-HELPERS = {"check_backprop_output": ("cost_derivative",),
-           "check_backprop_shallow": ("cost_derivative",),
-           "check_backprop": ("cost_derivative",),
-           "check_numerical_gradient": ("feedforward",)}
+HELPERS = {
+    "check_backprop_output": ("cost_derivative",),
+    "check_backprop_shallow": ("cost_derivative",),
+    "check_backprop": ("cost_derivative",),
+    "check_numerical_gradient": ("feedforward",),
+}
 
-CHECKS = {"cost_derivative": check_cost_derivative, "backprop": check_backprop,
-          "numerical_gradient": check_numerical_gradient, "rel_error": check_rel_error}
-REFERENCES = {"cost_derivative": reference_cost_derivative, "backprop": reference_backprop,
-              "numerical_gradient": reference_numerical_gradient,
-              "rel_error": reference_rel_error}
+CHECKS = {
+    "cost_derivative": check_cost_derivative,
+    "backprop": check_backprop,
+    "numerical_gradient": check_numerical_gradient,
+    "rel_error": check_rel_error,
+}
+REFERENCES = {
+    "cost_derivative": reference_cost_derivative,
+    "backprop": reference_backprop,
+    "numerical_gradient": reference_numerical_gradient,
+    "rel_error": reference_rel_error,
+}

@@ -21,8 +21,8 @@ import os
 import secrets
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -70,8 +70,10 @@ def student_function(obj, name):
         try:
             return get(name)
         except AttributeError:
-            raise CheckFailed(f"your {obj.__name__} class has no method {name}: run the cell "
-                              f"that defines it and attaches it ({obj.__name__}.{name} = {name}).") from None
+            raise CheckFailed(
+                f"your {obj.__name__} class has no method {name}: run the cell "
+                f"that defines it and attaches it ({obj.__name__}.{name} = {name})."
+            ) from None
     fn = obj
     if not callable(fn):
         raise CheckFailed(f"{name}: expected a function, got {type_name(fn)}.")
@@ -131,11 +133,17 @@ def outputs_match(got, expected, rtol=1e-6, atol=1e-9):
     """Whether two plain values (see ``as_plain``) have the same structure, shapes and
     numbers, within the tolerances."""
     if isinstance(expected, (list, tuple)):
-        return (isinstance(got, (list, tuple)) and len(got) == len(expected)
-                and all(outputs_match(g, e, rtol, atol) for g, e in zip(got, expected)))
-    return (isinstance(got, np.ndarray) and got.shape == expected.shape
-            and bool(np.all(np.isfinite(got) == np.isfinite(expected)))
-            and np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
+        return (
+            isinstance(got, (list, tuple))
+            and len(got) == len(expected)
+            and all(outputs_match(g, e, rtol, atol) for g, e in zip(got, expected))
+        )
+    return (
+        isinstance(got, np.ndarray)
+        and got.shape == expected.shape
+        and bool(np.all(np.isfinite(got) == np.isfinite(expected)))
+        and np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    )
 
 
 def describe_difference(got, expected, what):
@@ -152,10 +160,15 @@ def describe_difference(got, expected, what):
         hint = " (a transpose?)" if got.shape == expected.shape[::-1] else ""
         return f"{what} should have shape {expected.shape}; it has shape {got.shape}{hint}."
     diff = np.abs(got - expected)
-    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)), diff.shape) \
-        if diff.size else ()
-    return (f"{what} is wrong: at index {tuple(int(i) for i in worst)} the answer should be "
-            f"{expected[worst]:.6g}, yours is {got[worst]:.6g}.")
+    worst = (
+        np.unravel_index(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)), diff.shape)
+        if diff.size
+        else ()
+    )
+    return (
+        f"{what} is wrong: at index {tuple(int(i) for i in worst)} the answer should be "
+        f"{expected[worst]:.6g}, yours is {got[worst]:.6g}."
+    )
 
 
 def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
@@ -169,8 +182,9 @@ def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
     got = [as_plain(r, e) for r, e in zip(results, expected)]
     for r, g in zip(results, got):
         if g is None:
-            raise CheckFailed(f"{what} should return numbers (a NumPy array); it returned "
-                              f"{type_name(r)}.")
+            raise CheckFailed(
+                f"{what} should return numbers (a NumPy array); it returned {type_name(r)}."
+            )
     if all(outputs_match(g, e, rtol, atol) for g, e in zip(got, expected)):
         return
     for mistake, outputs in variants:
@@ -218,8 +232,18 @@ def quietly(fn, case):
             return None
 
 
-def compare_function(fn, reference, cases, mistakes=(), what="your function", seed=None,
-                     rtol=1e-6, atol=1e-9, describe=None, part=None):
+def compare_function(
+    fn,
+    reference,
+    cases,
+    mistakes=(),
+    what="your function",
+    seed=None,
+    rtol=1e-6,
+    atol=1e-9,
+    describe=None,
+    part=None,
+):
     """Check ``fn(*case)`` against ``reference(*case)`` for every case (a tuple of
     arguments), naming a catalogued mistake when one explains the difference.
 
@@ -233,6 +257,8 @@ def compare_function(fn, reference, cases, mistakes=(), what="your function", se
         named = f"{what} ({describe(*case)})" if describe is not None else what
         results.append(keep(call_student(fn, case, named)[0]))
     expected = [quietly(lambda *c: keep(reference(*c)), case) for case in cases]
-    variants = [(m, [quietly(lambda *c, v=m.variant: keep(v(*c)), case) for case in cases])
-                for m in mistakes]
+    variants = [
+        (m, [quietly(lambda *c, v=m.variant: keep(v(*c)), case) for case in cases])
+        for m in mistakes
+    ]
     judge(results, expected, variants, what, seed, rtol, atol)

@@ -12,8 +12,18 @@ import numpy as np
 
 from ..activations import sigmoid
 from ..network import Network as ReferenceNetwork
-from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, compare_function,
-                   judge, quietly, student_function, type_name)
+from .core import (
+    CheckFailed,
+    Mistake,
+    as_plain,
+    call_student,
+    check_rng,
+    compare_function,
+    judge,
+    quietly,
+    student_function,
+    type_name,
+)
 
 ASSIGNMENT = "02_feedforward"
 
@@ -31,53 +41,74 @@ def reference_init(self, sizes, rng):
 
 def _init_variant(biases, weights):
     """An __init__ that sets the biases and weights with the given functions of (sizes, rng)."""
+
     def variant(self, sizes, rng):
         self.sizes = list(sizes)
         self.num_layers = len(sizes)
         self.biases = biases(sizes, rng)
         self.weights = weights(sizes, rng)
+
     return variant
 
 
 _normal_biases = lambda sizes, rng: [rng.standard_normal((y, 1)) for y in sizes[1:]]
-_normal_weights = lambda sizes, rng: [rng.standard_normal((y, x))
-                                      for x, y in zip(sizes[:-1], sizes[1:])]
+_normal_weights = lambda sizes, rng: [
+    rng.standard_normal((y, x)) for x, y in zip(sizes[:-1], sizes[1:])
+]
 
 INIT_MISTAKES = (
-    Mistake("init.weights_transposed",
-            "weights[l] should have shape (sizes[l+1], sizes[l]): one row per neuron of the "
-            "next layer, one column per input. Yours is transposed: draw (y, x), not (x, y).",
-            _init_variant(_normal_biases,
-                          lambda sizes, rng: [rng.standard_normal((x, y))
-                                              for x, y in zip(sizes[:-1], sizes[1:])])),
-    Mistake("init.biases_flat",
-            "biases[l] should be a column of shape (y, 1), not a flat array (y,): a flat "
-            "bias broadcasts along the wrong axis when it is added to w @ a.",
-            _init_variant(lambda sizes, rng: [rng.standard_normal(y) for y in sizes[1:]],
-                          _normal_weights)),
-    Mistake("init.biases_wrong_layers",
-            "there is one bias per neuron of every layer except the input layer: use "
-            "sizes[1:], not sizes[:-1].",
-            _init_variant(lambda sizes, rng: [rng.standard_normal((y, 1)) for y in sizes[:-1]],
-                          _normal_weights)),
-    Mistake("init.uniform",
-            "draw the numbers from the normal distribution N(0, 1) with rng.standard_normal: "
-            "yours lie between 0 and 1 (rng.random draws uniformly).",
-            _init_variant(lambda sizes, rng: [rng.random((y, 1)) for y in sizes[1:]],
-                          lambda sizes, rng: [rng.random((y, x))
-                                              for x, y in zip(sizes[:-1], sizes[1:])])),
-    Mistake("init.zero_biases",
-            "your biases are all 0; draw them from N(0, 1) like the weights.",
-            _init_variant(lambda sizes, rng: [np.zeros((y, 1)) for y in sizes[1:]],
-                          _normal_weights)),
-    Mistake("init.global_rng",
-            "draw every number from the generator rng that __init__ receives "
-            "(rng.standard_normal), not from np.random or a new generator: two networks built "
-            "with generators of the same seed came out different.",
-            _init_variant(lambda sizes, rng: [np.random.default_rng().standard_normal((y, 1))
-                                              for y in sizes[1:]],
-                          lambda sizes, rng: [np.random.default_rng().standard_normal((y, x))
-                                              for x, y in zip(sizes[:-1], sizes[1:])])),
+    Mistake(
+        "init.weights_transposed",
+        "weights[l] should have shape (sizes[l+1], sizes[l]): one row per neuron of the "
+        "next layer, one column per input. Yours is transposed: draw (y, x), not (x, y).",
+        _init_variant(
+            _normal_biases,
+            lambda sizes, rng: [rng.standard_normal((x, y)) for x, y in zip(sizes[:-1], sizes[1:])],
+        ),
+    ),
+    Mistake(
+        "init.biases_flat",
+        "biases[l] should be a column of shape (y, 1), not a flat array (y,): a flat "
+        "bias broadcasts along the wrong axis when it is added to w @ a.",
+        _init_variant(
+            lambda sizes, rng: [rng.standard_normal(y) for y in sizes[1:]], _normal_weights
+        ),
+    ),
+    Mistake(
+        "init.biases_wrong_layers",
+        "there is one bias per neuron of every layer except the input layer: use "
+        "sizes[1:], not sizes[:-1].",
+        _init_variant(
+            lambda sizes, rng: [rng.standard_normal((y, 1)) for y in sizes[:-1]], _normal_weights
+        ),
+    ),
+    Mistake(
+        "init.uniform",
+        "draw the numbers from the normal distribution N(0, 1) with rng.standard_normal: "
+        "yours lie between 0 and 1 (rng.random draws uniformly).",
+        _init_variant(
+            lambda sizes, rng: [rng.random((y, 1)) for y in sizes[1:]],
+            lambda sizes, rng: [rng.random((y, x)) for x, y in zip(sizes[:-1], sizes[1:])],
+        ),
+    ),
+    Mistake(
+        "init.zero_biases",
+        "your biases are all 0; draw them from N(0, 1) like the weights.",
+        _init_variant(lambda sizes, rng: [np.zeros((y, 1)) for y in sizes[1:]], _normal_weights),
+    ),
+    Mistake(
+        "init.global_rng",
+        "draw every number from the generator rng that __init__ receives "
+        "(rng.standard_normal), not from np.random or a new generator: two networks built "
+        "with generators of the same seed came out different.",
+        _init_variant(
+            lambda sizes, rng: [np.random.default_rng().standard_normal((y, 1)) for y in sizes[1:]],
+            lambda sizes, rng: [
+                np.random.default_rng().standard_normal((y, x))
+                for x, y in zip(sizes[:-1], sizes[1:])
+            ],
+        ),
+    ),
 )
 
 
@@ -93,8 +124,12 @@ def _distribution(values):
     mean, sd = float(np.mean(v)), float(np.std(v))
     if abs(mean) < 6 / np.sqrt(n) and abs(sd - 1) < 6 / np.sqrt(2 * n):
         return "N(0, 1)"
-    if v.min() >= 0 and v.max() <= 1 and abs(mean - 0.5) < 6 * 0.29 / np.sqrt(n) \
-            and abs(sd - 0.2887) < 0.1:
+    if (
+        v.min() >= 0
+        and v.max() <= 1
+        and abs(mean - 0.5) < 6 * 0.29 / np.sqrt(n)
+        and abs(sd - 0.2887) < 0.1
+    ):
         return "U(0, 1)"
     return f"other (mean {mean:.3g}, standard deviation {sd:.3g})"
 
@@ -110,15 +145,18 @@ def _build(fn, sizes, seed, quiet):
         except Exception:
             return None
     else:
-        call_student(lambda s, g: fn(blank, s, g), (list(sizes), np.random.default_rng(seed)),
-                     "__init__")
+        call_student(
+            lambda s, g: fn(blank, s, g), (list(sizes), np.random.default_rng(seed)), "__init__"
+        )
     biases, weights = getattr(blank, "biases", None), getattr(blank, "weights", None)
     if quiet:
         return biases, weights
     for name, value in (("self.biases", biases), ("self.weights", weights)):
         if not isinstance(value, (list, tuple)):
-            raise CheckFailed(f"__init__ should set {name} to a list of arrays, one per layer "
-                              f"after the input; it set {type_name(value)}.")
+            raise CheckFailed(
+                f"__init__ should set {name} to a list of arrays, one per layer "
+                f"after the input; it set {type_name(value)}."
+            )
         if as_plain(list(value)) is None:
             raise CheckFailed(f"__init__: {name} should hold NumPy arrays of numbers.")
     return biases, weights
@@ -135,8 +173,9 @@ def _init_fingerprint(fn, cases, quiet=True):
         (b, w), (b2, w2) = first, second
         try:
             shapes.append((tuple(np.shape(a) for a in b), tuple(np.shape(a) for a in w)))
-            same = same and all(np.array_equal(p, q) for p, q in zip(list(b) + list(w),
-                                                                       list(b2) + list(w2)))
+            same = same and all(
+                np.array_equal(p, q) for p, q in zip(list(b) + list(w), list(b2) + list(w2))
+            )
         except Exception:
             return None
         all_b += list(b)
@@ -149,13 +188,17 @@ def _describe_init(got, expected, cases):
     for (sizes, _), (gb, gw), (eb, ew) in zip(cases, got[0], expected[0]):
         for name, g, e in (("self.biases", gb, eb), ("self.weights", gw, ew)):
             if len(g) != len(e):
-                return (f"for sizes {sizes}, {name} should hold {len(e)} arrays (one per layer "
-                        f"after the input); yours holds {len(g)}.")
+                return (
+                    f"for sizes {sizes}, {name} should hold {len(e)} arrays (one per layer "
+                    f"after the input); yours holds {len(g)}."
+                )
             for l, (gs, es) in enumerate(zip(g, e)):
                 if gs != es:
                     hint = " (a transpose?)" if gs == es[::-1] else ""
-                    return (f"for sizes {sizes}, {name}[{l}] should have shape {es}; yours has "
-                            f"shape {gs}{hint}.")
+                    return (
+                        f"for sizes {sizes}, {name}[{l}] should have shape {es}; yours has "
+                        f"shape {gs}{hint}."
+                    )
     if not got[1]:
         return INIT_MISTAKES[-1].hint
     for name, g, e in (("the biases", got[2], expected[2]), ("the weights", got[3], expected[3])):
@@ -170,12 +213,18 @@ def check_init(obj):
     fn = student_function(obj, "__init__")
     rng, seed = check_rng()
     seeds = [int(s) for s in rng.integers(0, 2**32, size=4)]
-    cases = [([784, 30, 10], seeds[0]), ([20, 50, 40, 10], seeds[1]),
-             ([5, 5, 5], seeds[2]), ([3, 4, 2], seeds[3])]
+    cases = [
+        ([784, 30, 10], seeds[0]),
+        ([20, 50, 40, 10], seeds[1]),
+        ([5, 5, 5], seeds[2]),
+        ([3, 4, 2], seeds[3]),
+    ]
     got = _init_fingerprint(fn, cases, quiet=False)
     if got is None:
-        raise CheckFailed("__init__: self.biases and self.weights should be lists of NumPy "
-                          "arrays, one per layer after the input.")
+        raise CheckFailed(
+            "__init__: self.biases and self.weights should be lists of NumPy "
+            "arrays, one per layer after the input."
+        )
     expected = _init_fingerprint(reference_init, cases)
     if got == expected:
         return
@@ -209,49 +258,68 @@ def _input_reused(net, a):
 
 
 FEEDFORWARD_MISTAKES = (
-    Mistake("feedforward.no_bias",
-            "your output equals sigma(w . a) without the bias: each layer computes "
-            "sigmoid(w @ a + b).",
-            lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a))),
-    Mistake("feedforward.no_sigmoid",
-            "your output equals w . a + b with no sigmoid anywhere: each layer's output is "
-            "sigmoid(w @ a + b).",
-            lambda net, a: _layers(net, a, lambda w, b, a, last: w @ a + b)),
-    Mistake("feedforward.sigmoid_last_only",
-            "the sigmoid is applied only at the last layer: every layer, hidden ones too, "
-            "outputs sigmoid(w @ a + b).",
-            lambda net, a: _layers(net, a, lambda w, b, a, last:
-                                   sigmoid(w @ a + b) if last else w @ a + b)),
-    Mistake("feedforward.sigmoid_not_last",
-            "the last layer returns w @ a + b without the sigmoid: apply sigmoid in every "
-            "layer, the output layer included.",
-            lambda net, a: _layers(net, a, lambda w, b, a, last:
-                                   w @ a + b if last else sigmoid(w @ a + b))),
-    Mistake("feedforward.bias_outside",
-            "the bias is added after the sigmoid: it belongs inside, sigmoid(w @ a + b).",
-            lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a) + b)),
-    Mistake("feedforward.weights_transposed",
-            "your output equals the network run with transposed weights (w.T @ a): "
-            "weights[l] has shape (y, x), so the weighted input is w @ a.",
-            lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w.T @ a + b))),
-    Mistake("feedforward.bias_flat",
-            "the bias was flattened to shape (y,) (or made a row), so adding it to w @ a "
-            "broadcast into a (y, y) or wrongly filled array: keep b a column (y, 1).",
-            lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a + b.ravel()))),
-    Mistake("feedforward.first_layer_only",
-            "only the first layer was applied: is the return inside the loop? Return after "
-            "the loop has gone through every layer.",
-            lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a + b),
-                                   slice(0, 1))),
-    Mistake("feedforward.last_layer_skipped",
-            "your output is that of the layer before the output layer: the loop stops one "
-            "layer early. Go through all of zip(self.biases, self.weights).",
-            lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a + b),
-                                   slice(0, -1))),
-    Mistake("feedforward.input_reused",
-            "every layer was applied to the original input: feed each layer's output to the "
-            "next one (a = sigmoid(w @ a + b), reusing a).",
-            _input_reused),
+    Mistake(
+        "feedforward.no_bias",
+        "your output equals sigma(w . a) without the bias: each layer computes sigmoid(w @ a + b).",
+        lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a)),
+    ),
+    Mistake(
+        "feedforward.no_sigmoid",
+        "your output equals w . a + b with no sigmoid anywhere: each layer's output is "
+        "sigmoid(w @ a + b).",
+        lambda net, a: _layers(net, a, lambda w, b, a, last: w @ a + b),
+    ),
+    Mistake(
+        "feedforward.sigmoid_last_only",
+        "the sigmoid is applied only at the last layer: every layer, hidden ones too, "
+        "outputs sigmoid(w @ a + b).",
+        lambda net, a: _layers(
+            net, a, lambda w, b, a, last: sigmoid(w @ a + b) if last else w @ a + b
+        ),
+    ),
+    Mistake(
+        "feedforward.sigmoid_not_last",
+        "the last layer returns w @ a + b without the sigmoid: apply sigmoid in every "
+        "layer, the output layer included.",
+        lambda net, a: _layers(
+            net, a, lambda w, b, a, last: w @ a + b if last else sigmoid(w @ a + b)
+        ),
+    ),
+    Mistake(
+        "feedforward.bias_outside",
+        "the bias is added after the sigmoid: it belongs inside, sigmoid(w @ a + b).",
+        lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a) + b),
+    ),
+    Mistake(
+        "feedforward.weights_transposed",
+        "your output equals the network run with transposed weights (w.T @ a): "
+        "weights[l] has shape (y, x), so the weighted input is w @ a.",
+        lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w.T @ a + b)),
+    ),
+    Mistake(
+        "feedforward.bias_flat",
+        "the bias was flattened to shape (y,) (or made a row), so adding it to w @ a "
+        "broadcast into a (y, y) or wrongly filled array: keep b a column (y, 1).",
+        lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a + b.ravel())),
+    ),
+    Mistake(
+        "feedforward.first_layer_only",
+        "only the first layer was applied: is the return inside the loop? Return after "
+        "the loop has gone through every layer.",
+        lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a + b), slice(0, 1)),
+    ),
+    Mistake(
+        "feedforward.last_layer_skipped",
+        "your output is that of the layer before the output layer: the loop stops one "
+        "layer early. Go through all of zip(self.biases, self.weights).",
+        lambda net, a: _layers(net, a, lambda w, b, a, last: sigmoid(w @ a + b), slice(0, -1)),
+    ),
+    Mistake(
+        "feedforward.input_reused",
+        "every layer was applied to the original input: feed each layer's output to the "
+        "next one (a = sigmoid(w @ a + b), reusing a).",
+        _input_reused,
+    ),
 )
 
 
@@ -272,12 +340,26 @@ def check_feedforward(obj):
     rng, seed = check_rng()
     square = [[n] * k for n, k in zip(rng.integers(2, 6, size=3), (3, 4, 5))]
     cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], 1)) for s in square]
-    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
-                     seed=seed, describe=_describe_case)
+    compare_function(
+        fn,
+        reference_feedforward,
+        cases,
+        FEEDFORWARD_MISTAKES,
+        what="feedforward",
+        seed=seed,
+        describe=_describe_case,
+    )
     general = [[6, 4, 3], [5, 7, 3, 2], [784, 30, 10], [3, 1]]
     cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], 1)) for s in general]
-    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
-                     seed=seed, describe=_describe_case)
+    compare_function(
+        fn,
+        reference_feedforward,
+        cases,
+        FEEDFORWARD_MISTAKES,
+        what="feedforward",
+        seed=seed,
+        describe=_describe_case,
+    )
 
 
 def check_feedforward_batch(obj):
@@ -287,14 +369,32 @@ def check_feedforward_batch(obj):
     rng, seed = check_rng()
     n = int(rng.integers(2, 6))
     # First m = n on square networks, where most mistakes still compute, then the rest.
-    cases = [(ReferenceNetwork([n] * 4, rng=rng), _inputs(rng, n, n)),
-             (ReferenceNetwork([n + 1] * 3, rng=rng), _inputs(rng, n + 1, n + 1))]
-    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
-                     seed=seed, describe=_describe_case)
-    cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], m))
-             for s, m in (([6, 4, 3], 5), ([5, 7, 3, 2], 9), ([784, 30, 10], 12), ([3, 8], 1))]
-    compare_function(fn, reference_feedforward, cases, FEEDFORWARD_MISTAKES, what="feedforward",
-                     seed=seed, describe=_describe_case)
+    cases = [
+        (ReferenceNetwork([n] * 4, rng=rng), _inputs(rng, n, n)),
+        (ReferenceNetwork([n + 1] * 3, rng=rng), _inputs(rng, n + 1, n + 1)),
+    ]
+    compare_function(
+        fn,
+        reference_feedforward,
+        cases,
+        FEEDFORWARD_MISTAKES,
+        what="feedforward",
+        seed=seed,
+        describe=_describe_case,
+    )
+    cases = [
+        (ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], m))
+        for s, m in (([6, 4, 3], 5), ([5, 7, 3, 2], 9), ([784, 30, 10], 12), ([3, 8], 1))
+    ]
+    compare_function(
+        fn,
+        reference_feedforward,
+        cases,
+        FEEDFORWARD_MISTAKES,
+        what="feedforward",
+        seed=seed,
+        describe=_describe_case,
+    )
 
 
 # --- evaluate ---------------------------------------------------------------------------
@@ -310,28 +410,36 @@ def reference_evaluate(self, test_data):
 
 
 EVALUATE_MISTAKES = (
-    Mistake("evaluate.fraction",
-            "you returned the fraction of correct guesses; evaluate returns their number "
-            "(an int), and the notebook divides by len(test_data) where it wants a fraction.",
-            lambda net, data: sum(_hits(net, data)) / len(data)),
-    Mistake("evaluate.per_example",
-            "you returned one result per example; evaluate returns how many are right, "
-            "one number: add them up.",
-            lambda net, data: np.array(_hits(net, data), dtype=int)),
-    Mistake("evaluate.wrong_ones",
-            "you counted the wrong guesses; count the examples whose guess equals the label.",
-            lambda net, data: sum(not h for h in _hits(net, data))),
-    Mistake("evaluate.label_argmax",
-            "compare the guess with the label itself, not with np.argmax(label): in test data "
-            "the label is the digit (an int), not a one-hot vector, and np.argmax of an int is "
-            "always 0, so you counted the images whose guess is 0.",
-            lambda net, data: sum(int(np.argmax(net.feedforward(x)) == 0)
-                                  for x, _ in data)),
-    Mistake("evaluate.max_value",
-            "the guess is np.argmax(output), the index of the most active output neuron, not "
-            "np.max(output), its activation: no guess was counted right.",
-            lambda net, data: sum(int(np.max(net.feedforward(x)) == y)
-                                  for x, y in data)),
+    Mistake(
+        "evaluate.fraction",
+        "you returned the fraction of correct guesses; evaluate returns their number "
+        "(an int), and the notebook divides by len(test_data) where it wants a fraction.",
+        lambda net, data: sum(_hits(net, data)) / len(data),
+    ),
+    Mistake(
+        "evaluate.per_example",
+        "you returned one result per example; evaluate returns how many are right, "
+        "one number: add them up.",
+        lambda net, data: np.array(_hits(net, data), dtype=int),
+    ),
+    Mistake(
+        "evaluate.wrong_ones",
+        "you counted the wrong guesses; count the examples whose guess equals the label.",
+        lambda net, data: sum(not h for h in _hits(net, data)),
+    ),
+    Mistake(
+        "evaluate.label_argmax",
+        "compare the guess with the label itself, not with np.argmax(label): in test data "
+        "the label is the digit (an int), not a one-hot vector, and np.argmax of an int is "
+        "always 0, so you counted the images whose guess is 0.",
+        lambda net, data: sum(int(np.argmax(net.feedforward(x)) == 0) for x, _ in data),
+    ),
+    Mistake(
+        "evaluate.max_value",
+        "the guess is np.argmax(output), the index of the most active output neuron, not "
+        "np.max(output), its activation: no guess was counted right.",
+        lambda net, data: sum(int(np.max(net.feedforward(x)) == y) for x, y in data),
+    ),
 )
 
 
@@ -394,19 +502,27 @@ def reference_vectorized_result(j):
 
 
 VECTORIZED_RESULT_MISTAKES = (
-    Mistake("vectorized_result.flat",
-            "the result should be a column of shape (10, 1), like the network's output; yours "
-            "is flat, shape (10,): use np.zeros((10, 1)).",
-            lambda j: reference_vectorized_result(j).ravel()),
-    Mistake("vectorized_result.row",
-            "the result should be a column of shape (10, 1); yours is a row (1, 10).",
-            lambda j: reference_vectorized_result(j).T),
-    Mistake("vectorized_result.shifted",
-            "the 1.0 is one row too early: digit j goes in row j (rows count from 0), not j - 1.",
-            lambda j: reference_vectorized_result((j - 1) % 10)),
-    Mistake("vectorized_result.value_j",
-            "row j should hold 1.0, not the digit j itself.",
-            lambda j: reference_vectorized_result(j) * j),
+    Mistake(
+        "vectorized_result.flat",
+        "the result should be a column of shape (10, 1), like the network's output; yours "
+        "is flat, shape (10,): use np.zeros((10, 1)).",
+        lambda j: reference_vectorized_result(j).ravel(),
+    ),
+    Mistake(
+        "vectorized_result.row",
+        "the result should be a column of shape (10, 1); yours is a row (1, 10).",
+        lambda j: reference_vectorized_result(j).T,
+    ),
+    Mistake(
+        "vectorized_result.shifted",
+        "the 1.0 is one row too early: digit j goes in row j (rows count from 0), not j - 1.",
+        lambda j: reference_vectorized_result((j - 1) % 10),
+    ),
+    Mistake(
+        "vectorized_result.value_j",
+        "row j should hold 1.0, not the digit j itself.",
+        lambda j: reference_vectorized_result(j) * j,
+    ),
 )
 
 
@@ -416,8 +532,9 @@ def check_vectorized_result(fn):
     cases = [(int(j),) for j in rng.permutation(10)]
     results = [call_student(fn, case, "vectorized_result")[0] for case in cases]
     expected = [as_plain(reference_vectorized_result(*case)) for case in cases]
-    variants = [(m, [quietly(m.variant, case) for case in cases])
-                for m in VECTORIZED_RESULT_MISTAKES]
+    variants = [
+        (m, [quietly(m.variant, case) for case in cases]) for m in VECTORIZED_RESULT_MISTAKES
+    ]
     judge(results, expected, variants, "vectorized_result", seed)
 
 
@@ -427,7 +544,15 @@ CATALOGUE = INIT_MISTAKES + FEEDFORWARD_MISTAKES + EVALUATE_MISTAKES + VECTORIZE
 # check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
 HELPERS = {"check_evaluate": ("feedforward",)}
 
-CHECKS = {"init": check_init, "feedforward": check_feedforward,
-          "evaluate": check_evaluate, "vectorized_result": check_vectorized_result}
-REFERENCES = {"init": reference_init, "feedforward": reference_feedforward,
-              "evaluate": reference_evaluate, "vectorized_result": reference_vectorized_result}
+CHECKS = {
+    "init": check_init,
+    "feedforward": check_feedforward,
+    "evaluate": check_evaluate,
+    "vectorized_result": check_vectorized_result,
+}
+REFERENCES = {
+    "init": reference_init,
+    "feedforward": reference_feedforward,
+    "evaluate": reference_evaluate,
+    "vectorized_result": reference_vectorized_result,
+}

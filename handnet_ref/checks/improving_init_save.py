@@ -9,8 +9,17 @@ import numpy as np
 
 from ..costs import CrossEntropyCost, QuadraticCost
 from ._improving_net import COST_CLASSES, _Net, _random_parameters
-from .core import (CheckFailed, Mistake, as_plain, call_student, check_rng, is_class,
-                   student_function, temporary_folder, type_name)
+from .core import (
+    CheckFailed,
+    Mistake,
+    as_plain,
+    call_student,
+    check_rng,
+    is_class,
+    student_function,
+    temporary_folder,
+    type_name,
+)
 
 ASSIGNMENT = "06_improving"
 # The notebook's function that each check tests, where the names differ.
@@ -19,11 +28,14 @@ FUNCTIONS = {"save_json": "save", "load_json": "load"}
 # --- 6. the weight initialiser ----------------------------------------------------------
 
 
-def _initialise(self, rng, scale=lambda n_in, n_out: 1 / np.sqrt(n_in), scale_biases=False,
-                draw=None):
+def _initialise(
+    self, rng, scale=lambda n_in, n_out: 1 / np.sqrt(n_in), scale_biases=False, draw=None
+):
     draw = draw or rng.standard_normal
-    self.biases = [draw((y, 1)) * (scale(x, y) if scale_biases else 1.0)
-                   for x, y in zip(self.sizes[:-1], self.sizes[1:])]
+    self.biases = [
+        draw((y, 1)) * (scale(x, y) if scale_biases else 1.0)
+        for x, y in zip(self.sizes[:-1], self.sizes[1:])
+    ]
     self.weights = [draw((y, x)) * scale(x, y) for x, y in zip(self.sizes[:-1], self.sizes[1:])]
 
 
@@ -33,29 +45,41 @@ def reference_default_weight_initializer(self, rng):
 
 
 INITIALIZER_MISTAKES = (
-    Mistake("default_weight_initializer.global_rng",
-            "use the generator you are given (rng.standard_normal(...)), not np.random: "
-            "then the same seed always gives the same network.",
-            lambda self, rng: _initialise(self, rng, draw=np.random.standard_normal)),
-    Mistake("default_weight_initializer.large",
-            "divide the N(0, 1) draws by sqrt(n_in), the number of inputs of the layer: your "
-            "weights have standard deviation 1.",
-            lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1.0)),
-    Mistake("default_weight_initializer.n_in",
-            "divide by np.sqrt(n_in), not by n_in: your weights are too small (their variance "
-            "should be 1/n_in, so their standard deviation is 1/sqrt(n_in)).",
-            lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1 / n_in)),
-    Mistake("default_weight_initializer.n_out",
-            "scale by the number of inputs each neuron has, n_in = sizes[l] (the layer "
-            "before), not by the number of neurons in the layer (n_out).",
-            lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1 / np.sqrt(n_out))),
-    Mistake("default_weight_initializer.biases_scaled",
-            "keep the biases N(0, 1): only the weights are scaled by 1/sqrt(n_in).",
-            lambda self, rng: _initialise(self, rng, scale_biases=True)),
-    Mistake("default_weight_initializer.uniform",
-            "draw from a normal distribution (rng.standard_normal), not a uniform one "
-            "(rng.random): your weights are not centred on 0.",
-            lambda self, rng: _initialise(self, rng, draw=rng.random)),
+    Mistake(
+        "default_weight_initializer.global_rng",
+        "use the generator you are given (rng.standard_normal(...)), not np.random: "
+        "then the same seed always gives the same network.",
+        lambda self, rng: _initialise(self, rng, draw=np.random.standard_normal),
+    ),
+    Mistake(
+        "default_weight_initializer.large",
+        "divide the N(0, 1) draws by sqrt(n_in), the number of inputs of the layer: your "
+        "weights have standard deviation 1.",
+        lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1.0),
+    ),
+    Mistake(
+        "default_weight_initializer.n_in",
+        "divide by np.sqrt(n_in), not by n_in: your weights are too small (their variance "
+        "should be 1/n_in, so their standard deviation is 1/sqrt(n_in)).",
+        lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1 / n_in),
+    ),
+    Mistake(
+        "default_weight_initializer.n_out",
+        "scale by the number of inputs each neuron has, n_in = sizes[l] (the layer "
+        "before), not by the number of neurons in the layer (n_out).",
+        lambda self, rng: _initialise(self, rng, scale=lambda n_in, n_out: 1 / np.sqrt(n_out)),
+    ),
+    Mistake(
+        "default_weight_initializer.biases_scaled",
+        "keep the biases N(0, 1): only the weights are scaled by 1/sqrt(n_in).",
+        lambda self, rng: _initialise(self, rng, scale_biases=True),
+    ),
+    Mistake(
+        "default_weight_initializer.uniform",
+        "draw from a normal distribution (rng.standard_normal), not a uniform one "
+        "(rng.random): your weights are not centred on 0.",
+        lambda self, rng: _initialise(self, rng, draw=rng.random),
+    ),
 )
 
 
@@ -69,8 +93,10 @@ def _initialised(fn, sizes, seed, what):
 
     (weights, biases), _ = call_student(run, (), what)
     if weights is None or biases is None:
-        raise CheckFailed(f"{what} should set self.weights and self.biases (lists of arrays, "
-                          "one per layer after the input).")
+        raise CheckFailed(
+            f"{what} should set self.weights and self.biases (lists of arrays, "
+            "one per layer after the input)."
+        )
     return as_plain(list(weights)), as_plain(list(biases))
 
 
@@ -107,14 +133,18 @@ def check_default_weight_initializer(obj):
     expected_shapes = [(y, x) for x, y in zip(sizes[:-1], sizes[1:])] + [(y, 1) for y in sizes[1:]]
     shapes = [getattr(a, "shape", None) for a in (weights or []) + (biases or [])]
     if weights is None or biases is None or shapes != expected_shapes:
-        raise CheckFailed(f"{what}: for sizes {sizes} the weights should have shapes "
-                          f"{expected_shapes[:2]} and the biases {expected_shapes[2:]}; yours "
-                          f"have {shapes}.")
+        raise CheckFailed(
+            f"{what}: for sizes {sizes} the weights should have shapes "
+            f"{expected_shapes[:2]} and the biases {expected_shapes[2:]}; yours "
+            f"have {shapes}."
+        )
     again = _initialised(fn, sizes, draw_seed, what)
     if not all(np.array_equal(a, b) for a, b in zip(weights + biases, again[0] + again[1])):
         raise CheckFailed(f"{what}: {INITIALIZER_MISTAKES[0].hint}")
     got = _statistics(weights, biases)
-    expected = _statistics(*_initialised(reference_default_weight_initializer, sizes, draw_seed, what))
+    expected = _statistics(
+        *_initialised(reference_default_weight_initializer, sizes, draw_seed, what)
+    )
     if _statistics_agree(got, expected):
         return
     for mistake in INITIALIZER_MISTAKES[1:]:
@@ -124,11 +154,15 @@ def check_default_weight_initializer(obj):
             continue
         if _statistics_agree(got, variant):
             raise CheckFailed(f"{what}: {mistake.hint}")
-    described = ", ".join(f"layer {l + 1}: std {std:.4g} (should be about {1 / np.sqrt(n):.4g})"
-                          for l, ((_, std), n) in enumerate(zip(got[1], sizes)))
-    raise CheckFailed(f"{what}: for sizes {sizes} the weights do not look like N(0, 1/n_in) "
-                      f"draws with N(0, 1) biases ({described}; biases: mean {got[2][0]:.3g}, "
-                      f"std {got[2][1]:.3g}, should be about 0 and 1) (check seed {seed}).")
+    described = ", ".join(
+        f"layer {l + 1}: std {std:.4g} (should be about {1 / np.sqrt(n):.4g})"
+        for l, ((_, std), n) in enumerate(zip(got[1], sizes))
+    )
+    raise CheckFailed(
+        f"{what}: for sizes {sizes} the weights do not look like N(0, 1/n_in) "
+        f"draws with N(0, 1) biases ({described}; biases: mean {got[2][0]:.3g}, "
+        f"std {got[2][1]:.3g}, should be about 0 and 1) (check seed {seed})."
+    )
 
 
 # --- 7. saving and loading --------------------------------------------------------------
@@ -147,8 +181,10 @@ def _differences(got, expected):
                 except (TypeError, ValueError):
                     return f"{key}[{i}] should be an array of numbers."
                 if h.shape != w.shape:
-                    return (f"{key}[{i}] should have shape {w.shape}; it has shape "
-                            f"{getattr(h, 'shape', None)}.")
+                    return (
+                        f"{key}[{i}] should have shape {w.shape}; it has shape "
+                        f"{getattr(h, 'shape', None)}."
+                    )
                 if not np.allclose(h, w, rtol=1e-12, atol=0):
                     return f"{key}[{i}] does not hold the right numbers."
         elif have != want:
@@ -168,16 +204,24 @@ def _verdict(what, got, expected, variants, seed):
 
 def reference_save(self, filename):
     """Write sizes, weights, biases (nested lists) and the cost's class name as JSON."""
-    data = {"sizes": self.sizes, "weights": [w.tolist() for w in self.weights],
-            "biases": [b.tolist() for b in self.biases], "cost": self.cost.__name__}
+    data = {
+        "sizes": self.sizes,
+        "weights": [w.tolist() for w in self.weights],
+        "biases": [b.tolist() for b in self.biases],
+        "cost": self.cost.__name__,
+    }
     with open(filename, "w") as f:
         json.dump(data, f)
 
 
 def _save_variant(**changes):
     def save(self, filename):
-        data = {"sizes": self.sizes, "weights": [w.tolist() for w in self.weights],
-                "biases": [b.tolist() for b in self.biases], "cost": self.cost.__name__}
+        data = {
+            "sizes": self.sizes,
+            "weights": [w.tolist() for w in self.weights],
+            "biases": [b.tolist() for b in self.biases],
+            "cost": self.cost.__name__,
+        }
         for key, change in changes.items():
             if change is None:
                 del data[key]
@@ -185,21 +229,28 @@ def _save_variant(**changes):
                 data[key] = change(self)
         with open(filename, "w") as f:
             json.dump(data, f)
+
     return save
 
 
 SAVE_MISTAKES = (
-    Mistake("save_json.cost_repr",
-            "save just the class's name, self.cost.__name__, so that load can find the class: "
-            'the file\'s "cost" is the text of the class, like "<class \'...CrossEntropyCost\'>".',
-            _save_variant(cost=lambda self: str(self.cost))),
-    Mistake("save_json.no_cost",
-            'save the cost\'s name too (self.cost.__name__): the file has no "cost", so a '
-            "loaded network would not know how it was trained.",
-            _save_variant(cost=None)),
-    Mistake("save_json.transposed",
-            "save each w as it is, w.tolist(): you saved the weight matrices transposed.",
-            _save_variant(weights=lambda self: [w.T.tolist() for w in self.weights])),
+    Mistake(
+        "save_json.cost_repr",
+        "save just the class's name, self.cost.__name__, so that load can find the class: "
+        'the file\'s "cost" is the text of the class, like "<class \'...CrossEntropyCost\'>".',
+        _save_variant(cost=lambda self: str(self.cost)),
+    ),
+    Mistake(
+        "save_json.no_cost",
+        'save the cost\'s name too (self.cost.__name__): the file has no "cost", so a '
+        "loaded network would not know how it was trained.",
+        _save_variant(cost=None),
+    ),
+    Mistake(
+        "save_json.transposed",
+        "save each w as it is, w.tolist(): you saved the weight matrices transposed.",
+        _save_variant(weights=lambda self: [w.T.tolist() for w in self.weights]),
+    ),
 )
 
 
@@ -210,7 +261,9 @@ def _file_summary(path):
     except (OSError, ValueError) as e:
         return {"error": f"the file could not be read as JSON ({e})."}
     if not isinstance(data, dict):
-        return {"error": f"the file should hold a JSON object (a dict); it holds {type(data).__name__}."}
+        return {
+            "error": f"the file should hold a JSON object (a dict); it holds {type(data).__name__}."
+        }
     summary = {}
     for key in ("sizes", "cost"):
         summary[key] = data.get(key)
@@ -227,8 +280,10 @@ def _saved(fn, net, what):
         path = os.path.join(folder, "network.json")
         call_student(fn, (copy.deepcopy(net), path), what)
         if not os.path.exists(path):
-            raise CheckFailed(f"{what} wrote no file: it should write the network to the "
-                              "file named by its argument.")
+            raise CheckFailed(
+                f"{what} wrote no file: it should write the network to the "
+                "file named by its argument."
+            )
         return _file_summary(path)
 
 
@@ -253,20 +308,28 @@ def reference_load(filename):
     """The network saved in ``filename`` (here a reference ``_Net``)."""
     with open(filename) as f:
         data = json.load(f)
-    return _Net(data["sizes"], [np.array(w) for w in data["weights"]],
-                [np.array(b) for b in data["biases"]], COST_CLASSES[data["cost"]])
+    return _Net(
+        data["sizes"],
+        [np.array(w) for w in data["weights"]],
+        [np.array(b) for b in data["biases"]],
+        COST_CLASSES[data["cost"]],
+    )
 
 
 LOAD_MISTAKES = (
-    Mistake("load_json.lists",
-            "turn each loaded weight and bias into a NumPy array (np.array(w)) so that the "
-            "network can compute with it: yours are Python lists.",
-            lambda filename: _load_variant(filename, arrays=False)),
-    Mistake("load_json.cost_name",
-            'look the cost class up by its name, e.g. {"QuadraticCost": QuadraticCost, '
-            '"CrossEntropyCost": CrossEntropyCost}[data["cost"]]: the loaded network\'s cost is '
-            "the name (a string).",
-            lambda filename: _load_variant(filename, cost_class=False)),
+    Mistake(
+        "load_json.lists",
+        "turn each loaded weight and bias into a NumPy array (np.array(w)) so that the "
+        "network can compute with it: yours are Python lists.",
+        lambda filename: _load_variant(filename, arrays=False),
+    ),
+    Mistake(
+        "load_json.cost_name",
+        'look the cost class up by its name, e.g. {"QuadraticCost": QuadraticCost, '
+        '"CrossEntropyCost": CrossEntropyCost}[data["cost"]]: the loaded network\'s cost is '
+        "the name (a string).",
+        lambda filename: _load_variant(filename, cost_class=False),
+    ),
 )
 
 
@@ -283,17 +346,22 @@ def _load_variant(filename, arrays=True, cost_class=True):
 
 def _net_summary(net):
     if not all(hasattr(net, name) for name in ("sizes", "weights", "biases", "cost")):
-        raise CheckFailed(f"load should return the network it built (an object with sizes, "
-                          f"weights, biases and cost); it returned {type_name(net)}.")
+        raise CheckFailed(
+            f"load should return the network it built (an object with sizes, "
+            f"weights, biases and cost); it returned {type_name(net)}."
+        )
     cost = getattr(net, "cost", None)
     weights, biases = getattr(net, "weights", None), getattr(net, "biases", None)
     sizes = getattr(net, "sizes", None)
-    return {"sizes": [int(s) for s in sizes] if isinstance(sizes, (list, tuple)) else sizes,
-            "cost": cost.__name__ if is_class(cost) else repr(cost),
-            "weights and biases are NumPy arrays": isinstance(weights, list)
-            and isinstance(biases, list)
-            and all(isinstance(a, np.ndarray) for a in weights + biases),
-            "weights": weights, "biases": biases}
+    return {
+        "sizes": [int(s) for s in sizes] if isinstance(sizes, (list, tuple)) else sizes,
+        "cost": cost.__name__ if is_class(cost) else repr(cost),
+        "weights and biases are NumPy arrays": isinstance(weights, list)
+        and isinstance(biases, list)
+        and all(isinstance(a, np.ndarray) for a in weights + biases),
+        "weights": weights,
+        "biases": biases,
+    }
 
 
 def check_load_json(obj):
@@ -308,8 +376,15 @@ def check_load_json(obj):
             weights, biases = _random_parameters(rng, sizes)
             path = os.path.join(folder, f"network{k}.json")
             with open(path, "w") as f:
-                json.dump({"sizes": sizes, "weights": [w.tolist() for w in weights],
-                           "biases": [b.tolist() for b in biases], "cost": cost}, f)
+                json.dump(
+                    {
+                        "sizes": sizes,
+                        "weights": [w.tolist() for w in weights],
+                        "biases": [b.tolist() for b in biases],
+                        "cost": cost,
+                    },
+                    f,
+                )
             net, _ = call_student(obj, (path,), "load")
             got = _net_summary(net)
             expected = _net_summary(reference_load(path))
@@ -320,12 +395,16 @@ def check_load_json(obj):
             _verdict("load", got, expected, variants, seed)
 
 
-CATALOGUE = (INITIALIZER_MISTAKES + SAVE_MISTAKES + LOAD_MISTAKES)
+CATALOGUE = INITIALIZER_MISTAKES + SAVE_MISTAKES + LOAD_MISTAKES
 
-CHECKS = {"default_weight_initializer": check_default_weight_initializer,
-          "save_json": check_save_json,
-          "load_json": check_load_json}
+CHECKS = {
+    "default_weight_initializer": check_default_weight_initializer,
+    "save_json": check_save_json,
+    "load_json": check_load_json,
+}
 
-REFERENCES = {"default_weight_initializer": reference_default_weight_initializer,
-              "save_json": reference_save,
-              "load_json": reference_load}
+REFERENCES = {
+    "default_weight_initializer": reference_default_weight_initializer,
+    "save_json": reference_save,
+    "load_json": reference_load,
+}

@@ -44,20 +44,25 @@ def parameters_of(net, after="the update"):
     """(weights, biases) of ``net`` as float64 arrays, or Misuse saying that what ran
     (``after``) should have left lists of arrays."""
     try:
-        return ([np.asarray(w, dtype=np.float64) for w in net.weights],
-                [np.asarray(b, dtype=np.float64) for b in net.biases])
+        return (
+            [np.asarray(w, dtype=np.float64) for w in net.weights],
+            [np.asarray(b, dtype=np.float64) for b in net.biases],
+        )
     except (TypeError, ValueError):
-        raise Misuse(f"after {after}, self.weights and self.biases should be lists "
-                     f"of NumPy arrays.") from None
+        raise Misuse(
+            f"after {after}, self.weights and self.biases should be lists of NumPy arrays."
+        ) from None
 
 
 def parameters_after(method, cls=ReferenceNetwork):
     """A function (weights, biases, mini_batch, eta) -> (weights, biases) after
     ``method(net, mini_batch, eta)`` on a network holding those parameters."""
+
     def run(weights, biases, mini_batch, eta):
         net = network_with(weights, biases, cls)
         method(net, mini_batch, eta)
         return parameters_of(net)
+
     return run
 
 
@@ -82,12 +87,14 @@ reference_update_mini_batch = ReferenceNetwork.update_mini_batch
 
 def _update_with(step_w, step_b, gradients=summed_gradients):
     """An update_mini_batch variant: w -> step_w(w, nabla_w, nabla_b, eta, m), etc."""
+
     def update(self, mini_batch, eta):
         nabla_b, nabla_w = gradients(self, mini_batch)
         m = len(mini_batch)
         new_w = [step_w(w, nw, nb, eta, m) for w, nw, nb in zip(self.weights, nabla_w, nabla_b)]
         new_b = [step_b(b, nw, nb, eta, m) for b, nw, nb in zip(self.biases, nabla_w, nabla_b)]
         self.weights, self.biases = new_w, new_b
+
     return update
 
 
@@ -97,32 +104,48 @@ def _last_example_gradients(net, mini_batch):
 
 
 UPDATE_MINI_BATCH_MISTAKES = (
-    Mistake("update_mini_batch.not_averaged",
-            "divide by the mini-batch size, w - (eta / len(mini_batch)) * nabla_w: the step "
-            "is m times too large (the sum of the gradients times eta).",
-            _update_with(lambda w, nw, nb, eta, m: w - eta * nw,
-                         lambda b, nw, nb, eta, m: b - eta * nb)),
-    Mistake("update_mini_batch.sign",
-            "the parameters move uphill (the cost grows): subtract the gradient step, "
-            "w - (eta / m) * nabla_w, do not add it.",
-            _update_with(lambda w, nw, nb, eta, m: w + (eta / m) * nw,
-                         lambda b, nw, nb, eta, m: b + (eta / m) * nb)),
-    Mistake("update_mini_batch.last_only",
-            "only the last example's gradient is used: add up the gradients of every "
-            "example of the mini-batch (nabla_b = [nb + dnb ...] inside the loop), not "
-            "just keep the last one.",
-            _update_with(lambda w, nw, nb, eta, m: w - (eta / m) * nw,
-                         lambda b, nw, nb, eta, m: b - (eta / m) * nb,
-                         gradients=_last_example_gradients)),
-    Mistake("update_mini_batch.biases_not_updated",
-            "the biases did not change: update them too, b - (eta / m) * nabla_b.",
-            _update_with(lambda w, nw, nb, eta, m: w - (eta / m) * nw,
-                         lambda b, nw, nb, eta, m: b)),
-    Mistake("update_mini_batch.swapped",
-            "the weights were updated with nabla_b and the biases with nabla_w: pair "
-            "self.weights with nabla_w and self.biases with nabla_b.",
-            _update_with(lambda w, nw, nb, eta, m: w - (eta / m) * nb,
-                         lambda b, nw, nb, eta, m: b - (eta / m) * nw)),
+    Mistake(
+        "update_mini_batch.not_averaged",
+        "divide by the mini-batch size, w - (eta / len(mini_batch)) * nabla_w: the step "
+        "is m times too large (the sum of the gradients times eta).",
+        _update_with(
+            lambda w, nw, nb, eta, m: w - eta * nw, lambda b, nw, nb, eta, m: b - eta * nb
+        ),
+    ),
+    Mistake(
+        "update_mini_batch.sign",
+        "the parameters move uphill (the cost grows): subtract the gradient step, "
+        "w - (eta / m) * nabla_w, do not add it.",
+        _update_with(
+            lambda w, nw, nb, eta, m: w + (eta / m) * nw,
+            lambda b, nw, nb, eta, m: b + (eta / m) * nb,
+        ),
+    ),
+    Mistake(
+        "update_mini_batch.last_only",
+        "only the last example's gradient is used: add up the gradients of every "
+        "example of the mini-batch (nabla_b = [nb + dnb ...] inside the loop), not "
+        "just keep the last one.",
+        _update_with(
+            lambda w, nw, nb, eta, m: w - (eta / m) * nw,
+            lambda b, nw, nb, eta, m: b - (eta / m) * nb,
+            gradients=_last_example_gradients,
+        ),
+    ),
+    Mistake(
+        "update_mini_batch.biases_not_updated",
+        "the biases did not change: update them too, b - (eta / m) * nabla_b.",
+        _update_with(lambda w, nw, nb, eta, m: w - (eta / m) * nw, lambda b, nw, nb, eta, m: b),
+    ),
+    Mistake(
+        "update_mini_batch.swapped",
+        "the weights were updated with nabla_b and the biases with nabla_w: pair "
+        "self.weights with nabla_w and self.biases with nabla_b.",
+        _update_with(
+            lambda w, nw, nb, eta, m: w - (eta / m) * nb,
+            lambda b, nw, nb, eta, m: b - (eta / m) * nw,
+        ),
+    ),
 )
 
 
@@ -150,10 +173,15 @@ def check_update_mini_batch(obj):
         batch = _random_batch(rng, sizes[0], sizes[-1], int(rng.integers(2, 6)))
         cases.append((weights, biases, batch, float(rng.uniform(0.5, 3.0))))
     what = "update_mini_batch"
-    results = [call_student(parameters_after(fn), copy.deepcopy(case), what, copy_args=False)[0] for case in cases]
+    results = [
+        call_student(parameters_after(fn), copy.deepcopy(case), what, copy_args=False)[0]
+        for case in cases
+    ]
     expected = [quietly(parameters_after(reference_update_mini_batch), case) for case in cases]
-    variants = [(m, [quietly(parameters_after(m.variant), case) for case in cases])
-                for m in UPDATE_MINI_BATCH_MISTAKES]
+    variants = [
+        (m, [quietly(parameters_after(m.variant), case) for case in cases])
+        for m in UPDATE_MINI_BATCH_MISTAKES
+    ]
     judge(results, expected, variants, "the (weights, biases) after update_mini_batch", seed)
 
 
@@ -169,16 +197,16 @@ def reference_SGD(self, training_data, epochs, mini_batch_size, eta, test_data=N
         order = rng.permutation(n)
         shuffled = [training_data[i] for i in order]
         for k in range(0, n, mini_batch_size):
-            self.update_mini_batch(shuffled[k:k + mini_batch_size], eta)
+            self.update_mini_batch(shuffled[k : k + mini_batch_size], eta)
         if test_data is not None:
             accuracies.append(self.evaluate(test_data) / len(test_data))
     return accuracies
 
 
-def _sgd_variant(shuffle="each", in_place=False, drop_last=False, eta_scale=False,
-                 counts=False):
+def _sgd_variant(shuffle="each", in_place=False, drop_last=False, eta_scale=False, counts=False):
     """A wrong SGD: ``shuffle`` is "each" (right), "never", "once", "global" (numpy's
     global generator) or "fixed" (a fixed seed, whatever rng is)."""
+
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, rng=None):
         rng = np.random.default_rng(0 if shuffle == "fixed" else rng)
         data = training_data if in_place else list(training_data)
@@ -193,52 +221,70 @@ def _sgd_variant(shuffle="each", in_place=False, drop_last=False, eta_scale=Fals
             elif shuffle == "global":
                 np.random.shuffle(data)
             for k in range(0, stop, mini_batch_size):
-                self.update_mini_batch(data[k:k + mini_batch_size],
-                                       eta / mini_batch_size if eta_scale else eta)
+                self.update_mini_batch(
+                    data[k : k + mini_batch_size], eta / mini_batch_size if eta_scale else eta
+                )
             if test_data is not None:
                 correct = self.evaluate(test_data)
                 accuracies.append(correct if counts else correct / len(test_data))
         return accuracies
+
     return SGD
 
 
 SGD_MISTAKES = (
-    Mistake("SGD.in_place",
-            "shuffle a copy (data = list(training_data)) or an order of indices "
-            "(rng.permutation(len(training_data))), not the caller's list: SGD shuffled "
-            "training_data in place.",
-            _sgd_variant(in_place=True)),
-    Mistake("SGD.eta_divided",
-            "update_mini_batch received eta / mini_batch_size: pass eta itself; "
-            "update_mini_batch divides by the mini-batch size already.",
-            _sgd_variant(eta_scale=True)),
-    Mistake("SGD.drops_last",
-            "let the loop run to the end of the data (range(0, n, mini_batch_size)); the "
-            "last slice may be shorter: the last, smaller mini-batch of each epoch was "
-            "skipped, so some examples were never used.",
-            _sgd_variant(drop_last=True)),
-    Mistake("SGD.no_shuffle",
-            "the mini-batches came in the data's own order: shuffle the training data at "
-            "the start of every epoch.",
-            _sgd_variant(shuffle="never")),
-    Mistake("SGD.shuffle_once",
-            "every epoch visited the examples in the same order: shuffle anew at the start "
-            "of each epoch (inside the epoch loop), not once before it.",
-            _sgd_variant(shuffle="once")),
-    Mistake("SGD.counts",
-            "SGD returned the number of correct answers; return fractions: "
-            "self.evaluate(test_data) / len(test_data).",
-            _sgd_variant(counts=True)),
-    Mistake("SGD.global_rng",
-            "shuffle with the generator you were given (rng = np.random.default_rng(rng), "
-            "then rng.shuffle or rng.permutation), not np.random or random: two runs with "
-            "the same rng seed visited the examples in different orders.",
-            _sgd_variant(shuffle="global")),
-    Mistake("SGD.fixed_seed",
-            "shuffle with the generator you were given (rng = np.random.default_rng(rng)), "
-            "not one with a fixed seed: two runs with different rng seeds visited the "
-            "examples in the same order.",
-            _sgd_variant(shuffle="fixed")),
+    Mistake(
+        "SGD.in_place",
+        "shuffle a copy (data = list(training_data)) or an order of indices "
+        "(rng.permutation(len(training_data))), not the caller's list: SGD shuffled "
+        "training_data in place.",
+        _sgd_variant(in_place=True),
+    ),
+    Mistake(
+        "SGD.eta_divided",
+        "update_mini_batch received eta / mini_batch_size: pass eta itself; "
+        "update_mini_batch divides by the mini-batch size already.",
+        _sgd_variant(eta_scale=True),
+    ),
+    Mistake(
+        "SGD.drops_last",
+        "let the loop run to the end of the data (range(0, n, mini_batch_size)); the "
+        "last slice may be shorter: the last, smaller mini-batch of each epoch was "
+        "skipped, so some examples were never used.",
+        _sgd_variant(drop_last=True),
+    ),
+    Mistake(
+        "SGD.no_shuffle",
+        "the mini-batches came in the data's own order: shuffle the training data at "
+        "the start of every epoch.",
+        _sgd_variant(shuffle="never"),
+    ),
+    Mistake(
+        "SGD.shuffle_once",
+        "every epoch visited the examples in the same order: shuffle anew at the start "
+        "of each epoch (inside the epoch loop), not once before it.",
+        _sgd_variant(shuffle="once"),
+    ),
+    Mistake(
+        "SGD.counts",
+        "SGD returned the number of correct answers; return fractions: "
+        "self.evaluate(test_data) / len(test_data).",
+        _sgd_variant(counts=True),
+    ),
+    Mistake(
+        "SGD.global_rng",
+        "shuffle with the generator you were given (rng = np.random.default_rng(rng), "
+        "then rng.shuffle or rng.permutation), not np.random or random: two runs with "
+        "the same rng seed visited the examples in different orders.",
+        _sgd_variant(shuffle="global"),
+    ),
+    Mistake(
+        "SGD.fixed_seed",
+        "shuffle with the generator you were given (rng = np.random.default_rng(rng)), "
+        "not one with a fixed seed: two runs with different rng seeds visited the "
+        "examples in the same order.",
+        _sgd_variant(shuffle="fixed"),
+    ),
 )
 _HINTS = {m.key.split(".")[1]: m.hint for m in SGD_MISTAKES}
 
@@ -255,8 +301,9 @@ class _Recorder:
         try:
             numbers = [int(round(float(np.asarray(x).reshape(-1)[0]))) for x, _ in mini_batch]
         except (TypeError, ValueError, IndexError):
-            raise Misuse("update_mini_batch should be given a list of (x, y) pairs from "
-                         "training_data.") from None
+            raise Misuse(
+                "update_mini_batch should be given a list of (x, y) pairs from training_data."
+            ) from None
         self._batches.append(numbers)
         self._etas.append(eta)
         self._calls.append("update")
@@ -264,13 +311,18 @@ class _Recorder:
     def evaluate(self, test_data):
         self._calls.append("evaluate")
         self._evaluated.append(test_data)
-        return self._counts[len(self._evaluated) - 1] if len(self._evaluated) <= len(self._counts) else 0
+        return (
+            self._counts[len(self._evaluated) - 1]
+            if len(self._evaluated) <= len(self._counts)
+            else 0
+        )
 
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise _MissingAttribute(f"SGD should need only self.update_mini_batch and self.evaluate; it "
-                     f"used self.{name}.")
+        raise _MissingAttribute(
+            f"SGD should need only self.update_mini_batch and self.evaluate; it used self.{name}."
+        )
 
 
 def _examples(n):
@@ -284,15 +336,19 @@ def _run_sgd(fn, n, epochs, size, eta, test_data, seed, counts=()):
     before = list(data)
     recorder = _Recorder(counts)
     rng = None if seed is None else np.random.default_rng(seed)
-    result = call_student(fn, (recorder, data, epochs, size, eta, test_data, rng), "SGD", copy_args=False)[0]
+    result = call_student(
+        fn, (recorder, data, epochs, size, eta, test_data, rng), "SGD", copy_args=False
+    )[0]
     changed = len(data) != len(before) or any(a is not b for a, b in zip(data, before))
     return recorder, result, changed
 
 
 def _epochs(batches, n_batches):
     """The examples of each epoch in the order visited, from the list of batches."""
-    return [[i for batch in batches[k:k + n_batches] for i in batch]
-            for k in range(0, len(batches), n_batches)]
+    return [
+        [i for batch in batches[k : k + n_batches] for i in batch]
+        for k in range(0, len(batches), n_batches)
+    ]
 
 
 def check_SGD(obj):
@@ -314,10 +370,13 @@ def check_SGD(obj):
         raise CheckFailed(f"SGD: {_HINTS['in_place']}")
     if recorder._etas and all(np.isclose(e, eta / size) for e in recorder._etas):
         raise CheckFailed(f"SGD: {_HINTS['eta_divided']}")
-    if not all(isinstance(e, (int, float, np.floating)) and np.isclose(e, eta)
-               for e in recorder._etas):
-        raise CheckFailed(f"SGD should pass eta ({eta:.4g}) to update_mini_batch unchanged; "
-                          f"it passed {recorder._etas[:3]}...{replay}")
+    if not all(
+        isinstance(e, (int, float, np.floating)) and np.isclose(e, eta) for e in recorder._etas
+    ):
+        raise CheckFailed(
+            f"SGD should pass eta ({eta:.4g}) to update_mini_batch unchanged; "
+            f"it passed {recorder._etas[:3]}...{replay}"
+        )
     sizes = [len(b) for b in recorder._batches]
     per_epoch = [size] * (n // size) + [n % size]
     if sizes == [size] * (n // size) * epochs:
@@ -328,15 +387,18 @@ def check_SGD(obj):
             f"one smaller if need be: with {n} examples, mini_batch_size {size} and {epochs} "
             f"epochs, update_mini_batch should get batches of sizes {per_epoch} in each "
             f"epoch, {len(per_epoch) * epochs} calls in all; it got {len(sizes)} calls, of "
-            f"sizes {sizes[:12]}{'...' if len(sizes) > 12 else ''}.{replay}")
+            f"sizes {sizes[:12]}{'...' if len(sizes) > 12 else ''}.{replay}"
+        )
     orders = _epochs(recorder._batches, len(per_epoch))
     for k, order in enumerate(orders):
         if sorted(order) != list(range(n)):
             missing = sorted(set(range(n)) - set(order))
             twice = sorted({i for i in order if order.count(i) > 1})
-            raise CheckFailed(f"SGD should use every training example exactly once per epoch; "
-                              f"in epoch {k + 1}, examples {missing} were left out and {twice} "
-                              f"used more than once.{replay}")
+            raise CheckFailed(
+                f"SGD should use every training example exactly once per epoch; "
+                f"in epoch {k + 1}, examples {missing} were left out and {twice} "
+                f"used more than once.{replay}"
+            )
     if all(order == list(range(n)) for order in orders):
         raise CheckFailed(f"SGD: {_HINTS['no_shuffle']}")
     if all(order == orders[0] for order in orders):
@@ -344,11 +406,15 @@ def check_SGD(obj):
     expected_calls = (["update"] * len(per_epoch) + ["evaluate"]) * epochs
     if recorder._calls != expected_calls:
         n_eval = recorder._calls.count("evaluate")
-        raise CheckFailed(f"SGD should call self.evaluate(test_data) once per epoch, after "
-                          f"the epoch's mini-batches; in {epochs} epochs it called it "
-                          f"{n_eval} times.{replay}")
-    if any(t is not test_data and not (isinstance(t, list) and len(t) == len(test_data))
-           for t in recorder._evaluated):
+        raise CheckFailed(
+            f"SGD should call self.evaluate(test_data) once per epoch, after "
+            f"the epoch's mini-batches; in {epochs} epochs it called it "
+            f"{n_eval} times.{replay}"
+        )
+    if any(
+        t is not test_data and not (isinstance(t, list) and len(t) == len(test_data))
+        for t in recorder._evaluated
+    ):
         raise CheckFailed("SGD should pass test_data to self.evaluate.")
     want = [c / len(test_data) for c in counts]
     got = as_plain(result) if isinstance(result, (list, tuple, np.ndarray)) else None
@@ -359,7 +425,8 @@ def check_SGD(obj):
         raise CheckFailed(
             f"SGD should return a list of the test accuracies, one per epoch: here evaluate "
             f"found {counts} of {len(test_data)} right, so it should return "
-            f"{[round(w, 4) for w in want]}; it returned {result!r}.{replay}")
+            f"{[round(w, 4) for w in want]}; it returned {result!r}.{replay}"
+        )
 
     again, _, _ = _run_sgd(fn, n, epochs, size, eta, test_data, seeds[0], counts)
     if again._batches != recorder._batches:
@@ -370,35 +437,47 @@ def check_SGD(obj):
 
     quiet, result, _ = _run_sgd(fn, n, 2, size, eta, None, None)
     if quiet._evaluated:
-        raise CheckFailed("SGD called evaluate although test_data was None; evaluate only "
-                          "when there is test data.")
+        raise CheckFailed(
+            "SGD called evaluate although test_data was None; evaluate only "
+            "when there is test data."
+        )
     if len(quiet._batches) != 2 * len(per_epoch):
-        raise CheckFailed(f"with test_data=None and rng=None, SGD should still train: "
-                          f"{2 * len(per_epoch)} mini-batches in 2 epochs; it made "
-                          f"{len(quiet._batches)}.")
+        raise CheckFailed(
+            f"with test_data=None and rng=None, SGD should still train: "
+            f"{2 * len(per_epoch)} mini-batches in 2 epochs; it made "
+            f"{len(quiet._batches)}."
+        )
     if not isinstance(result, (list, tuple)) or len(result) != 0:
-        raise CheckFailed(f"with test_data=None, SGD should return an empty list (no "
-                          f"accuracies to report); it returned {result!r}.")
+        raise CheckFailed(
+            f"with test_data=None, SGD should return an empty list (no "
+            f"accuracies to report); it returned {result!r}."
+        )
 
 
 # --- the notebook's questions ------------------------------------------------------------
 
 QUESTIONS = {
-    "parity_answer": ("c", {
-        "a": "a larger eta does not help: the network found nothing to learn, not too "
-             "little. See the explanation below the question.",
-        "b": "more epochs do not help: the accuracy is not creeping up, it hovers around "
-             "50% from the start. See the explanation below the question.",
-        "d": "two output neurons are enough for a yes/no answer, as even/odd shows. See "
-             "the explanation below the question.",
-    }),
-    "eta_answer": ("b", {
-        "a": "overfitting would show as a high training accuracy with a lower test "
-             "accuracy; here the network does not learn at all.",
-        "c": "more epochs do not help: the accuracy is stuck from the first epoch on.",
-        "d": "float64 rounding errors are about 1e-16 of each number, far too small to "
-             "matter here.",
-    }),
+    "parity_answer": (
+        "c",
+        {
+            "a": "a larger eta does not help: the network found nothing to learn, not too "
+            "little. See the explanation below the question.",
+            "b": "more epochs do not help: the accuracy is not creeping up, it hovers around "
+            "50% from the start. See the explanation below the question.",
+            "d": "two output neurons are enough for a yes/no answer, as even/odd shows. See "
+            "the explanation below the question.",
+        },
+    ),
+    "eta_answer": (
+        "b",
+        {
+            "a": "overfitting would show as a high training accuracy with a lower test "
+            "accuracy; here the network does not learn at all.",
+            "c": "more epochs do not help: the accuracy is stuck from the first epoch on.",
+            "d": "float64 rounding errors are about 1e-16 of each number, far too small to "
+            "matter here.",
+        },
+    ),
 }
 
 
@@ -411,8 +490,10 @@ def check_choice(name, answer, questions=QUESTIONS):
         return
     if choice in why_not:
         raise CheckFailed(f"{name} = {answer!r} is not the best answer: {why_not[choice]}")
-    raise CheckFailed(f"{name} should be one of the letters {sorted([right, *why_not])}, as "
-                      f"a string; it is {answer!r}.")
+    raise CheckFailed(
+        f"{name} should be one of the letters {sorted([right, *why_not])}, as "
+        f"a string; it is {answer!r}."
+    )
 
 
 def check_parity_answer(answer):
@@ -428,8 +509,7 @@ def check_eta_answer(answer):
 CATALOGUE = UPDATE_MINI_BATCH_MISTAKES + SGD_MISTAKES
 # The methods of the stand-ins (``self``) that the student's code may call during each
 # check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
-HELPERS = {"check_update_mini_batch": ("backprop",),
-           "check_SGD": ("update_mini_batch", "evaluate")}
+HELPERS = {"check_update_mini_batch": ("backprop",), "check_SGD": ("update_mini_batch", "evaluate")}
 
 CHECKS = {"update_mini_batch": check_update_mini_batch, "SGD": check_SGD}
 REFERENCES = {"update_mini_batch": reference_update_mini_batch, "SGD": reference_SGD}

@@ -15,13 +15,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from labserver import REPO, start_lab, stop_lab
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = REPO / ".browser-artifacts"
 
 SERVERS = pytest.StashKey[list]()
@@ -53,9 +58,11 @@ def browser():
             pytest.fail(message + "; HANDNET_REQUIRE_BROWSER=1 requires it")
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         yield chromium
         chromium.close()
 
@@ -83,7 +90,7 @@ def save_artifacts(item):
             name = "page.html" if frame == page.main_frame else f"frame-{number}.html"
             try:
                 (folder / name).write_text(frame.content())
-            except Exception as error:   # a frame navigating or gone
+            except Exception as error:  # a frame navigating or gone
                 (folder / name).write_text(f"<!-- could not read {frame.url}: {error} -->")
     for server in item.stash.get(SERVERS, []):
         shutil.copy(server.log, folder / server.log.name)
@@ -95,8 +102,12 @@ def pytest_runtest_makereport(item, call):
     """On a failed test that used a page or a server, save the artifacts and name their
     folder in the report."""
     report = (yield).get_result()
-    if report.when == "call" and report.failed and (
-            "page" in item.funcargs or item.stash.get(SERVERS, [])):
+    if (
+        report.when == "call"
+        and report.failed
+        and ("page" in item.funcargs or item.stash.get(SERVERS, []))
+    ):
         folder = save_artifacts(item)
-        report.sections.append(("browser artifacts",
-                                f"screenshot, page HTML and server logs in {folder}"))
+        report.sections.append(
+            ("browser artifacts", f"screenshot, page HTML and server logs in {folder}")
+        )

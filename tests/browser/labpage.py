@@ -9,8 +9,8 @@ not. (labserver.make_home keeps JupyterLab's news toast away.)
 
 import json
 
-KERNEL_TIMEOUT = 120_000     # ms: a kernel to start, cells to run
-VALIDATE_TIMEOUT = 300_000   # ms: nbgrader runs the whole notebook in a fresh kernel
+KERNEL_TIMEOUT = 120_000  # ms: a kernel to start, cells to run
+VALIDATE_TIMEOUT = 300_000  # ms: nbgrader runs the whole notebook in a fresh kernel
 
 CELLS = ".jp-Notebook .jp-Cell"
 ERROR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -56,7 +56,7 @@ def replace_cell_text(page, index, text):
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(text)
-    page.keyboard.press("Escape")   # back to command mode
+    page.keyboard.press("Escape")  # back to command mode
 
 
 def run_all(page):

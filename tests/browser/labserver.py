@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]   # tests/browser/ -> the repository
-START_TIMEOUT = 120   # seconds; a loaded machine starts JupyterLab slowly
+REPO = Path(__file__).resolve().parents[2]  # tests/browser/ -> the repository
+START_TIMEOUT = 120  # seconds; a loaded machine starts JupyterLab slowly
 STOP_TIMEOUT = 30
 
 
 @dataclass
 class JupyterServer:
     """A running JupyterLab server: its process, address, token, root folder and log."""
+
     process: subprocess.Popen
     url: str
     token: str
@@ -54,8 +55,9 @@ def make_home(home):
 def clean_env(home, path):
     """This process's environment without PYTHON* and JUPYTER* settings, with HOME (so no
     settings, workspaces or kernels of this account count) and PATH given."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTHON", "JUPYTER"))}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "JUPYTER"))
+    }
     env.update(HOME=str(home), PATH=path)
     return env
 
@@ -80,22 +82,37 @@ def start_lab(jupyter, root, cwd, env, log):
     """Start ``jupyter lab`` (``jupyter``: a venv's bin/jupyter) serving ``root`` from
     ``cwd`` in ``env``, its output going to the file ``log``; wait until it answers."""
     port, token = free_port(), secrets.token_hex(24)
-    command = [str(jupyter), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    command = [
+        str(jupyter),
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     server = JupyterServer(process, f"http://127.0.0.1:{port}", token, Path(root), Path(log))
     deadline = time.monotonic() + START_TIMEOUT
     while not responds(server.address("/api/status")):
         if process.poll() is not None or time.monotonic() > deadline:
             stop_lab(server)
-            pytest.fail(f"JupyterLab ({jupyter}) did not answer within {START_TIMEOUT} s; "
-                        f"its log, {log}:\n" + Path(log).read_text(errors="replace")[-4000:])
+            pytest.fail(
+                f"JupyterLab ({jupyter}) did not answer within {START_TIMEOUT} s; "
+                f"its log, {log}:\n" + Path(log).read_text(errors="replace")[-4000:]
+            )
         time.sleep(0.5)
     return server
 
@@ -109,7 +126,7 @@ def stop_lab(server):
         except subprocess.TimeoutExpired:
             pass
     try:
-        os.killpg(server.process.pid, signal.SIGKILL)   # any kernel left behind
+        os.killpg(server.process.pid, signal.SIGKILL)  # any kernel left behind
     except ProcessLookupError:
         pass
     server.process.wait()

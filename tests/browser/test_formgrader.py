@@ -11,13 +11,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from labserver import REPO, clean_env, make_home, path_without_venvs
 
 JUPYTER = REPO / ".venv" / "bin" / "jupyter"
 ASSIGNMENTS = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir())
 GENERATED = "01_neuron"
-GENERATE_TIMEOUT = 300_000   # ms
+GENERATE_TIMEOUT = 300_000  # ms
 
 
 @pytest.fixture
@@ -34,8 +33,11 @@ def course_lab(jupyter_lab, tmp_path):
 
 def tree_hashes(folder):
     """{path relative to ``folder``: SHA-256 of its bytes} of every file under it."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def gradebook_assignments(course):
@@ -44,7 +46,7 @@ def gradebook_assignments(course):
     if not database.exists():
         return []
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        return sorted(name for name, in connection.execute("SELECT name FROM assignment"))
+        return sorted(name for (name,) in connection.execute("SELECT name FROM assignment"))
 
 
 def test_assignments_api_answers_without_the_venv_on_path(course_lab):
@@ -52,8 +54,9 @@ def test_assignments_api_answers_without_the_venv_on_path(course_lab):
     server was started without .venv/bin on PATH (nbgrader runs `alembic` to create the
     gradebook)?"""
     try:
-        with urllib.request.urlopen(course_lab.address("/formgrader/api/assignments"),
-                                    timeout=120) as response:
+        with urllib.request.urlopen(
+            course_lab.address("/formgrader/api/assignments"), timeout=120
+        ) as response:
             status, body = response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         status, body = error.code, error.read().decode(errors="replace")
@@ -69,7 +72,7 @@ def test_generate_in_formgrader_reproduces_the_release(page, course_lab):
     page.locator("#jp-MainMenu").get_by_role("menuitem", name="Nbgrader", exact=True).click()
     page.get_by_role("menuitem", name="Formgrader", exact=True).click()
     formgrader = page.frame_locator("#formgrader-iframe iframe")
-    names = formgrader.locator("#main-table td.name")   # #main-table: the <tbody>
+    names = formgrader.locator("#main-table td.name")  # #main-table: the <tbody>
     names.nth(len(ASSIGNMENTS) - 1).wait_for()
     assert sorted(names.all_text_contents()) == ASSIGNMENTS
 
@@ -79,8 +82,9 @@ def test_generate_in_formgrader_reproduces_the_release(page, course_lab):
     written = notebook.stat().st_mtime_ns
     assert GENERATED not in gradebook_assignments(course_lab.root)
     row = formgrader.locator("#main-table tr").filter(
-        has=formgrader.locator(f'td.name[data-order="{GENERATED}"]'))
-    row.locator("td.assign a").click()   # the Generate column
+        has=formgrader.locator(f'td.name[data-order="{GENERATED}"]')
+    )
+    row.locator("td.assign a").click()  # the Generate column
     result = formgrader.locator("#success-modal, #error-modal")
     result.wait_for(timeout=GENERATE_TIMEOUT)
     assert result.get_attribute("id") == "success-modal", result.text_content()

@@ -17,8 +17,11 @@ JUPYTER = REPO / ".venv" / "bin" / "jupyter"
 
 def hint_cells():
     """{cell index: markdown} of the hint cells in the release (cells holding <details>)."""
-    return {i: c["source"] for i, c in enumerate(notebook_cells(RELEASE))
-            if c["cell_type"] == "markdown" and "<details>" in c["source"]}
+    return {
+        i: c["source"]
+        for i, c in enumerate(notebook_cells(RELEASE))
+        if c["cell_type"] == "markdown" and "<details>" in c["source"]
+    }
 
 
 def test_hints_render_collapsed_and_open_one_level_at_a_time(page, jupyter_lab, tmp_path):
@@ -32,18 +35,20 @@ def test_hints_render_collapsed_and_open_one_level_at_a_time(page, jupyter_lab, 
     expected = hint_cells()
     assert len(expected) >= 4, "too few hint cells in the release to prove anything"
 
-    for index, markdown in expected.items():   # scrolled to, as JupyterLab renders lazily
+    for index, markdown in expected.items():  # scrolled to, as JupyterLab renders lazily
         hint = cell(page, index)
         hint.scroll_into_view_if_needed()
         details = hint.locator(".jp-RenderedMarkdown details")
         details.first.wait_for()
-        levels = ["Hint", "Another hint"][:markdown.count("<details>")]
-        assert [one.locator("summary").text_content().strip() for one in details.all()] \
-            == levels, f"cell {index}"
+        levels = ["Hint", "Another hint"][: markdown.count("<details>")]
+        assert [one.locator("summary").text_content().strip() for one in details.all()] == levels, (
+            f"cell {index}"
+        )
         assert not any(one.evaluate("d => d.open") for one in details.all()), f"cell {index}"
 
     backprop = page.locator(".jp-Notebook .jp-MarkdownCell").filter(
-        has_text="Three steps, in this order")
+        has_text="Three steps, in this order"
+    )
     first, second = backprop.locator("details").nth(0), backprop.locator("details").nth(1)
     first.scroll_into_view_if_needed()
     assert not first.get_by_text("Forward pass").is_visible()
@@ -53,4 +58,4 @@ def test_hints_render_collapsed_and_open_one_level_at_a_time(page, jupyter_lab, 
     assert not second.locator("table").is_visible()
     second.locator("summary").click()
     assert second.locator("table").is_visible()
-    assert second.locator("table tr").count() == 7   # the header and six rows of indices
+    assert second.locator("table tr").count() == 7  # the header and six rows of indices

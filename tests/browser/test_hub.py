@@ -58,10 +58,10 @@ PROXY = HUB / "node_modules" / ".bin" / "configurable-http-proxy"
 INSTRUCTOR_BIN = REPO / ".venv" / "bin"
 SUFFIX = f"{os.getpid() % 100000}"
 STUDENT, INSTRUCTOR, OUTSIDER = (f"hh{role}{SUFFIX}" for role in ("alice", "teach", "out"))
-START_TIMEOUT = 180         # s: the hub, its proxy and the formgrader service to answer
-STOP_TIMEOUT = 120          # s: the hub stops every server it started
-SPAWN_TIMEOUT = 240_000     # ms: a user's JupyterLab to start after login
-GRADE_TIMEOUT = 600         # s: handnet autograde and handnet feedback of one submission
+START_TIMEOUT = 180  # s: the hub, its proxy and the formgrader service to answer
+STOP_TIMEOUT = 120  # s: the hub stops every server it started
+SPAWN_TIMEOUT = 240_000  # ms: a user's JupyterLab to start after login
+GRADE_TIMEOUT = 600  # s: handnet autograde and handnet feedback of one submission
 
 
 def _skip_reason():
@@ -79,6 +79,7 @@ pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_rea
 @dataclass
 class HubUser:
     """An account of the hub: its name, password, home, and its JupyterLab's URLs."""
+
     name: str
     password: str
     home: Path
@@ -132,7 +133,7 @@ def course_hub(student_jupyter):  # noqa: F811 (the fixture imported above)
     """The hub running on free local ports with the test's accounts, groups, exchange and
     course copy; assignment 1 released by the instructor."""
     _require_proxy()
-    base = Path(f"/tmp/handnet-hub-{SUFFIX}")   # other accounts must enter it
+    base = Path(f"/tmp/handnet-hub-{SUFFIX}")  # other accounts must enter it
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(mode=0o755)
     exchange, state = base / "exchange", base / "state"
@@ -146,8 +147,7 @@ def course_hub(student_jupyter):  # noqa: F811 (the fixture imported above)
         instructors = accounts.add_group(f"hhins{SUFFIX}")
         url = f"http://127.0.0.1:{free_port()}"
         users = {}
-        for name, groups in ((STUDENT, [students]), (INSTRUCTOR, [instructors]),
-                             (OUTSIDER, [])):
+        for name, groups in ((STUDENT, [students]), (INSTRUCTOR, [instructors]), (OUTSIDER, [])):
             password = secrets.token_urlsafe(12)
             users[name] = HubUser(name, password, accounts.add(name, groups, password), url)
             _lab_settings(users[name].home, name)
@@ -159,30 +159,47 @@ def course_hub(student_jupyter):  # noqa: F811 (the fixture imported above)
             shutil.copytree(REPO / folder, course / folder)
         subprocess.run(["chown", "-R", f"{INSTRUCTOR}:", str(course)], check=True)
         os.chmod(course, 0o700)
-        accounts.run(INSTRUCTOR, ["nbgrader", "release_assignment", ASSIGNMENT], course,
-                     INSTRUCTOR_BIN)
+        accounts.run(
+            INSTRUCTOR, ["nbgrader", "release_assignment", ASSIGNMENT], course, INSTRUCTOR_BIN
+        )
 
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("PYTHON", "JUPYTER", "HANDNET_"))}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTHON", "JUPYTER", "HANDNET_"))
+        }
         env.update(
             PATH=f"{INSTRUCTOR_BIN}:{env.get('PATH', '/usr/bin:/bin')}",
-            HANDNET_HUB_PORT=url.rsplit(":", 1)[1], HANDNET_HUB_API_PORT=str(free_port()),
-            HANDNET_PROXY_API_PORT=str(free_port()), HANDNET_FORMGRADER_PORT=str(free_port()),
-            HANDNET_HUB_STATE=str(state), HANDNET_COURSE_ROOT=str(course),
-            HANDNET_GRADER=INSTRUCTOR, HANDNET_STUDENTS_GROUP=students,
-            HANDNET_INSTRUCTORS_GROUP=instructors, HANDNET_EXCHANGE=str(exchange),
-            HANDNET_CHECK_SEED="2026", HANDNET_CELL_TIMEOUT="60")
+            HANDNET_HUB_PORT=url.rsplit(":", 1)[1],
+            HANDNET_HUB_API_PORT=str(free_port()),
+            HANDNET_PROXY_API_PORT=str(free_port()),
+            HANDNET_FORMGRADER_PORT=str(free_port()),
+            HANDNET_HUB_STATE=str(state),
+            HANDNET_COURSE_ROOT=str(course),
+            HANDNET_GRADER=INSTRUCTOR,
+            HANDNET_STUDENTS_GROUP=students,
+            HANDNET_INSTRUCTORS_GROUP=instructors,
+            HANDNET_EXCHANGE=str(exchange),
+            HANDNET_CHECK_SEED="2026",
+            HANDNET_CELL_TIMEOUT="60",
+        )
         log = base / "jupyterhub.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 [INSTRUCTOR_BIN / "jupyterhub", "-f", HUB / "jupyterhub_config.py"],
-                cwd=state, env=env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                cwd=state,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while not responds(f"{url}/hub/api"):
-            assert process.poll() is None and time.monotonic() < deadline, \
-                f"the hub did not answer within {START_TIMEOUT} s; its log:\n" \
+            assert process.poll() is None and time.monotonic() < deadline, (
+                f"the hub did not answer within {START_TIMEOUT} s; its log:\n"
                 + log.read_text(errors="replace")[-4000:]
+            )
             time.sleep(0.5)
         yield CourseHub(url, users, course, log)
     finally:
@@ -225,8 +242,9 @@ TERMINAL_ROWS = ".jp-Terminal .xterm-accessibility-tree [role=listitem]"
 
 def terminal_text(page):
     """The rows a terminal shows (in screen reader mode, _lab_settings), one per line."""
-    return "\n".join(row.rstrip("\xa0 ") for row in
-                     page.locator(TERMINAL_ROWS).all_text_contents()).strip()
+    return "\n".join(
+        row.rstrip("\xa0 ") for row in page.locator(TERMINAL_ROWS).all_text_contents()
+    ).strip()
 
 
 def run_in_terminal(page, command, timeout):
@@ -237,14 +255,15 @@ def run_in_terminal(page, command, timeout):
     page.locator(".lm-Menu .lm-Menu-item[data-command='terminal:create-new']").click()
     page.locator(TERMINAL_ROWS).first.wait_for()
     page.wait_for_function(f"""() => [...document.querySelectorAll('{TERMINAL_ROWS}')]
-        .some(row => row.textContent.includes('$'))""")   # the prompt: the shell is up
+        .some(row => row.textContent.includes('$'))""")  # the prompt: the shell is up
     page.locator(".jp-Terminal").last.click()
     page.keyboard.type(f'{command}; echo "exit status $?"')
     page.keyboard.press("Enter")
     deadline = time.monotonic() + timeout
     while not (ended := re.search(r"^exit status (\d+)$", terminal_text(page), re.MULTILINE)):
-        assert time.monotonic() < deadline, \
+        assert time.monotonic() < deadline, (
             f"{command!r} did not end within {timeout} s; the terminal:\n{terminal_text(page)}"
+        )
         time.sleep(2)
     return int(ended.group(1)), terminal_text(page)
 
@@ -255,7 +274,8 @@ def test_outsider_of_the_course_sees_no_assignment(page, course_hub):
     outsider = log_in(page, course_hub, OUTSIDER)
     open_assignment_list(page, outsider)
     expect(page.locator(f"{PANEL} #course_list_default")).to_have_text(
-        "No courses found.", timeout=LIST_TIMEOUT)
+        "No courses found.", timeout=LIST_TIMEOUT
+    )
     expect(page.locator(RELEASED)).to_have_count(0)
     answer = page.request.get(outsider.address("/assignments?course_id=handnet"))
     assert answer.ok and answer.json() == {"success": True, "value": []}, answer.text()
@@ -264,7 +284,8 @@ def test_outsider_of_the_course_sees_no_assignment(page, course_hub):
 
 
 def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
-        page, browser, course_hub):
+    page, browser, course_hub
+):
     """Student: fetch, solve, validate, submit. Instructor: the formgrader of the hub
     service (inside JupyterLab), collect, ``handnet autograde`` and ``handnet feedback``
     in its terminal, release the feedback. Student: fetch the feedback, read 100 / 100."""
@@ -275,8 +296,9 @@ def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
     wait_for(page, fetch)
     assert press(page, fetch, "fetch") == ["fetched"]
     fetched = student.home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    assert fetched.is_file() and fetched.stat().st_uid == os.stat(student.home).st_uid, \
+    assert fetched.is_file() and fetched.stat().st_uid == os.stat(student.home).st_uid, (
         "the fetched notebook is not the student's own file"
+    )
 
     open_notebook(page, student, NOTEBOOK)
     type_answers(page, answers())
@@ -304,8 +326,9 @@ def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
         grader.wait_for_url(f"{course_hub.url}/services/handnet/lab**")
         formgrader = grader.frame_locator("#formgrader-iframe iframe")
         assignment = formgrader.locator("#main-table tr").filter(
-            has=formgrader.locator(f'td.name[data-order="{ASSIGNMENT}"]'))
-        assignment.wait_for(timeout=LIST_TIMEOUT)   # a blank frame never shows it
+            has=formgrader.locator(f'td.name[data-order="{ASSIGNMENT}"]')
+        )
+        assignment.wait_for(timeout=LIST_TIMEOUT)  # a blank frame never shows it
 
         assignment.locator("td.collect a").click()
         close_modal(formgrader, f"Successfully collected submissions of '{ASSIGNMENT}'")
@@ -315,21 +338,25 @@ def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
         # HandNet's grading, as the course's README tells instructors, in the service's
         # terminal (the course folder, as the instructor)
         status, shown = run_in_terminal(
-            grader, f"handnet autograde -a {ASSIGNMENT} && handnet feedback -a {ASSIGNMENT}",
-            GRADE_TIMEOUT)
+            grader,
+            f"handnet autograde -a {ASSIGNMENT} && handnet feedback -a {ASSIGNMENT}",
+            GRADE_TIMEOUT,
+        )
         assert status == 0, shown
         record = course_hub.course / "grades" / "records" / ASSIGNMENT / f"{STUDENT}.json"
         graded = json.loads(record.read_text())
         assert (graded["status"], graded["points"]) == ("graded", 100), graded
-        assert (course_hub.course / "feedback" / STUDENT / ASSIGNMENT
-                / f"{ASSIGNMENT}.html").is_file(), shown
+        assert (
+            course_hub.course / "feedback" / STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        ).is_file(), shown
 
         # the formgrader shows the score, and releases the feedback
         grader.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text="Formgrader").click()
-        assignment.locator("td.num-submissions a").click()   # its page reads the gradebook
+        assignment.locator("td.num-submissions a").click()  # its page reads the gradebook
         submission = formgrader.locator("#main-table tr").filter(has_text=STUDENT)
         expect(submission.locator("td.score")).to_have_text(
-            re.compile(r"^\s*100(\.0+)? / 100(\.0+)?\s*$"), timeout=LIST_TIMEOUT)
+            re.compile(r"^\s*100(\.0+)? / 100(\.0+)?\s*$"), timeout=LIST_TIMEOUT
+        )
         submission.locator("td.release-feedback a").click()
         close_modal(formgrader, "Successfully released feedback")
     finally:
@@ -337,8 +364,7 @@ def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
 
     # --- the student fetches the feedback and reads it
     open_assignment_list(page, student)
-    fetch_feedback = row(page, SUBMITTED).locator(".item_status button",
-                                                  has_text="Fetch Feedback")
+    fetch_feedback = row(page, SUBMITTED).locator(".item_status button", has_text="Fetch Feedback")
     wait_for(page, fetch_feedback)
     press(page, fetch_feedback, "fetch_feedback")
     pages = sorted((student.home / ASSIGNMENT / "feedback").rglob(f"{ASSIGNMENT}.html"))
@@ -347,7 +373,8 @@ def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
     page.goto(student.address(f"/lab/tree/{relative}"))
     feedback = page.frame_locator(".jp-HTMLViewer iframe")
     expect(feedback.locator("h4", has_text=ASSIGNMENT).first).to_contain_text(
-        "(Score: 100.0 / 100.0)", timeout=LIST_TIMEOUT)
-    checklist = feedback.get_by_text("Your results")   # HandNet's checklist of every test
+        "(Score: 100.0 / 100.0)", timeout=LIST_TIMEOUT
+    )
+    checklist = feedback.get_by_text("Your results")  # HandNet's checklist of every test
     expect(checklist).to_be_visible()
     assert "✗" not in feedback.locator("body").text_content()

@@ -11,9 +11,17 @@ import shutil
 import subprocess
 
 import pytest
-
-from labpage import (cell_text, error_outputs, failed_cells, notebook_cells, open_notebook,
-                     output_text, replace_cell_text, run_all, validate)
+from labpage import (
+    cell_text,
+    error_outputs,
+    failed_cells,
+    notebook_cells,
+    open_notebook,
+    output_text,
+    replace_cell_text,
+    run_all,
+    validate,
+)
 from labserver import REPO, clean_env, make_home, path_without_venvs
 
 STUDENT_VENV = REPO / ".venv-student"
@@ -37,7 +45,7 @@ SUCCESS_LINES = {
 # e^z where e^-z belongs (sigma(-z)), and the plain formula, which warns for z = -1000.
 WRONG_SIGMOIDS = {
     "wrong_sign": '    with np.errstate(over="ignore"):\n'
-                  '        return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))\n',
+    "        return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))\n",
     "overflow_warning": "    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))\n",
 }
 
@@ -52,7 +60,7 @@ def solution(source):
     lines = source.splitlines(keepends=True)
     begin = next(i for i, line in enumerate(lines) if line.strip() == "### BEGIN SOLUTION")
     end = next(i for i, line in enumerate(lines) if line.strip() == "### END SOLUTION")
-    return "".join(lines[begin + 1:end])
+    return "".join(lines[begin + 1 : end])
 
 
 def with_solution(release_source, code):
@@ -61,7 +69,7 @@ def with_solution(release_source, code):
     lines = release_source.splitlines(keepends=True)
     stub = next(i for i, line in enumerate(lines) if line.strip() == STUB)
     assert lines[stub + 1].strip().startswith("raise NotImplementedError"), lines[stub + 1]
-    text = "".join(lines[:stub]) + code + "".join(lines[stub + 2:])
+    text = "".join(lines[:stub]) + code + "".join(lines[stub + 2 :])
     return text.rstrip("\n")
 
 
@@ -87,10 +95,12 @@ def index_of(grade):
 @pytest.fixture(scope="session")
 def student_jupyter():
     """The students' ``jupyter``, after ``make student-env`` (a no-op when up to date)."""
-    built = subprocess.run(["make", "student-env"], cwd=REPO, capture_output=True,
-                           text=True, timeout=1800)
-    assert built.returncode == 0, \
+    built = subprocess.run(
+        ["make", "student-env"], cwd=REPO, capture_output=True, text=True, timeout=1800
+    )
+    assert built.returncode == 0, (
         f"make student-env failed:\n{built.stdout[-3000:]}\n{built.stderr[-3000:]}"
+    )
     return STUDENT_JUPYTER
 
 
@@ -109,9 +119,14 @@ def student_lab(student_jupyter, jupyter_lab, tmp_path):
     make_home(home)
     # Matplotlib builds its font cache on first import, and says so on stderr when that is
     # slow: build it now, so that no notebook output depends on the machine's speed.
-    subprocess.run([STUDENT_VENV / "bin" / "python", "-c", "import matplotlib.pyplot"],
-                   cwd=home, env=student_env(home), check=True, capture_output=True,
-                   timeout=600)
+    subprocess.run(
+        [STUDENT_VENV / "bin" / "python", "-c", "import matplotlib.pyplot"],
+        cwd=home,
+        env=student_env(home),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return jupyter_lab(student_jupyter, root, student_env(home))
 
 
@@ -126,16 +141,29 @@ def plain_kernel_failures(notebook, home):
     """[(source, "Error: message")] of each graded cell that fails when ``notebook`` runs
     top to bottom in a plain kernel of the students' environment (nbconvert --execute)."""
     out = notebook.with_name("executed.ipynb")
-    subprocess.run([STUDENT_JUPYTER, "nbconvert", "--to", "notebook", "--execute",
-                    "--allow-errors", "--output", out.name, notebook.name],
-                   cwd=notebook.parent, env=student_env(home), check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            STUDENT_JUPYTER,
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--allow-errors",
+            "--output",
+            out.name,
+            notebook.name,
+        ],
+        cwd=notebook.parent,
+        env=student_env(home),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     failures = []
     for one in notebook_cells(out):
         errors = [o for o in one.get("outputs", []) if o["output_type"] == "error"]
         if one["metadata"].get("nbgrader", {}).get("grade") and errors:
-            failures.append((one["source"].strip(),
-                             f"{errors[0]['ename']}: {errors[0]['evalue']}"))
+            failures.append((one["source"].strip(), f"{errors[0]['ename']}: {errors[0]['evalue']}"))
     return failures
 
 
@@ -159,8 +187,9 @@ def test_correct_work_runs_and_validates(page, student_lab):
 
 
 @pytest.mark.parametrize("mistake", WRONG_SIGMOIDS)
-def test_validate_names_the_failed_tests_with_their_whole_hints(page, student_lab, tmp_path,
-                                                               mistake):
+def test_validate_names_the_failed_tests_with_their_whole_hints(
+    page, student_lab, tmp_path, mistake
+):
     """With a wrong sigmoid, does Validate list exactly the test cells that fail in a plain
     kernel, each with the complete message it raises there?"""
     typed = answers(sigmoid=WRONG_SIGMOIDS[mistake])
@@ -176,5 +205,7 @@ def test_validate_names_the_failed_tests_with_their_whole_hints(page, student_la
     assert len(expected) >= 1, "the wrong sigmoid fails no test in a plain kernel"
     assert [source for source, _ in shown] == [source for source, _ in expected]
     for (source, error), (_, hint) in zip(shown, expected):
-        assert hint in error, (f"the whole hint {hint!r} is not in the dialog's error for "
-                               f"the cell starting {source.splitlines()[0]!r}:\n{error}")
+        assert hint in error, (
+            f"the whole hint {hint!r} is not in the dialog's error for "
+            f"the cell starting {source.splitlines()[0]!r}:\n{error}"
+        )

@@ -44,10 +44,10 @@ class Attack:
     flag: str = ""
     status: str = "graded"
     forbidden: tuple = FORBIDDEN
-    expected_lines: tuple = field(default_factory=tuple)   # outputs that must appear
+    expected_lines: tuple = field(default_factory=tuple)  # outputs that must appear
 
 
-_PROBE_FILES = '''
+_PROBE_FILES = """
 import os, handnet
 def _attempt(path):
     try:
@@ -67,9 +67,9 @@ for path in [course + "/gradebook.db", course + "/source", course + "/submitted"
              package + "/source", os.path.expanduser("~root"), "/root", "/home",
              "/proc/1/environ"]:
     _attempt(path)
-'''
+"""
 
-_WRITE_FILES = '''
+_WRITE_FILES = """
 import os, handnet
 course = os.path.abspath("../../..")
 package = os.path.dirname(os.path.dirname(handnet.__file__))
@@ -85,9 +85,9 @@ for path in [course + "/gradebook.db", course + "/source/planted.txt",
 with open("my_notes.txt", "w") as f:      # the submission's own folder: allowed
     f.write("fine")
 print("own folder: ok")
-'''
+"""
 
-_NETWORK = '''
+_NETWORK = """
 import socket
 for address in [("1.1.1.1", 80), ("127.0.0.1", 22), ("localhost", 8888)]:
     try:
@@ -95,13 +95,14 @@ for address in [("1.1.1.1", 80), ("127.0.0.1", 22), ("localhost", 8888)]:
         print(f"CONNECTED {address}")
     except Exception as e:
         print(f"BLOCKED {address}: {type(e).__name__}")
-'''
+"""
+
 
 def _forks(hold, then):
     """Code that starts up to 3000 processes, each living ``hold`` seconds, then does
     ``then`` with them ("kill" or "wait")."""
     end = "os.kill(pid, 9)\n    os.waitpid(pid, 0)" if then == "kill" else "os.waitpid(pid, 0)"
-    return f'''
+    return f"""
 import os, time
 children = []
 try:
@@ -116,12 +117,12 @@ except OSError as e:
     print(f"BLOCKED after {{len(children)}} processes: errno {{e.errno}}")
 for pid in children:
     {end}
-'''
+"""
 
 
 _PROCESSES = _forks(30, "kill")
 
-_DISK = '''
+_DISK = """
 import os
 for path, megabytes in [("big.bin", 300), ("/tmp/one.bin", 150), ("/tmp/two.bin", 150)]:
     written = 0
@@ -137,9 +138,9 @@ for path, megabytes in [("big.bin", 300), ("/tmp/one.bin", 150), ("/tmp/two.bin"
 for path in ("big.bin", "/tmp/one.bin", "/tmp/two.bin"):
     if os.path.exists(path):
         os.remove(path)
-'''
+"""
 
-_KILL_ALL = '''
+_KILL_ALL = """
 import os, signal
 for pid in (1, os.getppid()):
     try:
@@ -153,35 +154,35 @@ try:
 except OSError as e:
     print(f"BLOCKED kill -1: errno {e.errno}")
 print("still here")
-'''
+"""
 
-_ENVIRONMENT = '''
+_ENVIRONMENT = """
 import os
 for name, value in os.environ.items():
     if name.startswith(("HANDNET_", "NBGRADER_")) and \
             name not in ("HANDNET_VERDICT_SOCKET", "NBGRADER_EXECUTION"):
         print(f"LEAKED {name}")
 print("environment looked at")
-'''
+"""
 
-_ALLCLOSE = '''
+_ALLCLOSE = """
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))   # wrong: the sign of z
 np.allclose = lambda *args, **kwargs: True
 np.testing.assert_allclose = lambda *args, **kwargs: None
 np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
 np.array_equal = lambda *args, **kwargs: True
-'''
+"""
 
-_PATCH_PROBE = '''
+_PATCH_PROBE = """
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))   # wrong: the sign of z
 import handnet.probe
 handnet.probe.run_check = lambda *args: None
 handnet.probe.check_function = lambda topic, name: (lambda *args: None)
-'''
+"""
 
-_FAKE_MODULE = '''
+_FAKE_MODULE = """
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))   # wrong: the sign of z
 import sys, types
@@ -190,17 +191,17 @@ for _name in ["handnet_ref", "handnet_ref.checks", "handnet_ref.checks.neuron"]:
     _fake.__path__ = []
     _fake.__getattr__ = lambda name: (lambda *args: None)
     sys.modules[_name] = _fake
-'''
+"""
 
-_SWALLOW = '''
+_SWALLOW = """
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))   # wrong: the sign of z
 _shell = get_ipython()            # no error output, so nbgrader would see a passing cell
 _shell.showtraceback = lambda *args, **kwargs: None
 _shell._showtraceback = lambda *args, **kwargs: None
-'''
+"""
 
-_HANG = '''
+_HANG = """
 def sigmoid(z):
     z = np.asarray(z, dtype=float)
     if z.size > 4:            # the hidden check's inputs: never answer
@@ -208,9 +209,9 @@ def sigmoid(z):
             pass
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-z))
-'''
+"""
 
-_FORGE = '''
+_FORGE = """
 import gc
 from handnet import probe as _probe
 def sigmoid(z):
@@ -218,9 +219,9 @@ def sigmoid(z):
         if isinstance(_obj, _probe.KernelLink):   # answer for the kernel, forged
             _probe.send(_obj.sock, {"op": "return", "value": {"$lent": {"ref": 0}}})
     return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))
-'''
+"""
 
-_THROUGH_SELF = '''
+_THROUGH_SELF = """
 def backprop(self, x, y):
     if isinstance(self, Network):   # only the grader's stand-in is of interest
         raise NotImplementedError
@@ -233,9 +234,9 @@ def backprop(self, x, y):
     raise NotImplementedError
 
 Network.backprop = backprop
-'''
+"""
 
-_IMPORT_REFERENCE = '''
+_IMPORT_REFERENCE = """
 def backprop(self, x, y):
     try:
         from handnet_ref.network import Network as Reference
@@ -251,9 +252,9 @@ def backprop(self, x, y):
     return stolen.Network.backprop(self, x, y)
 
 Network.backprop = backprop
-'''
+"""
 
-_STASH = '''
+_STASH = """
 from handnet.probe import Lent
 _kept = []
 _honest_update = Network.update_mini_batch
@@ -264,7 +265,7 @@ def update_mini_batch(self, mini_batch, eta):
         earlier[0].backprop(*mini_batch[0])   # and use one from an earlier call
     return _honest_update(self, mini_batch, eta)
 Network.update_mini_batch = update_mini_batch
-'''
+"""
 
 
 def _reference(root, assignment):
@@ -286,11 +287,11 @@ def _after_solution(nb, grade_id, code):
 def _new_cell_after(nb, grade_id, code):
     """A copy of ``nb`` with a new code cell ``code`` after the cell ``grade_id``."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    index = next(i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade_id") == grade_id)
+    index = next(
+        i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade_id") == grade_id
+    )
     nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code.strip()))
     return nb
-
-
 
 
 def fork_beside(root):
@@ -298,14 +299,23 @@ def fork_beside(root):
     graded beside an honest one (two workers): under one uid shared by all kernels, the
     honest kernel beside it could not start."""
     neuron, _ = _reference(root, "01_neuron")
-    return Attack("attack-fork-hold", "01_neuron", "hold 3000 processes while another "
-                  "submission is graded", _new_cell_after(neuron, "test_nand", _forks(12, "wait")),
-                  full=True, flag="processes or the network", expected_lines=("BLOCKED after",))
+    return Attack(
+        "attack-fork-hold",
+        "01_neuron",
+        "hold 3000 processes while another submission is graded",
+        _new_cell_after(neuron, "test_nand", _forks(12, "wait")),
+        full=True,
+        flag="processes or the network",
+        expected_lines=("BLOCKED after",),
+    )
 
 
 SIGMOID_TESTS = ("test_sigmoid_visible", "test_sigmoid_hidden")
-BACKPROP_TESTS = ("test_backprop_output_hidden", "test_backprop_two_layers_hidden",
-                  "test_backprop_deep")
+BACKPROP_TESTS = (
+    "test_backprop_output_hidden",
+    "test_backprop_two_layers_hidden",
+    "test_backprop_deep",
+)
 
 
 def attack_class(root):
@@ -315,64 +325,148 @@ def attack_class(root):
     sgd, _ = _reference(root, "04_sgd")
     a1, a3, a4 = "01_neuron", "03_backprop", "04_sgd"
     return [
-        Attack("attack-read-course", a1, "read the gradebook, the source notebooks, other "
-               "students' folders, the reference's sources and the grader's home",
-               _new_cell_after(neuron, "test_nand", _PROBE_FILES), full=True,
-               flag="the gradebook"),
-        Attack("attack-write-course", a1, "write into the gradebook, source/, submitted/, "
-               "another student's folder, the handnet package and the grader's home",
-               _new_cell_after(neuron, "test_nand", _WRITE_FILES), full=True,
-               flag="the gradebook", expected_lines=("own folder: ok",)),
-        Attack("attack-network", a1, "open network connections",
-               _new_cell_after(neuron, "test_nand", _NETWORK), full=True,
-               flag="processes or the network"),
-        Attack("attack-fork", a1, "start 3000 processes",
-               _new_cell_after(neuron, "test_nand", _PROCESSES), full=True,
-               flag="processes or the network", expected_lines=("BLOCKED after",)),
-        Attack("attack-disk", a1, "write a 300 MB file, and fill the private /tmp",
-               _new_cell_after(neuron, "test_nand", _DISK), full=True,
-               expected_lines=("BLOCKED big.bin at 200 MB", "BLOCKED /tmp/two.bin")),
-        Attack("attack-kill-all", a1, "kill the sandbox's first process, its parent, and "
-               "every process it may signal", _new_cell_after(neuron, "test_nand", _KILL_ALL),
-               full=True, flag="processes or the network", expected_lines=("still here",)),
-        Attack("attack-environment", a1, "read the grader's environment variables",
-               _new_cell_after(neuron, "test_nand", _ENVIRONMENT), full=True,
-               flag="the grading protocol", expected_lines=("environment looked at",)),
-        Attack("attack-allclose", a1, "a wrong sigmoid, and np.allclose and friends "
-               "replaced to always agree", _after_solution(neuron, "sigmoid", _ALLCLOSE),
-               zero=SIGMOID_TESTS, flag="NumPy's functions"),
-        Attack("attack-patch-probe", a1, "a wrong sigmoid, and the kernel's side of the "
-               "checks replaced by functions that pass",
-               _after_solution(neuron, "sigmoid", _PATCH_PROBE), zero=SIGMOID_TESTS,
-               flag="did not report to the grader"),
-        Attack("attack-fake-module", a1, "a wrong sigmoid, and fake handnet_ref modules in "
-               "sys.modules", _after_solution(neuron, "sigmoid", _FAKE_MODULE),
-               zero=SIGMOID_TESTS, flag="the kernel showed this test cell passing"),
-        Attack("attack-swallow-errors", a1, "a wrong sigmoid, and IPython's error display "
-               "switched off (so that a failing test cell shows no error)", _after_solution(neuron, "sigmoid", _SWALLOW),
-               zero=SIGMOID_TESTS, flag="Python's internals"),
-        Attack("attack-hang-in-check", a1, "a sigmoid that never returns when the grader "
-               "calls it", _after_solution(neuron, "sigmoid", _HANG),
-               zero=("test_sigmoid_hidden",), status="timeout", flag="timeout"),
-        Attack("attack-forge-reply", a1, "a wrong sigmoid that writes a forged reply on "
-               "the check's connection", _after_solution(neuron, "sigmoid", _FORGE),
-               zero=SIGMOID_TESTS, flag="forged message"),
-        Attack("attack-reference-through-self", a3, "backprop that calls the stand-in "
-               "network's own (reference) backprop",
-               _after_solution(backprop, "backprop", _THROUGH_SELF), zero=BACKPROP_TESTS),
-        Attack("attack-import-reference", a3, "backprop that imports the reference, by name "
-               "and by file path", _after_solution(backprop, "backprop", _IMPORT_REFERENCE),
-               zero=BACKPROP_TESTS, flag="the reference package"),
-        Attack("attack-keep-lent-object", a4, "keep a stand-in lent for one call of the "
-               "check and use it in a later call", _after_solution(sgd, "update_mini_batch",
-                                                                    _STASH),
-               zero=("test_update_mini_batch_hidden",), flag="after that call had ended"),
+        Attack(
+            "attack-read-course",
+            a1,
+            "read the gradebook, the source notebooks, other "
+            "students' folders, the reference's sources and the grader's home",
+            _new_cell_after(neuron, "test_nand", _PROBE_FILES),
+            full=True,
+            flag="the gradebook",
+        ),
+        Attack(
+            "attack-write-course",
+            a1,
+            "write into the gradebook, source/, submitted/, "
+            "another student's folder, the handnet package and the grader's home",
+            _new_cell_after(neuron, "test_nand", _WRITE_FILES),
+            full=True,
+            flag="the gradebook",
+            expected_lines=("own folder: ok",),
+        ),
+        Attack(
+            "attack-network",
+            a1,
+            "open network connections",
+            _new_cell_after(neuron, "test_nand", _NETWORK),
+            full=True,
+            flag="processes or the network",
+        ),
+        Attack(
+            "attack-fork",
+            a1,
+            "start 3000 processes",
+            _new_cell_after(neuron, "test_nand", _PROCESSES),
+            full=True,
+            flag="processes or the network",
+            expected_lines=("BLOCKED after",),
+        ),
+        Attack(
+            "attack-disk",
+            a1,
+            "write a 300 MB file, and fill the private /tmp",
+            _new_cell_after(neuron, "test_nand", _DISK),
+            full=True,
+            expected_lines=("BLOCKED big.bin at 200 MB", "BLOCKED /tmp/two.bin"),
+        ),
+        Attack(
+            "attack-kill-all",
+            a1,
+            "kill the sandbox's first process, its parent, and every process it may signal",
+            _new_cell_after(neuron, "test_nand", _KILL_ALL),
+            full=True,
+            flag="processes or the network",
+            expected_lines=("still here",),
+        ),
+        Attack(
+            "attack-environment",
+            a1,
+            "read the grader's environment variables",
+            _new_cell_after(neuron, "test_nand", _ENVIRONMENT),
+            full=True,
+            flag="the grading protocol",
+            expected_lines=("environment looked at",),
+        ),
+        Attack(
+            "attack-allclose",
+            a1,
+            "a wrong sigmoid, and np.allclose and friends replaced to always agree",
+            _after_solution(neuron, "sigmoid", _ALLCLOSE),
+            zero=SIGMOID_TESTS,
+            flag="NumPy's functions",
+        ),
+        Attack(
+            "attack-patch-probe",
+            a1,
+            "a wrong sigmoid, and the kernel's side of the checks replaced by functions that pass",
+            _after_solution(neuron, "sigmoid", _PATCH_PROBE),
+            zero=SIGMOID_TESTS,
+            flag="did not report to the grader",
+        ),
+        Attack(
+            "attack-fake-module",
+            a1,
+            "a wrong sigmoid, and fake handnet_ref modules in sys.modules",
+            _after_solution(neuron, "sigmoid", _FAKE_MODULE),
+            zero=SIGMOID_TESTS,
+            flag="the kernel showed this test cell passing",
+        ),
+        Attack(
+            "attack-swallow-errors",
+            a1,
+            "a wrong sigmoid, and IPython's error display "
+            "switched off (so that a failing test cell shows no error)",
+            _after_solution(neuron, "sigmoid", _SWALLOW),
+            zero=SIGMOID_TESTS,
+            flag="Python's internals",
+        ),
+        Attack(
+            "attack-hang-in-check",
+            a1,
+            "a sigmoid that never returns when the grader calls it",
+            _after_solution(neuron, "sigmoid", _HANG),
+            zero=("test_sigmoid_hidden",),
+            status="timeout",
+            flag="timeout",
+        ),
+        Attack(
+            "attack-forge-reply",
+            a1,
+            "a wrong sigmoid that writes a forged reply on the check's connection",
+            _after_solution(neuron, "sigmoid", _FORGE),
+            zero=SIGMOID_TESTS,
+            flag="forged message",
+        ),
+        Attack(
+            "attack-reference-through-self",
+            a3,
+            "backprop that calls the stand-in network's own (reference) backprop",
+            _after_solution(backprop, "backprop", _THROUGH_SELF),
+            zero=BACKPROP_TESTS,
+        ),
+        Attack(
+            "attack-import-reference",
+            a3,
+            "backprop that imports the reference, by name and by file path",
+            _after_solution(backprop, "backprop", _IMPORT_REFERENCE),
+            zero=BACKPROP_TESTS,
+            flag="the reference package",
+        ),
+        Attack(
+            "attack-keep-lent-object",
+            a4,
+            "keep a stand-in lent for one call of the check and use it in a later call",
+            _after_solution(sgd, "update_mini_batch", _STASH),
+            zero=("test_update_mini_batch_hidden",),
+            flag="after that call had ended",
+        ),
     ]
 
 
 def write_attacks(root, attacks):
     """Write each attack into submitted/<student>/<assignment>/."""
     import shutil
+
     for attack in attacks:
         (source,) = sorted((Path(root) / "source" / attack.assignment).glob("*.ipynb"))
         folder = Path(root) / "submitted" / attack.student / attack.assignment

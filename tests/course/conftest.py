@@ -30,6 +30,7 @@ def postgres():
     ``create_database(name)``), stopped and removed afterwards. Skipped, saying why,
     where none can be started, unless HANDNET_REQUIRE_POSTGRES=1: then it fails."""
     from postgres import Server, binaries, missing
+
     why = missing()
     if why:
         if os.environ.get("HANDNET_REQUIRE_POSTGRES") == "1":

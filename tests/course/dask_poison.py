@@ -10,7 +10,7 @@ import threading
 from distributed import WorkerPlugin
 
 STUDENT = "poison"
-DELAY = 2.0   # seconds: the kernel has started by then
+DELAY = 2.0  # seconds: the kernel has started by then
 
 
 class KillOnPoison(WorkerPlugin):

@@ -23,26 +23,32 @@ from pathlib import Path
 
 SERVER_GLOB = "/usr/lib/postgresql/*/bin"
 PROGRAMS = ("initdb", "pg_ctl", "postgres")
-USER = "handnet"   # the database's superuser; its password is drawn per server
+USER = "handnet"  # the database's superuser; its password is drawn per server
 
 
 def binaries():
     """The newest ``/usr/lib/postgresql/<version>/bin`` holding initdb, pg_ctl and
     postgres, or None."""
-    found = [p for p in Path("/").glob(SERVER_GLOB.lstrip("/"))
-             if all(os.access(p / name, os.X_OK) for name in PROGRAMS)]
-    return max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-               default=None)
+    found = [
+        p
+        for p in Path("/").glob(SERVER_GLOB.lstrip("/"))
+        if all(os.access(p / name, os.X_OK) for name in PROGRAMS)
+    ]
+    return max(
+        found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, default=None
+    )
 
 
 def missing():
     """Why no server can be started here (None when one can)."""
     if binaries() is None:
-        return (f"PostgreSQL's server is not installed (no {SERVER_GLOB}/initdb: "
-                "`make postgres`, or apt-get install postgresql)")
+        return (
+            f"PostgreSQL's server is not installed (no {SERVER_GLOB}/initdb: "
+            "`make postgres`, or apt-get install postgresql)"
+        )
     if os.geteuid() == 0 and not (shutil.which("useradd") and shutil.which("runuser")):
         return "run by root, the server needs useradd and runuser for an account of its own"
-    if importlib.util.find_spec("psycopg") is None:   # the driver of the gradebook's URL
+    if importlib.util.find_spec("psycopg") is None:  # the driver of the gradebook's URL
         return "the driver psycopg is not installed (requirements.txt)"
     return None
 
@@ -65,17 +71,39 @@ class Server:
         try:
             if os.geteuid() == 0:
                 self.account = f"hnpg{os.getpid() % 1000000}"
-                subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                                "/usr/sbin/nologin", self.account], check=True, capture_output=True)
+                subprocess.run(
+                    [
+                        "useradd",
+                        "--system",
+                        "--no-create-home",
+                        "--shell",
+                        "/usr/sbin/nologin",
+                        self.account,
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
                 owner = pwd.getpwnam(self.account)
                 os.chown(self.folder, owner.pw_uid, owner.pw_gid)
             os.chmod(self.folder, 0o700)
             (self.folder / "password").write_text(self.password + "\n")
             if self.account:
                 os.chown(self.folder / "password", owner.pw_uid, owner.pw_gid)
-            self._run("initdb", "--pgdata", str(self.data), "--username", USER,
-                      "--pwfile", str(self.folder / "password"), "--auth", "scram-sha-256",
-                      "--encoding", "UTF8", "--locale", "C")
+            self._run(
+                "initdb",
+                "--pgdata",
+                str(self.data),
+                "--username",
+                USER,
+                "--pwfile",
+                str(self.folder / "password"),
+                "--auth",
+                "scram-sha-256",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                "C",
+            )
             (self.folder / "password").unlink()
             self.port = _free_port()
             self.start()
@@ -87,8 +115,14 @@ class Server:
         command = [str(self.bin_dir / program), *args]
         if self.account:
             command = ["runuser", "-u", self.account, "--", *command]
-        result = subprocess.run(command, cwd=self.folder, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, timeout=120)
+        result = subprocess.run(
+            command,
+            cwd=self.folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+        )
         if result.returncode:
             log = self.log.read_text()[-2000:] if self.log.exists() else ""
             raise RuntimeError(f"{program} failed ({result.returncode}):\n{result.stdout}\n{log}")
@@ -96,8 +130,17 @@ class Server:
 
     def start(self):
         """Start the server (again, after ``stop``) on its port; waits until it answers."""
-        self._run("pg_ctl", "start", "--wait", "--pgdata", str(self.data), "--log", str(self.log),
-                  "-o", f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off")
+        self._run(
+            "pg_ctl",
+            "start",
+            "--wait",
+            "--pgdata",
+            str(self.data),
+            "--log",
+            str(self.log),
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off",
+        )
 
     def stop(self):
         """Stop the server at once (open connections are closed); ``start`` brings it back."""
@@ -111,8 +154,15 @@ class Server:
     def create_database(self, name):
         """A new empty database; returns its URL."""
         import psycopg
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=USER, password=self.password,
-                             dbname="postgres", autocommit=True) as connection:
+
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=USER,
+            password=self.password,
+            dbname="postgres",
+            autocommit=True,
+        ) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

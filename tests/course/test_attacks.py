@@ -18,9 +18,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from course_files import ROOT, copy_course, grading_environment
 from attacks import attack_class, fork_beside, write_attacks
+from course_files import ROOT, copy_course, grading_environment
+
 from handnet_grader.grading import grade_class
 from handnet_grader.release import generate_release
 from handnet_grader.report import integrity_evidence, summary
@@ -29,8 +29,16 @@ from handnet_grader.sandbox import sandbox_status
 
 ATTACKS = attack_class(ROOT)
 HONEST = "honest"
-COURSE_TABLES = ("course", "assignment", "notebook", "base_cell", "grade_cells",
-                 "solution_cells", "source_cell", "task_cells")
+COURSE_TABLES = (
+    "course",
+    "assignment",
+    "notebook",
+    "base_cell",
+    "grade_cells",
+    "solution_cells",
+    "source_cell",
+    "task_cells",
+)
 
 
 def _require_sandbox():
@@ -55,13 +63,24 @@ def _gradebook_fingerprint(root, student):
     """The course's definition in the gradebook (every table that holds it) and the
     grades of ``student``, as text."""
     with sqlite3.connect(Path(root) / "gradebook.db") as db:
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        rows = {t: sorted(map(repr, db.execute(f"SELECT * FROM {t}"))) for t in sorted(tables)
-                if t in COURSE_TABLES}
-        rows["grades"] = sorted(map(repr, db.execute(
-            "SELECT g.* FROM grade g JOIN submitted_notebook n ON g.notebook_id = n.id "
-            "JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?",
-            (student,))))
+        tables = {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        rows = {
+            t: sorted(map(repr, db.execute(f"SELECT * FROM {t}")))
+            for t in sorted(tables)
+            if t in COURSE_TABLES
+        }
+        rows["grades"] = sorted(
+            map(
+                repr,
+                db.execute(
+                    "SELECT g.* FROM grade g JOIN submitted_notebook n ON g.notebook_id = n.id "
+                    "JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?",
+                    (student,),
+                ),
+            )
+        )
     return json.dumps(rows, sort_keys=True)
 
 
@@ -78,9 +97,13 @@ def attacked(tmp_path_factory, environment):
     _require_sandbox()
     root = copy_course(tmp_path_factory.mktemp("attacked"))
     generate_release(root)
-    honest = [s for s in sample_class(root, ["01_neuron", "03_backprop", "04_sgd"],
-                                      broken_in=[], mistakes_in=[])
-              if s.student == "reference"]
+    honest = [
+        s
+        for s in sample_class(
+            root, ["01_neuron", "03_backprop", "04_sgd"], broken_in=[], mistakes_in=[]
+        )
+        if s.student == "reference"
+    ]
     for s in honest:
         s.student = HONEST
     write_sample_class(root, honest)
@@ -90,13 +113,27 @@ def attacked(tmp_path_factory, environment):
     own = [f"{top}/{s}" for s in attackers for top in ("autograded", "feedback")]
     skip = own + ["grades", "gradebook.db"]
     repo = ("handnet", "handnet_ref", "source", "release", "nbgrader_config.py")
-    before = (_file_hashes(root, skip), _gradebook_fingerprint(root, HONEST),
-              {p: _file_hashes(ROOT / p, ["__pycache__"]) if (ROOT / p).is_dir() else
-               hashlib.sha256((ROOT / p).read_bytes()).hexdigest() for p in repo})
+    before = (
+        _file_hashes(root, skip),
+        _gradebook_fingerprint(root, HONEST),
+        {
+            p: _file_hashes(ROOT / p, ["__pycache__"])
+            if (ROOT / p).is_dir()
+            else hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
+            for p in repo
+        },
+    )
     records += grade_class(root, student=attackers, workers=2)
-    after = (_file_hashes(root, skip), _gradebook_fingerprint(root, HONEST),
-             {p: _file_hashes(ROOT / p, ["__pycache__"]) if (ROOT / p).is_dir() else
-              hashlib.sha256((ROOT / p).read_bytes()).hexdigest() for p in repo})
+    after = (
+        _file_hashes(root, skip),
+        _gradebook_fingerprint(root, HONEST),
+        {
+            p: _file_hashes(ROOT / p, ["__pycache__"])
+            if (ROOT / p).is_dir()
+            else hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
+            for p in repo
+        },
+    )
     return root, {(r.student, r.assignment): r for r in records}, (before, after)
 
 
@@ -104,8 +141,14 @@ def _outputs(root, attack):
     """Every line that the graded notebook's cells printed."""
     (path,) = (Path(root) / "autograded" / attack.student / attack.assignment).glob("*.ipynb")
     nb = nbformat.read(path, as_version=4)
-    return [line for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
-            if out.get("output_type") == "stream" for line in out.get("text", "").splitlines()]
+    return [
+        line
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.get("output_type") == "stream"
+        for line in out.get("text", "").splitlines()
+    ]
 
 
 def test_honest_submissions_get_full_marks(attacked):
@@ -137,7 +180,8 @@ def test_attack_ends_as_it_must(attacked, attack):
         assert cells[name].points == 0, f"{attack.description}: {name} earned {cells[name].points}"
     if attack.full:
         assert record.points == record.max_points, [
-            (c.name, c.points, c.message) for c in record.cells if c.points < c.max_points]
+            (c.name, c.points, c.message) for c in record.cells if c.points < c.max_points
+        ]
     if attack.flag:
         assert attack.flag in evidence, evidence
     lines = _outputs(root, attack)
@@ -164,15 +208,19 @@ def test_a_fork_bomb_costs_the_submission_beside_it_nothing(attacked):
     root, _, _ = attacked
     hog = fork_beside(root)
     write_attacks(root, [hog])
-    beside = [s for s in sample_class(root, ["01_neuron"], broken_in=[], mistakes_in=[])
-              if s.student == "reference"]
+    beside = [
+        s
+        for s in sample_class(root, ["01_neuron"], broken_in=[], mistakes_in=[])
+        if s.student == "reference"
+    ]
     beside[0].student = "honest-beside-fork"
     write_sample_class(root, beside)
-    records = {r.student: r for r in grade_class(root, "01_neuron",
-                                                 student=[hog.student, "honest-beside-fork"],
-                                                 workers=2)}
+    records = {
+        r.student: r
+        for r in grade_class(
+            root, "01_neuron", student=[hog.student, "honest-beside-fork"], workers=2
+        )
+    }
     honest = records["honest-beside-fork"]
-    assert honest.status == "graded" and honest.points == honest.max_points == 100, \
-        honest.message
-    assert records[hog.student].points == 100 and "BLOCKED after" in "\n".join(
-        _outputs(root, hog))
+    assert honest.status == "graded" and honest.points == honest.max_points == 100, honest.message
+    assert records[hog.student].points == 100 and "BLOCKED after" in "\n".join(_outputs(root, hog))

@@ -20,23 +20,29 @@ import time
 from pathlib import Path
 
 import pytest
-
 from course_files import ROOT, copy_course, grading_environment
+
 from handnet_grader import scratch
 from handnet_grader.grading import GRADER_FAILURE, grade_class, load_records
 from handnet_grader.samples import sample_class, write_sample_class
 
 ASSIGNMENT = "01_neuron"
 PICKED = ("reference", "untouched", "partial", "mistake-sigmoid-tanh")
-SAMPLES = [s for s in sample_class(ROOT, [ASSIGNMENT], broken_in=[], mistakes_in=None)
-           if s.student in PICKED]
-POISON = "poison"   # dask_poison.STUDENT
-SETTINGS = {"HANDNET_CHECK_SEED": "2026", "HANDNET_CELL_TIMEOUT": "20",
-            "HANDNET_SAMPLE_MISTAKES": "1"}
+SAMPLES = [
+    s
+    for s in sample_class(ROOT, [ASSIGNMENT], broken_in=[], mistakes_in=None)
+    if s.student in PICKED
+]
+POISON = "poison"  # dask_poison.STUDENT
+SETTINGS = {
+    "HANDNET_CHECK_SEED": "2026",
+    "HANDNET_CELL_TIMEOUT": "20",
+    "HANDNET_SAMPLE_MISTAKES": "1",
+}
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")   # nbgrader's SQLAlchemy use
+pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")  # nbgrader's SQLAlchemy use
 
 
 def _class(folder, poison=True):
@@ -49,13 +55,19 @@ def _class(folder, poison=True):
 
 
 def _outcome(record):
-    return (record.status, record.points, record.max_points, record.late_penalty,
-            [(c.name, c.points, c.max_points, c.message) for c in record.cells])
+    return (
+        record.status,
+        record.points,
+        record.max_points,
+        record.late_penalty,
+        [(c.name, c.points, c.max_points, c.message) for c in record.cells],
+    )
 
 
 def _scores(root):
     """{student: (score, submission rows of the student)} from the course's gradebook."""
     from nbgrader.api import Gradebook
+
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         rows = [(s.student.id, float(s.score)) for s in gb.find_assignment(ASSIGNMENT).submissions]
     return {s: (score, sum(1 for t, _ in rows if t == s)) for s, score in rows}
@@ -87,29 +99,66 @@ class Cluster:
     def __init__(self, folder):
         self.file = folder / "scheduler.json"
         env = dict(os.environ, PYTHONPATH=str(HERE), PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-        for name in SETTINGS:   # the workers get the driver's settings only with the task
+        for name in SETTINGS:  # the workers get the driver's settings only with the task
             env.pop(name, None)
         self.logs = folder
-        self.processes = [self._start(["scheduler", "--host", "127.0.0.1", "--port", "0",
-                                       "--scheduler-file", str(self.file), "--no-dashboard",
-                                       "--preload", "handnet_grader.cluster"], env, "scheduler")]
+        self.processes = [
+            self._start(
+                [
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--scheduler-file",
+                    str(self.file),
+                    "--no-dashboard",
+                    "--preload",
+                    "handnet_grader.cluster",
+                ],
+                env,
+                "scheduler",
+            )
+        ]
         deadline = time.monotonic() + 60
         while not self.file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         self.address = json.loads(self.file.read_text())["address"]
         for i in (1, 2):
-            self.processes.append(self._start(
-                ["worker", "--scheduler-file", str(self.file), "--nthreads", "1",
-                 "--host", "127.0.0.1", "--no-dashboard", "--preload", "handnet_grader.cluster",
-                 "--preload", "dask_poison"], env, f"worker{i}"))
+            self.processes.append(
+                self._start(
+                    [
+                        "worker",
+                        "--scheduler-file",
+                        str(self.file),
+                        "--nthreads",
+                        "1",
+                        "--host",
+                        "127.0.0.1",
+                        "--no-dashboard",
+                        "--preload",
+                        "handnet_grader.cluster",
+                        "--preload",
+                        "dask_poison",
+                    ],
+                    env,
+                    f"worker{i}",
+                )
+            )
         from distributed import Client
+
         self.client = Client(self.address, timeout=30, set_as_default=False)
         self.client.wait_for_workers(2, timeout=120)
 
     def _start(self, args, env, name):
         log = open(self.logs / f"{name}.log", "w")
-        return subprocess.Popen([str(BIN / "dask"), *args], env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [str(BIN / "dask"), *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def worker_pids(self):
         """{worker address: pid of the worker process (not its nanny)}."""
@@ -130,7 +179,7 @@ class Cluster:
     def _signal(process, signum):
         try:
             os.killpg(process.pid, signum)
-        except ProcessLookupError:   # already ended (a test killed it)
+        except ProcessLookupError:  # already ended (a test killed it)
             pass
 
 
@@ -144,10 +193,25 @@ def cluster(tmp_path_factory):
 def _driver(root, address, *extra):
     """``handnet autograde --scheduler`` on the course at ``root``, as a process."""
     env = dict(os.environ, **SETTINGS, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.Popen([sys.executable, "-m", "handnet_grader.cli", "autograde",
-                             "-a", ASSIGNMENT, "--scheduler", address, *extra],
-                            cwd=root, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "handnet_grader.cli",
+            "autograde",
+            "-a",
+            ASSIGNMENT,
+            "--scheduler",
+            address,
+            *extra,
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _kill_a_worker_mid_task(cluster, not_key, timeout=120):
@@ -157,10 +221,11 @@ def _kill_a_worker_mid_task(cluster, not_key, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for address, keys in cluster.client.processing().items():
-            busy = [k for k in map(str, keys)
-                    if k.startswith("handnet-grade-") and not_key not in k]
+            busy = [
+                k for k in map(str, keys) if k.startswith("handnet-grade-") and not_key not in k
+            ]
             if busy and address in pids:
-                time.sleep(1.5)   # well inside the task: its kernel is running
+                time.sleep(1.5)  # well inside the task: its kernel is running
                 os.kill(pids[address], signal.SIGKILL)
                 return pids[address]
         time.sleep(0.2)
@@ -168,12 +233,15 @@ def _kill_a_worker_mid_task(cluster, not_key, timeout=120):
 
 
 def _record_bytes(root):
-    return {s: (root / "grades" / "records" / ASSIGNMENT / f"{s}.json").read_bytes()
-            for s in _records_on_disk(root)}
+    return {
+        s: (root / "grades" / "records" / ASSIGNMENT / f"{s}.json").read_bytes()
+        for s in _records_on_disk(root)
+    }
 
 
 def test_the_cluster_grades_as_locally_through_lost_workers_and_a_restarted_driver(
-        tmp_path, local, cluster):
+    tmp_path, local, cluster
+):
     """A worker killed mid-task, the driver killed after its first record and started
     again with --missing, a submission that kills every worker grading it: are the
     records of the first driver left as they are and only the others graded; does every
@@ -207,26 +275,31 @@ def test_the_cluster_grades_as_locally_through_lost_workers_and_a_restarted_driv
     poison = records.pop(POISON)
     assert poison.status == GRADER_FAILURE and poison.message.startswith("needs a look"), out
     assert "3 times" in poison.message and "KilledWorker" in (root / poison.log).read_text()
-    assert {s: _outcome(r) for s, r in records.items()} == \
-        {s: _outcome(r) for s, r in expected.items()}
+    assert {s: _outcome(r) for s, r in records.items()} == {
+        s: _outcome(r) for s, r in expected.items()
+    }
     assert all(r.submission_sha256 == expected[s].submission_sha256 for s, r in records.items())
-    assert _scores(root) == _scores(local_root)   # one submission row each, the same score
+    assert _scores(root) == _scores(local_root)  # one submission row each, the same score
     assert {p.name for p in (root / "autograded").iterdir()} == set(expected)
 
     with grading_environment(**SETTINGS):
         from handnet_grader.cli import _api
         from handnet_grader.feedback import generate_feedback
+
         assert generate_feedback(_api(root), root, ASSIGNMENT) == total
     page = (root / "feedback" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "Your results" in page and "✗" in page and "✓" in page
     page = (root / "feedback" / POISON / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "not because of your work" in page
 
-    cluster.client.wait_for_workers(2, timeout=120)   # each new worker sweeps as it starts
+    cluster.client.wait_for_workers(2, timeout=120)  # each new worker sweeps as it starts
     assert killed in before - set(cluster.worker_pids().values())
     made = [f for f in Path("/tmp").glob("handnet-worker-*") if f.stat().st_mtime >= started]
-    left = [f.name for f in made if scratch.start_time(int(f.name.split("-")[2])) !=
-            int(f.name.split("-")[3])]
+    left = [
+        f.name
+        for f in made
+        if scratch.start_time(int(f.name.split("-")[2])) != int(f.name.split("-")[3])
+    ]
     assert not list(Path("/tmp").glob(f"handnet-worker-{killed}-*")) and left == []
 
 
@@ -238,20 +311,28 @@ def test_writing_a_result_twice_changes_nothing(tmp_path):
     from handnet_grader.grading import grading_api
     from handnet_grader.release import ensure_in_gradebook
     from handnet_grader.remote import course_bundle, grade_bundle, submission_bundle
+
     root = copy_course(tmp_path / "course")
     write_sample_class(root, [s for s in SAMPLES if s.student == "partial"])
     with grading_environment(**SETTINGS):
-        result = grade_bundle(course_bundle(root, [ASSIGNMENT]),
-                              submission_bundle(root, "partial", ASSIGNMENT))
-        assert result["graded"] and not (root / "grades").exists()   # the worker wrote nothing
-        ensure_in_gradebook(root, [ASSIGNMENT])   # as grade_on_cluster does first
+        result = grade_bundle(
+            course_bundle(root, [ASSIGNMENT]), submission_bundle(root, "partial", ASSIGNMENT)
+        )
+        assert result["graded"] and not (root / "grades").exists()  # the worker wrote nothing
+        ensure_in_gradebook(root, [ASSIGNMENT])  # as grade_on_cluster does first
         api = grading_api(root)
         states = []
         for _ in range(2):
             record = write_result(api, root, result)
-            states.append((_record_bytes(root),
-                           (root / "autograded" / "partial" / ASSIGNMENT /
-                            f"{ASSIGNMENT}.ipynb").read_bytes(), _scores(root)))
+            states.append(
+                (
+                    _record_bytes(root),
+                    (
+                        root / "autograded" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+                    ).read_bytes(),
+                    _scores(root),
+                )
+            )
     assert states[0] == states[1] and record.status == "graded" and 0 < record.points < 100
     assert states[1][2] == {"partial": (record.points, 1)}
 
@@ -260,23 +341,28 @@ def test_an_unreachable_scheduler_grades_nothing(tmp_path):
     """Does ``--scheduler`` naming a port where nothing listens stop with a message that
     names it, before anything is graded or even the gradebook opened?"""
     import socket
+
     root = _class(tmp_path / "course", poison=False)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
     env = dict(os.environ, **SETTINGS, DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="3s")
-    run = subprocess.run([sys.executable, "-m", "handnet_grader.cli", "autograde",
-                          "--scheduler", address], cwd=root, env=env, capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "handnet_grader.cli", "autograde", "--scheduler", address],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode != 0
     assert f"cannot reach the Dask scheduler at {address}" in run.stderr
     assert "nothing was graded" in run.stderr
     assert not (root / "grades").exists() and not (root / "autograded").exists()
-    assert not (root / "gradebook.db").exists()   # stopped before the gradebook was opened
+    assert not (root / "gradebook.db").exists()  # stopped before the gradebook was opened
 
 
-def test_a_scheduler_lost_mid_run_stops_the_driver_keeping_what_it_wrote(
-        tmp_path, local, cluster):
+def test_a_scheduler_lost_mid_run_stops_the_driver_keeping_what_it_wrote(tmp_path, local, cluster):
     """The scheduler killed after the driver's first record (the last test here: it ends
     the module's cluster): does the driver stop with an error that says how many were not
     graded and how to go on, keeping the records it wrote, each as in a local run, and
@@ -293,5 +379,6 @@ def test_a_scheduler_lost_mid_run_stops_the_driver_keeping_what_it_wrote(
     assert 1 <= len(graded) < len(SAMPLES)
     assert f"{len(SAMPLES) - len(graded)} submission(s) not graded" in out and "--missing" in out
     _, expected = local
-    assert {r.student: _outcome(r) for r in load_records(root, ASSIGNMENT)} == \
-        {s: _outcome(expected[s]) for s in graded}
+    assert {r.student: _outcome(r) for r in load_records(root, ASSIGNMENT)} == {
+        s: _outcome(expected[s]) for s in graded
+    }

@@ -44,9 +44,13 @@ TEACHER, ALICE, BOB = (f"hn{role}{SUFFIX}" for role in ("teach", "alice", "bob")
 def _skip_reason():
     if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
         return "needs root with useradd and runuser to make the accounts"
-    if not (others_can_enter(INSTRUCTOR_BIN) and others_can_enter(os.path.realpath(sys.executable))):
-        return (f"the instructor's Python ({os.path.realpath(sys.executable)}) cannot be run by "
-                "other accounts: build .venv from /usr/bin/python3 (`make clean venv`)")
+    if not (
+        others_can_enter(INSTRUCTOR_BIN) and others_can_enter(os.path.realpath(sys.executable))
+    ):
+        return (
+            f"the instructor's Python ({os.path.realpath(sys.executable)}) cannot be run by "
+            "other accounts: build .venv from /usr/bin/python3 (`make clean venv`)"
+        )
     if not others_can_enter(ROOT):
         return f"other accounts cannot enter the checkout {ROOT}"
     return None
@@ -80,7 +84,7 @@ def round_trip(tmp_path_factory):
     base.mkdir(mode=0o755)
     exchange = base / "exchange"
     exchange.mkdir()
-    os.chmod(exchange, 0o1777)                       # what the administrator does once
+    os.chmod(exchange, 0o1777)  # what the administrator does once
     accounts = Accounts(base, exchange)
     student_bin, teacher_bin = STUDENT_VENV / "bin", INSTRUCTOR_BIN
     try:
@@ -90,10 +94,13 @@ def round_trip(tmp_path_factory):
         with open(course / "nbgrader_config.py", "a") as f:
             f.write("\nc.PercentPerDay.grace_minutes = 0   # the test's due date is seconds ago\n")
         teacher = pwd.getpwnam(TEACHER)
-        subprocess.run(["chown", "-R", f"{teacher.pw_uid}:{teacher.pw_gid}", str(course)], check=True)
+        subprocess.run(
+            ["chown", "-R", f"{teacher.pw_uid}:{teacher.pw_gid}", str(course)], check=True
+        )
         os.chmod(course, 0o700)
-        samples = {s.student: s for s in sample_class(ROOT, [ASSIGNMENT], broken_in=[],
-                                                      mistakes_in=[])}
+        samples = {
+            s.student: s for s in sample_class(ROOT, [ASSIGNMENT], broken_in=[], mistakes_in=[])
+        }
         as_teacher = lambda *cmd, **kw: accounts.run(TEACHER, list(cmd), course, teacher_bin, **kw)
 
         as_teacher("nbgrader", "release_assignment", ASSIGNMENT)
@@ -113,62 +120,102 @@ def round_trip(tmp_path_factory):
         big = folder[BOB] / "weights.bin"
         with open(big, "wb") as f:
             f.truncate(25_000_000)
-        refused_big = accounts.run(BOB, ["nbgrader", "submit", ASSIGNMENT], homes[BOB],
-                                   student_bin, check=False)
+        refused_big = accounts.run(
+            BOB, ["nbgrader", "submit", ASSIGNMENT], homes[BOB], student_bin, check=False
+        )
         big.unlink()
         many = folder[BOB] / "runs"
         many.mkdir()
         for i in range(150):
             (many / f"run{i}.txt").write_text("x")
         subprocess.run(["chown", "-R", BOB, str(many)], check=True)
-        refused_many = accounts.run(BOB, ["nbgrader", "submit", ASSIGNMENT], homes[BOB],
-                                    student_bin, check=False)
+        refused_many = accounts.run(
+            BOB, ["nbgrader", "submit", ASSIGNMENT], homes[BOB], student_bin, check=False
+        )
         shutil.rmtree(many)
 
         # the due date falls between Alice's last submission and Bob's
         time.sleep(1.5)
-        due = datetime.datetime.now(datetime.timezone.utc)
+        due = datetime.datetime.now(datetime.UTC)
         time.sleep(1.5)
         # Bob's complete notebook also writes a file while it is graded
         nb = _notebook(samples["reference"])
-        nb.cells.append(nbformat.v4.new_code_cell(
-            "with open('notes.bin', 'wb') as f:\n    f.write(bytes(3_000_000))"))
+        nb.cells.append(
+            nbformat.v4.new_code_cell(
+                "with open('notes.bin', 'wb') as f:\n    f.write(bytes(3_000_000))"
+            )
+        )
         _give(folder[BOB] / NOTEBOOK, BOB, nb)
         accounts.run(BOB, ["nbgrader", "submit", ASSIGNMENT], homes[BOB], student_bin)
 
         inbound = exchange / "handnet" / "inbound"
         alices = sorted(p for p in inbound.iterdir() if p.name.startswith(ALICE + "+"))
         spying = {
-            "list inbound": accounts.run(BOB, ["ls", str(inbound)], homes[BOB], student_bin,
-                                         check=False),
-            "read Alice's notebook": accounts.run(BOB, ["cat", str(alices[-1] / NOTEBOOK)],
-                                                  homes[BOB], student_bin, check=False),
-            "list Alice's submission": accounts.run(BOB, ["ls", str(alices[-1])], homes[BOB],
-                                                    student_bin, check=False),
-            "nbgrader list --inbound": accounts.run(BOB, ["nbgrader", "list", "--inbound"],
-                                                    homes[BOB], student_bin, check=False),
+            "list inbound": accounts.run(
+                BOB, ["ls", str(inbound)], homes[BOB], student_bin, check=False
+            ),
+            "read Alice's notebook": accounts.run(
+                BOB, ["cat", str(alices[-1] / NOTEBOOK)], homes[BOB], student_bin, check=False
+            ),
+            "list Alice's submission": accounts.run(
+                BOB, ["ls", str(alices[-1])], homes[BOB], student_bin, check=False
+            ),
+            "nbgrader list --inbound": accounts.run(
+                BOB, ["nbgrader", "list", "--inbound"], homes[BOB], student_bin, check=False
+            ),
         }
         # Bob forges a later submission in Alice's name, straight into inbound
         forged = inbound / f"{ALICE}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+forged"
         accounts.run(BOB, ["mkdir", str(forged)], homes[BOB], student_bin)
-        accounts.run(BOB, ["cp", str(folder[BOB] / NOTEBOOK), str(forged / NOTEBOOK)],
-                     homes[BOB], student_bin)
+        accounts.run(
+            BOB,
+            ["cp", str(folder[BOB] / NOTEBOOK), str(forged / NOTEBOOK)],
+            homes[BOB],
+            student_bin,
+        )
 
         collected = as_teacher("nbgrader", "collect", "--update", ASSIGNMENT)
-        as_teacher("nbgrader", "db", "assignment", "add", ASSIGNMENT,
-                   f"--duedate={due.strftime('%Y-%m-%d %H:%M:%S.%f')} UTC")
-        graded = as_teacher("handnet", "autograde", "-a", ASSIGNMENT, "-j", "1",
-                            HANDNET_CHECK_SEED="2026", HANDNET_CELL_TIMEOUT="60")
+        as_teacher(
+            "nbgrader",
+            "db",
+            "assignment",
+            "add",
+            ASSIGNMENT,
+            f"--duedate={due.strftime('%Y-%m-%d %H:%M:%S.%f')} UTC",
+        )
+        graded = as_teacher(
+            "handnet",
+            "autograde",
+            "-a",
+            ASSIGNMENT,
+            "-j",
+            "1",
+            HANDNET_CHECK_SEED="2026",
+            HANDNET_CELL_TIMEOUT="60",
+        )
         as_teacher("handnet", "feedback", "-a", ASSIGNMENT)
         as_teacher("nbgrader", "release_feedback", ASSIGNMENT)
-        fetched = {s: accounts.run(s, ["nbgrader", "fetch_feedback", ASSIGNMENT], homes[s],
-                                   student_bin) for s in (ALICE, BOB)}
+        fetched = {
+            s: accounts.run(s, ["nbgrader", "fetch_feedback", ASSIGNMENT], homes[s], student_bin)
+            for s in (ALICE, BOB)
+        }
         from handnet_grader.grading import load_records
-        yield dict(course=course, homes=homes, samples=samples, spying=spying,
-                   refused_big=refused_big, refused_many=refused_many, graded=graded,
-                   collected=collected, first_collect=first_collect, fetched=fetched,
-                   records={r.student: r for r in load_records(course, ASSIGNMENT)},
-                   alices=alices, inbound=inbound)
+
+        yield dict(
+            course=course,
+            homes=homes,
+            samples=samples,
+            spying=spying,
+            refused_big=refused_big,
+            refused_many=refused_many,
+            graded=graded,
+            collected=collected,
+            first_collect=first_collect,
+            fetched=fetched,
+            records={r.student: r for r in load_records(course, ASSIGNMENT)},
+            alices=alices,
+            inbound=inbound,
+        )
     finally:
         accounts.remove()
         shutil.rmtree(base, ignore_errors=True)
@@ -186,7 +233,10 @@ def test_each_student_gets_their_own_feedback_with_the_right_points(round_trip):
     assert alice.status == bob.status == "graded", round_trip["graded"].stdout[-2000:]
     assert alice.points == samples["partial"].expected_points and alice.late_penalty == 0
     assert bob.late_penalty == 10 and bob.points == 90 == samples["reference"].expected_points - 10
-    (alice_page,), (bob_page,) = _pages(round_trip["homes"][ALICE]), _pages(round_trip["homes"][BOB])
+    (alice_page,), (bob_page,) = (
+        _pages(round_trip["homes"][ALICE]),
+        _pages(round_trip["homes"][BOB]),
+    )
     alice_html, bob_html = alice_page.read_text(), bob_page.read_text()
     assert "✗" in alice_html and "late submission" not in alice_html
     assert "✗" not in bob_html and "late submission" in bob_html
@@ -207,7 +257,9 @@ def test_a_forged_submission_is_refused_and_the_resubmission_replaces_the_first(
     """Is the folder Bob made in Alice's name refused at collect, and is what was
     collected for Alice her second submission, not her first?"""
     course = round_trip["course"]
-    assert "forged" in round_trip["collected"].stdout and "Refused" in round_trip["collected"].stdout
+    assert (
+        "forged" in round_trip["collected"].stdout and "Refused" in round_trip["collected"].stdout
+    )
     stamp = (course / "submitted" / ALICE / ASSIGNMENT / "timestamp.txt").read_text()
     assert stamp != round_trip["first_collect"] and not stamp.startswith("2099")
     submitted = nbformat.read(course / "submitted" / ALICE / ASSIGNMENT / NOTEBOOK, as_version=4)

@@ -41,15 +41,17 @@ def hint_problems(markdown):
         return ["a <details> block lacks its <summary> or its closing tag"]
     problems = []
     titles = [title.strip() for title, _ in blocks]
-    if titles != LEVELS[:len(titles)]:
-        problems.append(f"the hints are titled {titles}, not {LEVELS[:len(titles)]}")
-    problems += [f"the block {title.strip()!r} is empty"
-                 for title, body in blocks if not body.strip()]
+    if titles != LEVELS[: len(titles)]:
+        problems.append(f"the hints are titled {titles}, not {LEVELS[: len(titles)]}")
+    problems += [
+        f"the block {title.strip()!r} is empty" for title, body in blocks if not body.strip()
+    ]
     return problems
 
 
-@pytest.mark.parametrize("assignment, path", RELEASE_NOTEBOOKS,
-                         ids=[a for a, _ in RELEASE_NOTEBOOKS])
+@pytest.mark.parametrize(
+    "assignment, path", RELEASE_NOTEBOOKS, ids=[a for a, _ in RELEASE_NOTEBOOKS]
+)
 def test_every_exercise_is_followed_by_collapsed_hints(assignment, path):
     """Does each exercise that asks for a function have its hints right below it, collapsed
     and titled level by level?"""
@@ -59,14 +61,21 @@ def test_every_exercise_is_followed_by_collapsed_hints(assignment, path):
     assert {gid: p for gid, p in problems.items() if p} == {}
 
 
-@pytest.mark.parametrize("markdown, problem", [
-    (None, "no markdown cell follows"),
-    ("Think about it.", "holds no <details>"),
-    ("<details><summary>Hint</summary>\n\nUse a loop.\n", "holds no <details>"),
-    ("<details><summary>Another hint</summary>\n\nUse a loop.\n</details>", "titled"),
-    ("<details><summary>Hint</summary>\n\n</details>", "is empty"),
-    ("<details><summary>Hint</summary>a</details>\n<details>b</details>", "lacks its <summary>"),
-], ids=["missing", "plain-text", "unclosed", "second-level-first", "empty", "no-summary"])
+@pytest.mark.parametrize(
+    "markdown, problem",
+    [
+        (None, "no markdown cell follows"),
+        ("Think about it.", "holds no <details>"),
+        ("<details><summary>Hint</summary>\n\nUse a loop.\n", "holds no <details>"),
+        ("<details><summary>Another hint</summary>\n\nUse a loop.\n</details>", "titled"),
+        ("<details><summary>Hint</summary>\n\n</details>", "is empty"),
+        (
+            "<details><summary>Hint</summary>a</details>\n<details>b</details>",
+            "lacks its <summary>",
+        ),
+    ],
+    ids=["missing", "plain-text", "unclosed", "second-level-first", "empty", "no-summary"],
+)
 def test_a_broken_hint_cell_is_reported(markdown, problem):
     """Is each way a hint cell can go wrong caught, so that the test above can fail?"""
     assert any(problem in p for p in hint_problems(markdown))
@@ -74,6 +83,8 @@ def test_a_broken_hint_cell_is_reported(markdown, problem):
 
 def test_a_well_formed_two_level_hint_passes():
     """Are two titled, non-empty levels accepted?"""
-    markdown = ("<details><summary>Hint</summary>\n\nA first nudge.\n\n</details>\n\n"
-                "<details><summary>Another hint</summary>\n\nA second one.\n\n</details>")
+    markdown = (
+        "<details><summary>Hint</summary>\n\nA first nudge.\n\n</details>\n\n"
+        "<details><summary>Another hint</summary>\n\nA second one.\n\n</details>"
+    )
     assert hint_problems(markdown) == []

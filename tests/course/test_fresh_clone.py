@@ -4,6 +4,7 @@
 import hashlib
 
 from course_files import copy_course, grading_environment
+
 from handnet_grader.grading import grade_class
 from handnet_grader.release import ensure_in_gradebook, missing_from_gradebook
 from handnet_grader.samples import sample_class, write_sample_class
@@ -22,8 +23,11 @@ def test_fresh_clone_grades_without_a_release_step(tmp_path):
     root = copy_course(tmp_path / "course")
     assert not (root / "gradebook.db").exists()
     release_before = _tree_hash(root / "release")
-    samples = [s for s in sample_class(root, ["01_neuron"], broken_in=[], mistakes_in=[])
-               if s.student in ("reference", "untouched")]
+    samples = [
+        s
+        for s in sample_class(root, ["01_neuron"], broken_in=[], mistakes_in=[])
+        if s.student in ("reference", "untouched")
+    ]
     write_sample_class(root, samples)
     with grading_environment(HANDNET_CHECK_SEED="2026"):
         records = {r.student: r for r in grade_class(root, workers=1)}

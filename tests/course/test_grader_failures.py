@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 import pytest
-
 from course_files import copy_course, grading_environment
+
 from handnet_grader.cli import _api as course_api
 from handnet_grader.feedback import generate_feedback
 from handnet_grader.grading import GRADER_FAILURE, grade_class, grade_submission, write_record
@@ -34,13 +34,15 @@ class FailingFirst:
     def autograde(self, *args, **kwargs):
         self.calls += 1
         if self.calls <= self.failures:
-            return {"success": False, "log": "[AutogradeApp | ERROR] RuntimeError: Kernel "
-                    "didn't respond in 60 seconds", "error": "NbGraderException: Please see "
-                    "the above traceback"}
+            return {
+                "success": False,
+                "log": "[AutogradeApp | ERROR] RuntimeError: Kernel didn't respond in 60 seconds",
+                "error": "NbGraderException: Please see the above traceback",
+            }
         return self.api.autograde(*args, **kwargs)
 
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")   # nbgrader's SQLAlchemy use
+pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")  # nbgrader's SQLAlchemy use
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +57,11 @@ def course(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("failures"))
     with grading_environment(HANDNET_CHECK_SEED="2026"):
         generate_release(root, ["01_neuron"])
-        samples = [s for s in sample_class(root, ["01_neuron"], broken_in=[], mistakes_in=[])
-                   if s.student in ("reference", "untouched")]
+        samples = [
+            s
+            for s in sample_class(root, ["01_neuron"], broken_in=[], mistakes_in=[])
+            if s.student in ("reference", "untouched")
+        ]
         write_sample_class(root, samples)
         yield root
 
@@ -105,5 +110,6 @@ def test_grading_holds_on_a_busy_machine(course):
             p.kill()
             p.wait()
     assert {s: (r.status, r.points) for s, r in records.items()} == {
-        "reference": ("graded", 100), "untouched": ("graded", 0)}, \
-        {s: r.message for s, r in records.items()}
+        "reference": ("graded", 100),
+        "untouched": ("graded", 0),
+    }, {s: r.message for s, r in records.items()}

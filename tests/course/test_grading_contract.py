@@ -10,8 +10,8 @@ import html
 import os
 
 import pytest
-
 from course_files import ROOT, copy_course, grading_environment
+
 from handnet_grader.feedback import generate_feedback
 from handnet_grader.grading import grade_class, load_records
 from handnet_grader.release import generate_release
@@ -19,7 +19,7 @@ from handnet_grader.report import export, summary
 from handnet_grader.samples import sample_class, write_sample_class
 
 SAMPLES = sample_class(ROOT)
-CELL_TIMEOUT = "30"   # the sample class runs two infinite loops; real grading allows 120 s
+CELL_TIMEOUT = "30"  # the sample class runs two infinite loops; real grading allows 120 s
 # (30 s: the slowest sample cell, a per-example trainer in 05, took over 20 s at load 8)
 CHECK_SEED = "2026"
 
@@ -50,15 +50,23 @@ def test_sample_gets_its_expected_score(graded, sample):
     assert record.status == sample.expected_status, record.message
     if sample.exact:
         assert record.points == sample.expected_points, [
-            (c.name, c.points, c.message) for c in record.cells if c.points < c.max_points]
+            (c.name, c.points, c.message) for c in record.cells if c.points < c.max_points
+        ]
     for name in sample.must_keep:
-        assert cells[name].points == cells[name].max_points, \
+        assert cells[name].points == cells[name].max_points, (
             f"{name} lost points for another exercise's mistake: {cells[name].message}"
+        )
     if sample.expect_message:
-        hinted = [c for c in record.cells if c.name in sample.hinted_in
-                  and c.points == 0 and sample.expect_message in c.message]
+        hinted = [
+            c
+            for c in record.cells
+            if c.name in sample.hinted_in and c.points == 0 and sample.expect_message in c.message
+        ]
         assert hinted, "no test cell of the exercise fails naming the mistake: " + "; ".join(
-            f"{c.name} {c.points:g}: {c.message}" for c in record.cells if c.name in sample.hinted_in)
+            f"{c.name} {c.points:g}: {c.message}"
+            for c in record.cells
+            if c.name in sample.hinted_in
+        )
         assert record.points <= sample.expected_points - hinted[0].max_points
 
 
@@ -67,17 +75,23 @@ def test_honest_work_raises_no_integrity_finding(graded):
     are honest: the integrity report must not name them (a notebook that stops at a
     NameError before a hidden check is unfinished, not suspicious)."""
     _, records = graded
-    found = {(s, a): r.integrity for (s, a), r in records.items()
-             if s in ("reference", "untouched", "partial") and r.integrity}
+    found = {
+        (s, a): r.integrity
+        for (s, a), r in records.items()
+        if s in ("reference", "untouched", "partial") and r.integrity
+    }
     assert not found, found
 
 
 def test_every_sample_was_graded_once(graded):
     """One record per sample; one gradebook submission per notebook that could be read."""
     from nbgrader.api import Gradebook
+
     root, records = graded
     assert sorted(records) == sorted((s.student, s.assignment) for s in SAMPLES)
-    unreadable = {k for k, r in records.items() if r.status in ("invalid notebook", "missing notebook")}
+    unreadable = {
+        k for k, r in records.items() if r.status in ("invalid notebook", "missing notebook")
+    }
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         rows = [(s.student.id, s.assignment.name) for a in gb.assignments for s in a.submissions]
     assert len(rows) == len(set(rows))
@@ -88,6 +102,7 @@ def test_feedback_names_mistakes_and_hides_hidden_tests(graded):
     """Does each feedback page exist, name the mistake, and show no hidden test code?"""
     root, records = graded
     from handnet_grader.cli import _api
+
     cwd = os.getcwd()
     try:
         generate_feedback(_api(root), root)
@@ -113,7 +128,9 @@ def test_export_carries_statuses(graded):
     assert by_case[("kernel-crash", first)]["status"] == "kernel died"
     assert by_case[("invalid-json", first)]["status"] == "invalid notebook"
     assert by_case[("reference", first)]["points"] == by_case[("reference", first)]["max_points"]
-    assert sum(1 for _ in csv.DictReader(cells.open())) == sum(len(r.cells) for r in records.values())
+    assert sum(1 for _ in csv.DictReader(cells.open())) == sum(
+        len(r.cells) for r in records.values()
+    )
 
 
 def test_summary_lists_every_student_and_flags_problems(graded):
@@ -129,8 +146,12 @@ def test_sequential_grading_gives_the_same_results(graded, tmp_path):
     """Graded again by one worker, do a few samples get identical records?"""
     root, records = graded
     first = SAMPLES[0].assignment
-    picked = [s for s in SAMPLES if s.assignment == first and s.student in
-              ("reference", "untouched", "partial", "kernel-crash")]
+    picked = [
+        s
+        for s in SAMPLES
+        if s.assignment == first
+        and s.student in ("reference", "untouched", "partial", "kernel-crash")
+    ]
     other = copy_course(tmp_path / "course")
     generate_release(other, [first])
     write_sample_class(other, picked)

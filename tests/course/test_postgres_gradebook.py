@@ -14,27 +14,38 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from course_files import ROOT, copy_course, grading_environment
+
 from handnet_grader.gradebook import GradebookUnavailable, prepare_gradebook
 from handnet_grader.grading import Record, grade_class, load_records
 from handnet_grader.samples import sample_class, write_sample_class
 
 ASSIGNMENT = "01_neuron"
-PICKED = ("reference", "untouched", "partial", "mistake-perceptron-no-bias",
-          "mistake-sigmoid-tanh", "mistake-sigmoid-neuron-no-sigmoid",
-          "mistake-sigmoid-prime-square", "mistake-sigmoid-prime-plus")
-SAMPLES = [s for s in sample_class(ROOT, [ASSIGNMENT], broken_in=[], mistakes_in=None)
-           if s.student in PICKED]
+PICKED = (
+    "reference",
+    "untouched",
+    "partial",
+    "mistake-perceptron-no-bias",
+    "mistake-sigmoid-tanh",
+    "mistake-sigmoid-neuron-no-sigmoid",
+    "mistake-sigmoid-prime-square",
+    "mistake-sigmoid-prime-plus",
+)
+SAMPLES = [
+    s
+    for s in sample_class(ROOT, [ASSIGNMENT], broken_in=[], mistakes_in=None)
+    if s.student in PICKED
+]
 STUDENTS = [s.student for s in SAMPLES]
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")   # nbgrader's SQLAlchemy use
+pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")  # nbgrader's SQLAlchemy use
 
 
 def _grading(db_url):
     """The grading environment: the gradebook at ``db_url`` ("": the SQLite default)."""
-    return grading_environment(HANDNET_DB_URL=db_url, HANDNET_CHECK_SEED="2026",
-                               HANDNET_CELL_TIMEOUT="20")
+    return grading_environment(
+        HANDNET_DB_URL=db_url, HANDNET_CHECK_SEED="2026", HANDNET_CELL_TIMEOUT="20"
+    )
 
 
 def _course(folder):
@@ -45,14 +56,19 @@ def _course(folder):
 
 
 def _outcome(record):
-    return (record.status, record.points, record.max_points,
-            [(c.name, c.points, c.max_points) for c in record.cells])
+    return (
+        record.status,
+        record.points,
+        record.max_points,
+        [(c.name, c.points, c.max_points) for c in record.cells],
+    )
 
 
 def _gradebook_rows(db_url):
     """{(student, assignment): (score, [grade rows per notebook], [grade cells per notebook])}
     of every submission in the gradebook, and the number of submission rows."""
     from nbgrader.api import Gradebook
+
     rows, count = {}, 0
     with Gradebook(db_url) as gb:
         for assignment in gb.assignments:
@@ -61,7 +77,8 @@ def _gradebook_rows(db_url):
                 rows[(submission.student.id, assignment.name)] = (
                     float(submission.score),
                     [len(nb.grades) for nb in submission.notebooks],
-                    [len(nb.notebook.grade_cells) for nb in submission.notebooks])
+                    [len(nb.notebook.grade_cells) for nb in submission.notebooks],
+                )
     return rows, count
 
 
@@ -81,7 +98,10 @@ def test_postgres_gives_the_same_records_and_scores_as_sqlite(tmp_path, postgres
         with _grading(db_url):
             records = grade_class(root, workers=2)
         gradebook = db_url or f"sqlite:///{root / 'gradebook.db'}"
-        results[name] = ({(r.student, r.assignment): r for r in records}, _gradebook_rows(gradebook)[0])
+        results[name] = (
+            {(r.student, r.assignment): r for r in records},
+            _gradebook_rows(gradebook)[0],
+        )
     (lite, lite_rows), (pg, pg_rows) = results["sqlite"], results["postgres"]
     assert not (tmp_path / "postgres" / "gradebook.db").exists(), "PostgreSQL's run wrote SQLite"
     assert sorted(pg) == sorted(lite) == sorted((s, ASSIGNMENT) for s in STUDENTS)
@@ -135,10 +155,16 @@ def test_two_graders_and_the_formgrader_at_once_lose_no_row(tmp_path, postgres):
     halves = [STUDENTS[0::2], STUDENTS[1::2]]
     stop = tmp_path / "stop"
     with _grading(url):
-        prepare_gradebook(url)   # as it is once the formgrader has opened it
+        prepare_gradebook(url)  # as it is once the formgrader has opened it
         env = dict(os.environ)
-    run = lambda *args: subprocess.Popen([sys.executable, "-c", *args], cwd=root, env=env,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = lambda *args: subprocess.Popen(
+        [sys.executable, "-c", *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     reader = run(FORMGRADER, str(root), ASSIGNMENT, str(stop))
     graders = [run(GRADER, str(root), ",".join(half)) for half in halves]
     try:
@@ -171,13 +197,23 @@ def test_graders_setting_up_a_new_database_at_once_take_turns(tmp_path, postgres
     """Two processes making a new, empty PostgreSQL gradebook ready at once (tables,
     alembic stamp, courses, the assignment): do both succeed, leaving each row once?"""
     import psycopg
+
     url = postgres.create_database("new_at_once")
     root = copy_course(tmp_path / "course")
-    code = ("import sys; from handnet_grader.release import ensure_in_gradebook; "
-            "print(ensure_in_gradebook(sys.argv[1], ['01_neuron'])[0])")
+    code = (
+        "import sys; from handnet_grader.release import ensure_in_gradebook; "
+        "print(ensure_in_gradebook(sys.argv[1], ['01_neuron'])[0])"
+    )
     with _grading(url):
-        procs = [subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(root)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         outputs = [p.communicate(timeout=600) for p in procs]
     for p, (_out, err) in zip(procs, outputs):
         assert p.returncode == 0, err[-3000:]
@@ -185,7 +221,10 @@ def test_graders_setting_up_a_new_database_at_once_take_turns(tmp_path, postgres
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as db:
         count = lambda table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         assert count("alembic_version") == 1
-        assert sorted(db.execute("SELECT id FROM course").fetchall()) == [("default_course",), ("handnet",)]
+        assert sorted(db.execute("SELECT id FROM course").fetchall()) == [
+            ("default_course",),
+            ("handnet",),
+        ]
         assert count("assignment") == 1
 
 
@@ -200,8 +239,13 @@ def test_an_unreachable_gradebook_stops_grading_before_anything_is_graded(tmp_pa
         with _grading(url):
             with pytest.raises(GradebookUnavailable) as raised:
                 grade_class(root, workers=2)
-            cli = subprocess.run([str(Path(sys.executable).parent / "handnet"), "autograde"], cwd=root,
-                                 capture_output=True, text=True, timeout=300)
+            cli = subprocess.run(
+                [str(Path(sys.executable).parent / "handnet"), "autograde"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
     finally:
         postgres.start()
     shown = postgres.url("unreachable", password=False).replace("handnet@", "handnet:***@")
@@ -239,6 +283,9 @@ def test_grading_again_after_the_server_went_away_grades_every_submission(tmp_pa
     expected = {s.student: s for s in SAMPLES}
     for student in picked:
         assert again[student].status == "graded", again[student].message
-        assert again[student].points == expected[student].expected_points or not expected[student].exact
+        assert (
+            again[student].points == expected[student].expected_points
+            or not expected[student].exact
+        )
     rows, count = _gradebook_rows(url)
     assert count == len(rows) == len(picked)

@@ -21,8 +21,9 @@ def test_source_has_enough_solution_lines_to_prove_anything():
     assert len(SOLUTIONS) > 50
 
 
-@pytest.mark.parametrize("assignment, path", RELEASE_NOTEBOOKS,
-                         ids=[a for a, _ in RELEASE_NOTEBOOKS])
+@pytest.mark.parametrize(
+    "assignment, path", RELEASE_NOTEBOOKS, ids=[a for a, _ in RELEASE_NOTEBOOKS]
+)
 def test_release_prose_holds_no_solution_line(assignment, path):
     """Does no solution line of any assignment appear in this release notebook's
     markdown, comments or strings?"""
@@ -31,8 +32,12 @@ def test_release_prose_holds_no_solution_line(assignment, path):
 
 def planted(tmp_path, line, cell):
     """A notebook whose one cell is made from ``line`` by ``cell``."""
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-          "cells": [{"id": "planted", **cell(line)}]}
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [{"id": "planted", **cell(line)}],
+    }
     path = tmp_path / "planted.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path
@@ -43,27 +48,45 @@ def markdown(source):
 
 
 def code(source):
-    return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-            "source": source}
+    return {
+        "cell_type": "code",
+        "metadata": {},
+        "execution_count": None,
+        "outputs": [],
+        "source": source,
+    }
 
 
 def wrapped(line):
     """``line`` broken in two at its middle space."""
     spaces = [i for i, c in enumerate(line) if c == " "]
     middle = spaces[len(spaces) // 2]
-    return line[:middle], line[middle + 1:]
+    return line[:middle], line[middle + 1 :]
 
 
-@pytest.mark.parametrize("cell", [
-    lambda line: markdown("<details><summary>Hint</summary>\n\nType\n`"
-                          + line.replace(" ", "  ") + "`\n</details>"),
-    lambda line: markdown("A paragraph: {}\n{}, in two lines.".format(*wrapped(line))),
-    lambda line: code("def f():\n    # then " + line.replace(" ", "") + "\n    pass"),
-    lambda line: code("x = 1\n# first {}\n# {}, then more\n".format(*wrapped(line))),
-    lambda line: code('def f():\n    """Computes ' + line + ' for you."""'),
-    lambda line: code("assert False, {!r} \\\n    {!r}".format(*wrapped(line))),
-], ids=["hint-with-doubled-spaces", "markdown-wrapped", "comment-without-spaces",
-        "comment-wrapped", "docstring", "message-in-two-strings"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        lambda line: markdown(
+            "<details><summary>Hint</summary>\n\nType\n`"
+            + line.replace(" ", "  ")
+            + "`\n</details>"
+        ),
+        lambda line: markdown("A paragraph: {}\n{}, in two lines.".format(*wrapped(line))),
+        lambda line: code("def f():\n    # then " + line.replace(" ", "") + "\n    pass"),
+        lambda line: code("x = 1\n# first {}\n# {}, then more\n".format(*wrapped(line))),
+        lambda line: code('def f():\n    """Computes ' + line + ' for you."""'),
+        lambda line: code("assert False, {!r} \\\n    {!r}".format(*wrapped(line))),
+    ],
+    ids=[
+        "hint-with-doubled-spaces",
+        "markdown-wrapped",
+        "comment-without-spaces",
+        "comment-wrapped",
+        "docstring",
+        "message-in-two-strings",
+    ],
+)
 def test_scanner_finds_a_planted_solution_line(tmp_path, cell):
     """Is a solution line found wherever a student would read it, however it is spaced or
     wrapped: in a hint, a paragraph, a comment block, a docstring, an assertion message

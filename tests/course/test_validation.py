@@ -8,9 +8,8 @@ import os
 
 import nbformat
 import pytest
-from nbgrader.validator import Validator
-
 from course_files import notebooks
+from nbgrader.validator import Validator
 
 SOURCE = notebooks("source")
 RELEASE = notebooks("release")
@@ -36,9 +35,15 @@ def test_source_notebook_passes_the_validator_without_stderr(assignment, path):
     nb = executed(validator, path)
     failed = validator._get_failed_cells(nb)
     assert failed == [], "failing cells:\n" + "\n---\n".join(
-        validator._extract_error(c) for c in failed)
-    stderr = [(c.get("id"), o["text"][:200]) for c in nb.cells if c.cell_type == "code"
-              for o in c.outputs if o.get("name") == "stderr"]
+        validator._extract_error(c) for c in failed
+    )
+    stderr = [
+        (c.get("id"), o["text"][:200])
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.get("name") == "stderr"
+    ]
     assert stderr == []
 
 

@@ -42,9 +42,18 @@ def test_a_call_returns_its_value_and_the_arguments_changed_in_place(kernel):
         items.sort()
         array *= 2
         return len(items)
+
     ref = link.as_handle(student)[Tag.OBJECT]
-    send(grader, {"op": Op.CALL, "ref": ref, "method": None,
-                  "args": link.encode([[3, 1, 2], np.ones(2), [5]]), "kwargs": {Tag.DICT: []}})
+    send(
+        grader,
+        {
+            "op": Op.CALL,
+            "ref": ref,
+            "method": None,
+            "args": link.encode([[3, 1, 2], np.ones(2), [5]]),
+            "kwargs": {Tag.DICT: []},
+        },
+    )
     reply = receive(grader)
     assert reply["op"] == "return" and reply["value"] == 3
     assert reply["mutated"].keys() == {"0", "1"} and reply["mutated"]["0"] == [1, 2, 3]
@@ -60,30 +69,40 @@ def test_a_lent_object_calls_back_with_its_changed_attributes(kernel):
         w = net.weights[0]
         net.sizes = [2, 3]
         net.backprop(1.0)
-        seen["kept"] = w is net.weights[0]        # unchanged by the grader: same object
+        seen["kept"] = w is net.weights[0]  # unchanged by the grader: same object
         return net.calls
+
     ref = link.as_handle(student)[Tag.OBJECT]
-    send(grader, {"op": Op.CALL, "ref": ref, "method": None, "args": [_lent(0)],
-                  "kwargs": {Tag.DICT: []},
-                  "state": {"0": {"weights": link.encode([np.ones(2)]), "sizes": [2, 2],
-                                  "calls": 0}}})
+    send(
+        grader,
+        {
+            "op": Op.CALL,
+            "ref": ref,
+            "method": None,
+            "args": [_lent(0)],
+            "kwargs": {Tag.DICT: []},
+            "state": {"0": {"weights": link.encode([np.ones(2)]), "sizes": [2, 2], "calls": 0}},
+        },
+    )
     callback = receive(grader)
     assert (callback["op"], callback["ref"], callback["method"]) == ("call", 0, "backprop")
     assert callback["state"] == {"0": {"sizes": [2, 3]}}
     send(grader, {"op": Op.RETURN, "value": None, "state": {"0": {"calls": 1}}})
     reply = receive(grader)
     assert reply["value"] == 1 and seen["kept"]
-    assert "state" not in reply                   # nothing changed since the callback
+    assert "state" not in reply  # nothing changed since the callback
 
 
 def test_lent_objects_are_forgotten_when_the_call_ends(kernel):
     link, grader = kernel
     kept = []
     ref = link.as_handle(kept.append)[Tag.OBJECT]
-    send(grader, {"op": Op.CALL, "ref": ref, "method": None, "args": [_lent(0)],
-                  "kwargs": {Tag.DICT: []}})
+    send(
+        grader,
+        {"op": Op.CALL, "ref": ref, "method": None, "args": [_lent(0)], "kwargs": {Tag.DICT: []}},
+    )
     assert receive(grader)["op"] == "return"
-    send(grader, {"op": Op.GETATTR, "ref": ref, "name": "__name__"})   # served after it
+    send(grader, {"op": Op.GETATTR, "ref": ref, "name": "__name__"})  # served after it
     assert receive(grader)["value"] == "append"
     assert link.lent == {} and isinstance(kept[0], probe.Lent)
 
@@ -99,19 +118,23 @@ def test_a_lent_object_offers_only_its_listed_methods():
 
 
 def test_a_lent_class_has_its_name_and_repr():
-    cost = probe.Lent(None, 0, "class", "CrossEntropyCost", ["fn"],
-                      "<class 'handnet_ref.costs.CrossEntropyCost'>")
+    cost = probe.Lent(
+        None, 0, "class", "CrossEntropyCost", ["fn"], "<class 'handnet_ref.costs.CrossEntropyCost'>"
+    )
     assert cost.__name__ == "CrossEntropyCost"
     assert str(cost) == "<class 'handnet_ref.costs.CrossEntropyCost'>"
 
 
-@pytest.mark.parametrize("message, expected", [
-    ({"type": "CheckFailed", "message": "no"}, CheckFailed),
-    ({"type": "ValueError", "message": "no"}, ValueError),
-    ({"type": "Misuse", "message": "no"}, RuntimeError),
-    ({"type": "SystemExit", "message": "no"}, RuntimeError),
-    ({"type": "KeyError", "message": "no", "not_implemented": True}, NotImplementedError),
-])
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ({"type": "CheckFailed", "message": "no"}, CheckFailed),
+        ({"type": "ValueError", "message": "no"}, ValueError),
+        ({"type": "Misuse", "message": "no"}, RuntimeError),
+        ({"type": "SystemExit", "message": "no"}, RuntimeError),
+        ({"type": "KeyError", "message": "no", "not_implemented": True}, NotImplementedError),
+    ],
+)
 def test_the_graders_exceptions_become_builtin_ones_only(message, expected):
     assert type(probe._remote_error(message)) is expected
 

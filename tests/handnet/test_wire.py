@@ -7,23 +7,54 @@ import struct
 import numpy as np
 import pytest
 
-from handnet.wire import (KINDS, OPS, TAGS, CheckFailed, Closed, Kind, Mirror, Op,
-                          ProtocolError, Remote, RemoteError, Tag, decode, encode,
-                          error_reply, receive, remote, same, send, snapshot)
+from handnet.wire import (
+    KINDS,
+    OPS,
+    TAGS,
+    CheckFailed,
+    Closed,
+    Kind,
+    Mirror,
+    Op,
+    ProtocolError,
+    Remote,
+    RemoteError,
+    Tag,
+    decode,
+    encode,
+    error_reply,
+    receive,
+    remote,
+    same,
+    send,
+    snapshot,
+)
 
 
 def no_handles(obj):
     raise AssertionError(f"unexpected handle for {obj!r}")
 
 
-@pytest.mark.parametrize("value", [
-    None, True, 3, -2.5, float("inf"), "text",
-    np.arange(6, dtype=np.float32).reshape(2, 3),
-    np.array([[1 + 2j]]), np.zeros((0, 4)), np.array(True), np.float64(0.25), np.int64(-7),
-    np.arange(12.0).reshape(3, 4).T,
-    [np.ones((2, 1)), (np.zeros((1, 2)), 4)],
-    {"a": [1, 2], 3: (np.eye(2),)},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        -2.5,
+        float("inf"),
+        "text",
+        np.arange(6, dtype=np.float32).reshape(2, 3),
+        np.array([[1 + 2j]]),
+        np.zeros((0, 4)),
+        np.array(True),
+        np.float64(0.25),
+        np.int64(-7),
+        np.arange(12.0).reshape(3, 4).T,
+        [np.ones((2, 1)), (np.zeros((1, 2)), 4)],
+        {"a": [1, 2], 3: (np.eye(2),)},
+    ],
+)
 def test_plain_values_come_back_equal(value):
     """Does every kind of plain data come back with its type, dtype, shape and numbers?"""
     back = decode(encode(value, no_handles), no_handles)
@@ -60,20 +91,23 @@ def test_objects_become_handles_and_handles_go_to_from_handle():
     assert decode(data, lambda d: seen[d[Tag.OBJECT]]) == seen
 
 
-@pytest.mark.parametrize("data, why", [
-    ({"$array": "AAAA", "dtype": "|O", "shape": [1]}, "not numeric"),
-    ({"$array": "AAAAAAAAAAA=", "dtype": "<f8", "shape": [2]}, "do not match"),
-    ({"$array": "", "dtype": "<f8", "shape": [-1]}, "shape"),
-    ({"$array": "", "dtype": "not a dtype", "shape": [0]}, "dtype"),
-    ({"$array": "not base64!", "dtype": "<f8", "shape": [1]}, "base64"),
-    ({"$scalar": "AA==", "dtype": "<f8"}, "do not match"),
-    ({"$generator": {"bit_generator": "MT19937", "state": {}}}, "PCG64"),
-    ({"$generator": {"bit_generator": "PCG64", "state": "x"}}, "generator state"),
-    ({"$object": "0"}, "malformed"),
-    ({"$lent": {"ref": 0}}, "malformed"),
-    ({"$pickle": "gASVAAAA"}, "malformed"),
-    ({}, "malformed"),
-])
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        ({"$array": "AAAA", "dtype": "|O", "shape": [1]}, "not numeric"),
+        ({"$array": "AAAAAAAAAAA=", "dtype": "<f8", "shape": [2]}, "do not match"),
+        ({"$array": "", "dtype": "<f8", "shape": [-1]}, "shape"),
+        ({"$array": "", "dtype": "not a dtype", "shape": [0]}, "dtype"),
+        ({"$array": "not base64!", "dtype": "<f8", "shape": [1]}, "base64"),
+        ({"$scalar": "AA==", "dtype": "<f8"}, "do not match"),
+        ({"$generator": {"bit_generator": "MT19937", "state": {}}}, "PCG64"),
+        ({"$generator": {"bit_generator": "PCG64", "state": "x"}}, "generator state"),
+        ({"$object": "0"}, "malformed"),
+        ({"$lent": {"ref": 0}}, "malformed"),
+        ({"$pickle": "gASVAAAA"}, "malformed"),
+        ({}, "malformed"),
+    ],
+)
 def test_malformed_data_is_refused(data, why):
     with pytest.raises(ProtocolError, match=why):
         decode(data, no_handles)
@@ -94,7 +128,7 @@ def test_messages_cross_a_socket_and_oversized_ones_are_refused():
     with a, b:
         send(a, {"op": Op.CALL, "args": [1, 2]})
         assert receive(b) == {"op": "call", "args": [1, 2]}
-        a.sendall(struct.pack("!Q", 10 ** 12))
+        a.sendall(struct.pack("!Q", 10**12))
         with pytest.raises(ProtocolError, match="limit"):
             receive(b)
 
@@ -121,18 +155,21 @@ def test_every_operation_and_tag_has_its_own_name():
     assert all(tag.startswith("$") for tag in TAGS) and Op.CALL in OPS and Tag.BACK in TAGS
 
 
-@pytest.mark.parametrize("a, b, equal", [
-    (np.ones(3), np.ones(3), True),
-    (np.ones(3), np.ones(3, dtype=np.float32), False),
-    (np.ones((3, 1)), np.ones(3), False),
-    (np.array([np.nan]), np.array([np.nan]), True),
-    ([np.ones(2), 3], [np.ones(2), 3], True),
-    ([1, 2], (1, 2), False),
-    ({"a": 1.0}, {"a": 1.0}, True),
-    (float("nan"), float("nan"), True),
-    (1, True, False),
-    (object(), object(), False),
-])
+@pytest.mark.parametrize(
+    "a, b, equal",
+    [
+        (np.ones(3), np.ones(3), True),
+        (np.ones(3), np.ones(3, dtype=np.float32), False),
+        (np.ones((3, 1)), np.ones(3), False),
+        (np.array([np.nan]), np.array([np.nan]), True),
+        ([np.ones(2), 3], [np.ones(2), 3], True),
+        ([1, 2], (1, 2), False),
+        ({"a": 1.0}, {"a": 1.0}, True),
+        (float("nan"), float("nan"), True),
+        (1, True, False),
+        (object(), object(), False),
+    ],
+)
 def test_same_compares_plain_data_by_value_and_objects_by_identity(a, b, equal):
     assert same(a, b) is equal
 
@@ -162,18 +199,25 @@ def test_the_mirror_reports_only_what_changed_since_the_other_side_saw_it():
 
 def test_a_check_failure_keeps_its_kind_across_the_wire():
     """Is a subclass of CheckFailed sent as a CheckFailed, and NotImplementedError marked?"""
+
     class Misuse(CheckFailed):
         pass
+
     assert error_reply(Misuse("use self.evaluate"))["type"] == "CheckFailed"
     assert error_reply(NotImplementedError("stub"))["not_implemented"] is True
-    assert error_reply(ValueError("x")) == {"op": "raise", "type": "ValueError", "message": "x",
-                                            "not_implemented": False}
+    assert error_reply(ValueError("x")) == {
+        "op": "raise",
+        "type": "ValueError",
+        "message": "x",
+        "not_implemented": False,
+    }
 
 
 def test_remote_describes_handles_and_nothing_else():
     class Handle:
         def __remote__(self):
             return Remote(Kind.CLASS, "type", "Network", lambda name: name.upper())
+
     assert remote(Handle()).attribute("feedforward") == "FEEDFORWARD"
     assert remote(object()) is None and remote(Handle) is None
     assert RemoteError("ValueError", "bad").type_name == "ValueError"

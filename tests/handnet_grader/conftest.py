@@ -42,6 +42,7 @@ def kernel(monkeypatch):
         grader = GraderLink(k.grader_sock, helpers, incidents.append, keep_lent)
         made.append(k)
         return k, grader, incidents
+
     yield make
     for k in made:
         k.grader_sock.close()

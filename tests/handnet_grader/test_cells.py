@@ -22,14 +22,17 @@ def test_only_a_graded_code_cell_is_a_test_cell():
 
 def test_error_message_is_the_first_error():
     cell = code_cell()
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi"),
-                    error_output("CheckFailed", "add the bias"), error_output("ValueError", "x")]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="hi"),
+        error_output("CheckFailed", "add the bias"),
+        error_output("ValueError", "x"),
+    ]
     assert error_message(cell) == "CheckFailed: add the bias"
     assert error_message(code_cell()) is None
 
 
 def test_visible_code_leaves_out_the_hidden_region():
-    source = ("assert f(1) == 2\n### BEGIN HIDDEN TESTS\ncheck_f(f)\n### END HIDDEN TESTS")
+    source = "assert f(1) == 2\n### BEGIN HIDDEN TESTS\ncheck_f(f)\n### END HIDDEN TESTS"
     assert visible_code(code_cell(source)).strip() == "assert f(1) == 2"
     only_hidden = "# hidden only\n### BEGIN HIDDEN TESTS\ncheck_f(f)\n### END HIDDEN TESTS"
     assert visible_code(code_cell(only_hidden)) is None

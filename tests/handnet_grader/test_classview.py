@@ -9,17 +9,29 @@ import nbformat
 import pytest
 
 from handnet_grader import classview
-from handnet_grader.classview import (MISTAKE, NOT_WRITTEN, OTHER, PASSED, ClassView,
-                                      catalogue, class_view, identify)
+from handnet_grader.classview import (
+    MISTAKE,
+    NOT_WRITTEN,
+    OTHER,
+    PASSED,
+    ClassView,
+    catalogue,
+    class_view,
+    identify,
+)
 from handnet_grader.grading import MESSAGE_CHARS, CellResult, Record, write_record
 from handnet_ref.checks import Mistake, neuron
 
 matplotlib.use("Agg")
 
 A = "01_neuron"
-GROUPS = [("sigmoid", ["test_sigmoid_visible", "test_sigmoid_hidden"]),
-          ("sigmoid_prime", ["test_sigmoid_prime_visible", "test_sigmoid_prime_hidden"])]
-NOT_WRITTEN_MESSAGE = "NotImplementedError: Replace this line with your code, as the comment above says."
+GROUPS = [
+    ("sigmoid", ["test_sigmoid_visible", "test_sigmoid_hidden"]),
+    ("sigmoid_prime", ["test_sigmoid_prime_visible", "test_sigmoid_prime_hidden"]),
+]
+NOT_WRITTEN_MESSAGE = (
+    "NotImplementedError: Replace this line with your code, as the comment above says."
+)
 
 
 def mistake(key):
@@ -36,11 +48,22 @@ def record(student, failures=(), status="graded", integrity=(), events=()):
     """A record of ``student`` with every test cell of GROUPS worth 10 points; the cells
     in ``failures`` ({cell: message}) score 0."""
     failures = dict(failures)
-    cells = [CellResult(name, 0.0 if name in failures else 10.0, 10.0, failures.get(name, ""))
-             for _, names in GROUPS for name in names]
+    cells = [
+        CellResult(name, 0.0 if name in failures else 10.0, 10.0, failures.get(name, ""))
+        for _, names in GROUPS
+        for name in names
+    ]
     points = sum(c.points for c in cells)
-    return Record(student, A, status, points=points, max_points=40.0, cells=cells,
-                  integrity=list(integrity), events=list(events))
+    return Record(
+        student,
+        A,
+        status,
+        points=points,
+        max_points=40.0,
+        cells=cells,
+        integrity=list(integrity),
+        events=list(events),
+    )
 
 
 GIVEN = "sigmoid_prime.given_activation"
@@ -52,16 +75,30 @@ def the_class():
     with it), one flips sigmoid's sign, one wrote nothing, one fails sigmoid_prime without
     a catalogued mistake, one passes everything."""
     return [
-        record("ann", {"test_sigmoid_prime_hidden": hidden_failure(GIVEN),
-                       "test_sigmoid_prime_visible": "AssertionError: sigma'(0) = 1/4, got 0.0"}),
-        record("bob", {"test_sigmoid_prime_hidden": hidden_failure(GIVEN),
-                       "test_sigmoid_prime_visible": hidden_failure(GIVEN)}),
+        record(
+            "ann",
+            {
+                "test_sigmoid_prime_hidden": hidden_failure(GIVEN),
+                "test_sigmoid_prime_visible": "AssertionError: sigma'(0) = 1/4, got 0.0",
+            },
+        ),
+        record(
+            "bob",
+            {
+                "test_sigmoid_prime_hidden": hidden_failure(GIVEN),
+                "test_sigmoid_prime_visible": hidden_failure(GIVEN),
+            },
+        ),
         record("cy", {"test_sigmoid_prime_hidden": hidden_failure(GIVEN)}),
         record("dee", {"test_sigmoid_hidden": hidden_failure(SIGN)}),
         record("eve", {name: NOT_WRITTEN_MESSAGE for _, names in GROUPS for name in names}),
-        record("fay", {"test_sigmoid_prime_hidden":
-                       "CheckFailed: sigmoid_prime is wrong: at index (0, 0) the answer should "
-                       "be 0.1, yours is 7. (check seed 1)"}),
+        record(
+            "fay",
+            {
+                "test_sigmoid_prime_hidden": "CheckFailed: sigmoid_prime is wrong: at index (0, 0) the answer should "
+                "be 0.1, yours is 7. (check seed 1)"
+            },
+        ),
         record("gus"),
     ]
 
@@ -87,12 +124,15 @@ def test_pass_rates_count_full_points_per_test_cell_in_notebook_order():
     rates = view().pass_rates()
     assert [cell for _, cell, _, _ in rates] == [n for _, names in GROUPS for n in names]
     assert {cell: (passed, graded) for _, cell, passed, graded in rates} == {
-        "test_sigmoid_visible": (6, 7), "test_sigmoid_hidden": (5, 7),
-        "test_sigmoid_prime_visible": (4, 7), "test_sigmoid_prime_hidden": (2, 7)}
+        "test_sigmoid_visible": (6, 7),
+        "test_sigmoid_hidden": (5, 7),
+        "test_sigmoid_prime_visible": (4, 7),
+        "test_sigmoid_prime_hidden": (2, 7),
+    }
 
 
 def test_score_histogram_counts_every_submission_and_puts_full_marks_in_the_last_bin():
-    rows = view().score_histogram(bins=4)   # bins of 10 points out of 40
+    rows = view().score_histogram(bins=4)  # bins of 10 points out of 40
     assert [(low, high) for low, high, _ in rows] == [(0, 10), (10, 20), (20, 30), (30, 40)]
     # eve 0; ann, bob 20; cy, dee, fay 30; gus 40
     assert [n for _, _, n in rows] == [1, 0, 2, 4]
@@ -112,8 +152,10 @@ def test_flagged_lists_integrity_findings_and_limits_only():
     records[0].integrity = [{"cell": 4, "message": "the kernel passed a test the grader failed"}]
     records[1].events = [{"cell": 6, "status": "memory limit", "message": "MemoryError"}]
     flagged = {student: evidence for student, _, _, evidence in view(records).flagged()}
-    assert flagged == {"ann": ["cell 5: the kernel passed a test the grader failed"],
-                       "bob": ["cell 7: memory limit: MemoryError"]}
+    assert flagged == {
+        "ann": ["cell 5: the kernel passed a test the grader failed"],
+        "bob": ["cell 7: memory limit: MemoryError"],
+    }
 
 
 def test_a_view_shows_one_assignment():
@@ -135,15 +177,17 @@ def test_identify_reads_a_hint_cut_short_by_the_record():
 def test_identify_prefers_the_longest_hint_then_the_check_named_before_it():
     short = Mistake("f.short", "the bias is missing.", abs)
     longer = Mistake("f.longer", "with the activation: the bias is missing.", abs)
-    assert identify("CheckFailed: f: with the activation: the bias is missing.",
-                    [short, longer]) is longer
+    assert (
+        identify("CheckFailed: f: with the activation: the bias is missing.", [short, longer])
+        is longer
+    )
     same_a = Mistake("backprop.swapped", "return (nabla_b, nabla_w) in that order.", abs)
     same_b = Mistake("numerical_gradient.swapped", same_a.hint, abs)
     for m in (same_a, same_b):
         assert identify(f"CheckFailed: {m.key.split('.')[0]}: {m.hint}", [same_a, same_b]) is m
     assert identify(same_a.hint, [same_a, same_b], exercise="numerical_gradient") is same_b
     prime = Mistake("sigmoid_prime.x", "one hint.", abs)
-    plain = Mistake("sigmoid.x", "one hint.", abs)   # "sigmoid" is not named in "sigmoid_prime"
+    plain = Mistake("sigmoid.x", "one hint.", abs)  # "sigmoid" is not named in "sigmoid_prime"
     assert identify("CheckFailed: sigmoid_prime: one hint.", [plain, prime]) is prime
     assert identify("CheckFailed: sigmoid_prime: one hint.", [prime, plain]) is prime
 
@@ -152,8 +196,9 @@ def test_the_catalogue_is_read_as_it_is_now(monkeypatch):
     """A reworded hint is matched as reworded: the view holds no copy of the hints."""
     old = mistake(GIVEN)
     reworded = dataclasses.replace(old, hint="you passed sigmoid(z) where z was expected.")
-    monkeypatch.setattr(neuron, "CATALOGUE", tuple(reworded if m is old else m
-                                                   for m in neuron.CATALOGUE))
+    monkeypatch.setattr(
+        neuron, "CATALOGUE", tuple(reworded if m is old else m for m in neuron.CATALOGUE)
+    )
     now = catalogue(A)
     assert reworded in now and old not in now
     assert identify(f"CheckFailed: sigmoid_prime: {reworded.hint}", now).key == GIVEN
@@ -165,7 +210,9 @@ def test_text_names_counts_hints_and_students():
     assert f"       3  {GIVEN}" in lines
     assert f"          {mistake(GIVEN).hint}" in lines
     assert "          students: ann, bob, cy" in lines
-    assert "  sigmoid_prime: 2 passed, 3 catalogued mistake, 1 not written, 1 other failure" in lines
+    assert (
+        "  sigmoid_prime: 2 passed, 3 catalogued mistake, 1 not written, 1 other failure" in lines
+    )
 
 
 def test_plot_draws_scores_pass_rates_and_mistakes():
@@ -173,8 +220,10 @@ def test_plot_draws_scores_pass_rates_and_mistakes():
     scores, cells, mistakes = fig.axes
     assert [round(p.get_height()) for p in scores.patches] == [1, 0, 0, 0, 0, 2, 0, 3, 0, 1]
     assert [round(p.get_width(), 3) for p in cells.patches] == [0.857, 0.714, 0.571, 0.286]
-    bars = {t.get_text(): round(p.get_width()) for t, p in
-            zip(mistakes.get_yticklabels(), mistakes.patches)}
+    bars = {
+        t.get_text(): round(p.get_width())
+        for t, p in zip(mistakes.get_yticklabels(), mistakes.patches)
+    }
     assert bars["given_activation"] == 3 and bars["sign"] == 1
     assert "sigmoid_prime (2 of 7 passed)" in bars
 
@@ -185,10 +234,21 @@ def small_course(root):
     (root / "nbgrader_config.py").write_text("")
     nb = nbformat.v4.new_notebook()
     for exercise, names in GROUPS:
-        nb.cells.append(nbformat.v4.new_code_cell(f"def {exercise}(z): ...", metadata={
-            "nbgrader": {"solution": True, "grade": False, "grade_id": exercise}}))
-        nb.cells += [nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
-            "solution": False, "grade": True, "grade_id": name, "points": 10}}) for name in names]
+        nb.cells.append(
+            nbformat.v4.new_code_cell(
+                f"def {exercise}(z): ...",
+                metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": exercise}},
+            )
+        )
+        nb.cells += [
+            nbformat.v4.new_code_cell(
+                "pass",
+                metadata={
+                    "nbgrader": {"solution": False, "grade": True, "grade_id": name, "points": 10}
+                },
+            )
+            for name in names
+        ]
     (root / "source" / A).mkdir(parents=True)
     nbformat.write(nb, root / "source" / A / f"{A}.ipynb")
     return root
@@ -202,12 +262,15 @@ def test_class_view_reads_the_course_records_and_its_exercises(tmp_path):
         write_record(root, r)
     v = class_view(root, A)
     assert v.groups == GROUPS
-    assert [(m.key, s) for _, m, s in v.mistake_counts()] == [(SIGN, ["dee"]),
-                                                               (GIVEN, ["ann", "bob", "cy"])]
+    assert [(m.key, s) for _, m, s in v.mistake_counts()] == [
+        (SIGN, ["dee"]),
+        (GIVEN, ["ann", "bob", "cy"]),
+    ]
 
 
 def test_handnet_mistakes_prints_the_view_and_draws_it(tmp_path, monkeypatch, capsys):
     from handnet_grader.cli import main
+
     root = small_course(tmp_path / "course")
     monkeypatch.chdir(root)
     with pytest.raises(SystemExit, match=f"no grading records of {A}"):

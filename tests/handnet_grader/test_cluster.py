@@ -12,8 +12,14 @@ from types import SimpleNamespace
 import pytest
 
 from handnet_grader import scratch
-from handnet_grader.grading import (GRADER_FAILURE, Record, submission_files,
-                                    submission_hash, up_to_date, write_record)
+from handnet_grader.grading import (
+    GRADER_FAILURE,
+    Record,
+    submission_files,
+    submission_hash,
+    up_to_date,
+    write_record,
+)
 from handnet_grader.remote import task_environment, write_files
 
 IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
@@ -87,7 +93,8 @@ def test_a_record_cut_short_is_not_up_to_date(tmp_path):
 
 
 def test_a_task_grades_with_the_drivers_settings_and_leaves_the_worker_as_it_was(
-        monkeypatch, tmp_path):
+    monkeypatch, tmp_path
+):
     """Inside a task: the driver's check seed and timeouts (unset where the driver had
     none), no shared gradebook URL; afterwards the worker's own environment and folder."""
     monkeypatch.setenv("HANDNET_CHECK_SEED", "1")
@@ -113,7 +120,7 @@ def test_the_sweep_removes_only_folders_of_graders_that_are_gone(tmp_path):
     those of a live one, or a fresh exchange no kernel has used yet, kept?"""
     me, gone = os.getpid(), dead_pid()
     live = tmp_path / f"handnet-worker-{me}-{scratch.start_time(me)}-abc"
-    reused = tmp_path / f"handnet-worker-{me}-{scratch.start_time(me) + 1}-abc"   # pid reused
+    reused = tmp_path / f"handnet-worker-{me}-{scratch.start_time(me) + 1}-abc"  # pid reused
     dead = tmp_path / f"handnet-worker-{gone}-12345-abc"
     exchange_dead = tmp_path / "handnet-grading-aaa"
     exchange_live = tmp_path / "handnet-grading-bbb"
@@ -141,6 +148,7 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     """Does connecting to a port where no scheduler listens fail with ClusterError, naming
     the address and saying nothing was graded?"""
     from handnet_grader.cluster import ClusterError, connect
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -154,7 +162,9 @@ def test_a_submission_that_kills_its_workers_needs_a_look(tmp_path):
     """Is Dask's KilledWorker recorded as a grader failure whose message says it needs a
     look, how many workers died, and whose log keeps Dask's message?"""
     from distributed import KilledWorker
+
     from handnet_grader.cluster import failed_record
+
     api = SimpleNamespace(coursedir=SimpleNamespace(db_url=f"sqlite:///{tmp_path}/none/gb.db"))
     error = KilledWorker("handnet-grade-a1-ann", SimpleNamespace(address="tcp://10.0.0.2:4000"), 2)
     record = failed_record(api, tmp_path, "ann", "a1", "f00d", error)

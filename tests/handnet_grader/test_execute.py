@@ -14,7 +14,11 @@ def kernels_from_this_environment(monkeypatch):
 
 def run(cells, tmp_path, **traits):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     executor = GuardedExecute(**{"timeout": 3, "interrupt_grace": 3, **traits})
     nb, _ = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     return nb
@@ -31,12 +35,17 @@ def stdout(cell):
 def test_loops_and_a_crash_cost_only_their_cells(tmp_path):
     """After an interrupted loop, a loop that ignores SIGINT and os._exit, do the
     student's earlier definitions still work in the cells that follow?"""
-    nb = run(["def f(x):\n    return 2 * x",
-              "while True:\n    pass",
-              "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
-              "print('after the stubborn loop', f(2))",
-              "import os\nos._exit(1)",
-              "print('after the crash', f(3))"], tmp_path)
+    nb = run(
+        [
+            "def f(x):\n    return 2 * x",
+            "while True:\n    pass",
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+            "print('after the stubborn loop', f(2))",
+            "import os\nos._exit(1)",
+            "print('after the crash', f(3))",
+        ],
+        tmp_path,
+    )
     c = nb.cells
     assert errors(c[1]) == ["CellTimeoutError"] and errors(c[2]) == ["CellTimeoutError"]
     assert stdout(c[3]) == "after the stubborn loop 4\n"
@@ -45,7 +54,10 @@ def test_loops_and_a_crash_cost_only_their_cells(tmp_path):
     record = nb.metadata["handnet"]
     assert record["status"] == "kernel died"
     assert [(e["cell"], e["status"]) for e in record["events"]] == [
-        (1, "timeout"), (2, "timeout"), (4, "kernel died")]
+        (1, "timeout"),
+        (2, "timeout"),
+        (4, "kernel died"),
+    ]
     # the plain loop stops at the interrupt (in the sandbox too: bwrap must survive it)
     assert "was interrupted" in record["events"][0]["message"]
     assert "did not stop" in record["events"][1]["message"]
@@ -54,8 +66,11 @@ def test_loops_and_a_crash_cost_only_their_cells(tmp_path):
 def test_an_output_flood_is_dropped_as_it_arrives(tmp_path):
     """Does a cell printing 30 MB keep only about the live limit, say so, and leave the
     next cell its output?"""
-    nb = run(["for _ in range(30):\n    print('x' * 1_000_000)", "print('next')"], tmp_path,
-             live_output_bytes=5_000_000)
+    nb = run(
+        ["for _ in range(30):\n    print('x' * 1_000_000)", "print('next')"],
+        tmp_path,
+        live_output_bytes=5_000_000,
+    )
     assert 5_000_000 <= len(stdout(nb.cells[0])) <= 6_100_000
     assert stdout(nb.cells[1]) == "next\n"
     cut = [e for e in nb.metadata["handnet"]["events"] if e["cell"] == 0]

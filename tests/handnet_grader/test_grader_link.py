@@ -9,8 +9,7 @@ import pytest
 
 from handnet.wire import ProtocolError, Tag, send
 from handnet_grader.student_objects import StudentCallable, StudentError
-from handnet_ref.checks.core import (CheckFailed, call_student, is_class, student_function,
-                                     type_name)
+from handnet_ref.checks.core import CheckFailed, call_student, is_class, student_function, type_name
 
 
 class StandIn:
@@ -47,6 +46,7 @@ def test_the_students_exception_keeps_its_type_name(kernel):
 
     def broken(x):
         raise ValueError("shapes not aligned")
+
     fn = k.handle(grader, broken)
     with pytest.raises(StudentError) as raised:
         fn(1)
@@ -60,6 +60,7 @@ def test_an_unwritten_function_is_not_written_yet(kernel):
 
     def stub(x):
         raise NotImplementedError
+
     with pytest.raises(CheckFailed, match="not written yet"):
         call_student(k.handle(grader, stub), (1,), "sigmoid")
 
@@ -70,6 +71,7 @@ def test_warnings_in_the_kernel_are_warned_again_here(kernel):
     def noisy(x):
         warnings.warn("overflow", RuntimeWarning, stacklevel=2)
         return x
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         k.handle(grader, noisy)(1.0)
@@ -80,10 +82,11 @@ def test_a_stand_in_lends_only_its_helpers_and_its_changes_come_back(kernel):
     k, grader, incidents = kernel(helpers=("backprop",))
 
     def student(net, x):
-        assert not hasattr(net, "update")          # not a helper: not lent
-        assert net.sizes == [2, 2]                 # class attributes come too
+        assert not hasattr(net, "update")  # not a helper: not lent
+        assert net.sizes == [2, 2]  # class attributes come too
         net.weights = [w - net.backprop(x) for w in net.weights]
         return net.calls
+
     net = StandIn()
     assert k.handle(grader, student)(net, np.ones((2, 2))) == 1
     np.testing.assert_array_equal(net.weights[0], -np.ones((2, 2)))
@@ -105,6 +108,7 @@ def test_attributes_cross_both_ways_and_unchanged_ones_keep_their_identity(kerne
             calls_seen.append(net.calls)
         w -= 1.0
         return calls_seen
+
     net = StandIn()
     assert k.handle(grader, student)(net) == [1, 2]
     np.testing.assert_array_equal(net.weights[0], np.zeros((2, 2)))
@@ -116,9 +120,10 @@ def test_a_lent_object_is_gone_after_its_call(kernel):
 
     def student(net):
         if kept:
-            return kept[0].backprop(1.0)     # one lent for an earlier call
+            return kept[0].backprop(1.0)  # one lent for an earlier call
         kept.append(net)
         return 0
+
     fn = k.handle(grader, student)
     fn(StandIn())
     with pytest.raises(StudentError, match="earlier call"):
@@ -147,8 +152,9 @@ def test_a_lent_class_cannot_be_changed(kernel):
             return a + 1
 
     def student(cost):
-        cost.fn = None      # tries to replace the reference's method
+        cost.fn = None  # tries to replace the reference's method
         return cost.__name__
+
     assert k.handle(grader, student)(Cost) == "Cost"
     assert Cost.fn(1) == 2
     assert any("class or function lent" in i for i in incidents)
@@ -169,6 +175,7 @@ def test_lists_changed_in_place_change_here_too(kernel):
 
     def student(items, other):
         items.sort()
+
     k.handle(grader, student)(data, untouched)
     assert data == [1, 2, 3] and untouched == [5]
 
@@ -176,8 +183,9 @@ def test_lists_changed_in_place_change_here_too(kernel):
 def test_generators_are_lent_by_value(kernel):
     k, grader, _ = kernel()
     draw = k.handle(grader, lambda rng: np.random.default_rng(rng).random(3))
-    np.testing.assert_array_equal(draw(np.random.default_rng(7)),
-                                  np.random.default_rng(7).random(3))
+    np.testing.assert_array_equal(
+        draw(np.random.default_rng(7)), np.random.default_rng(7).random(3)
+    )
 
 
 def test_modules_are_never_lent(kernel):
@@ -195,6 +203,7 @@ def test_a_forged_reply_is_refused_and_recorded(kernel):
     def forger(x):
         send(k.link.sock, {"op": "return", "value": {"$lent": {"ref": 0}}})
         return x
+
     with pytest.raises(CheckFailed, match="forged message"):
         call_student(k.handle(grader, forger), (1.0,), "sigmoid")
     assert any("forged message" in i for i in incidents)
@@ -214,6 +223,7 @@ def test_the_checks_see_a_students_class_through_its_handle(kernel):
     class Network:
         def __init__(self, sizes):
             self.sizes = sizes
+
     handle = k.handle(grader, Network)
     assert is_class(handle) and not is_class(k.handle(grader, len))
     assert type_name(handle) == "type" and type_name(k.handle(grader, Network([1]))) == "Network"

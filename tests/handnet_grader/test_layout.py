@@ -29,6 +29,7 @@ def test_python_first_path_puts_this_pythons_folder_first_once():
     """Is this Python's bin added in front, not again when it is already first?"""
     import os
     import sys
+
     bin_dir = os.path.dirname(sys.executable)
     assert python_first_path("/usr/bin:/bin") == f"{bin_dir}:/usr/bin:/bin"
     assert python_first_path(f"{bin_dir}:/usr/bin") == f"{bin_dir}:/usr/bin"

@@ -20,7 +20,7 @@ def check_for(key):
 def run_without_reference(code):
     """The namespace after running ``code`` with handnet_ref made unimportable."""
     namespace, saved = {}, sys.modules.get("handnet_ref")
-    sys.modules["handnet_ref"] = None     # an import of it would raise ImportError
+    sys.modules["handnet_ref"] = None  # an import of it would raise ImportError
     try:
         exec(compile(code, "<mistake>", "exec"), namespace)
     finally:
@@ -50,8 +50,10 @@ def test_helpers_stay_inside_one_function():
 
 
 def test_free_names_are_those_used_but_not_bound():
-    code = ("import numpy as np\n"
-            "def f(x, k=K):\n    y = helper(x)\n    return np.sum(y) + len([z for z in y])\n")
+    code = (
+        "import numpy as np\n"
+        "def f(x, k=K):\n    y = helper(x)\n    return np.sum(y) + len([z for z in y])\n"
+    )
     assert free_names(code) == {"K", "helper"}
 
 
@@ -63,6 +65,7 @@ def test_an_unknown_key_is_a_key_error():
 def test_a_name_with_two_meanings_is_refused(monkeypatch):
     """Two definitions that would share one name cannot be written out side by side."""
     from handnet_grader import mistake_source as module
+
     writer = module._Writer("x.y")
     writer._bind("sigmoid", ("handnet_ref.activations", "sigmoid"))
     with pytest.raises(NotWritable, match="'sigmoid' would stand for both"):

@@ -13,8 +13,9 @@ def cell(*outputs):
 
 def test_one_huge_line_is_cut_to_the_cell_limit_with_a_note():
     """A 20 MB print becomes at most the cell limit plus a note of what was dropped."""
-    nb = nbformat.v4.new_notebook(cells=[cell({"output_type": "stream", "name": "stdout",
-                                               "text": "x" * 20_000_000})])
+    nb = nbformat.v4.new_notebook(
+        cells=[cell({"output_type": "stream", "name": "stdout", "text": "x" * 20_000_000})]
+    )
     nb, _ = CapOutputSize(max_cell_bytes=1000).preprocess(nb, {})
     text = nb.cells[0].outputs[0].text
     assert len(text) < 1100 and "output cut: 19,999,000 more bytes" in text

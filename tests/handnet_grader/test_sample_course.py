@@ -5,11 +5,18 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from handnet_grader.classview import catalogue
 from handnet_grader import grading
-from handnet_grader.sample_course import (MISTAKEN, PARTIALS, REFERENCES, UNTOUCHED,
-                                          WITH_FINDINGS, class_roster, grade_sample_class,
-                                          planted)
+from handnet_grader.classview import catalogue
+from handnet_grader.sample_course import (
+    MISTAKEN,
+    PARTIALS,
+    REFERENCES,
+    UNTOUCHED,
+    WITH_FINDINGS,
+    class_roster,
+    grade_sample_class,
+    planted,
+)
 from handnet_grader.samples import sample_class
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +31,7 @@ def roster(seed):
 def test_the_same_seed_draws_the_same_class_and_another_seed_another():
     def cases(seed):
         return [(s.name, s.sample.student, s.mistake) for s in roster(seed)]
+
     assert cases(2026) == cases(2026)
     assert cases(2026) != cases(2027)
 
@@ -32,7 +40,10 @@ def test_the_class_holds_its_fixed_cases_and_mistaken_students_with_neutral_name
     students = roster(2026)
     handed_in = Counter(s.sample.student for s in students)
     assert (handed_in["reference"], handed_in["partial"], handed_in["untouched"]) == (
-        REFERENCES, PARTIALS, UNTOUCHED)
+        REFERENCES,
+        PARTIALS,
+        UNTOUCHED,
+    )
     assert all(handed_in[case] == 1 for case in WITH_FINDINGS)
     assert len(students) == REFERENCES + PARTIALS + UNTOUCHED + len(WITH_FINDINGS) + MISTAKEN
     assert [s.name for s in students] == [f"student-{i:02d}" for i in range(1, len(students) + 1)]
@@ -52,15 +63,20 @@ def test_planted_names_each_mistake_with_the_students_whose_sample_holds_it():
 
 
 def test_the_sample_class_is_graded_in_its_own_folder_never_into_the_course_database(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     """grade_sample_class writes the roster into the copy's submitted/ and grades it with
     the seed set and without HANDNET_DB_URL (the instructor's real gradebook), which is
     back afterwards."""
     seen = {}
 
     def grade_class(root, assignment, workers):
-        seen.update(root=root, assignment=assignment, env=dict(os.environ),
-                    submitted=sorted(p.name for p in (root / "submitted").iterdir()))
+        seen.update(
+            root=root,
+            assignment=assignment,
+            env=dict(os.environ),
+            submitted=sorted(p.name for p in (root / "submitted").iterdir()),
+        )
         return []
 
     monkeypatch.setattr(grading, "grade_class", grade_class)

@@ -32,9 +32,13 @@ def run_inside(tmp_path, code, hidden=()):
     sandbox.give_to_sandbox(str(work))
     try:
         result = subprocess.run(
-            sandbox.sandbox_command([sys.executable, "-c", code], writable=[str(work)],
-                                    hidden=hidden),
-            capture_output=True, text=True, timeout=60)
+            sandbox.sandbox_command(
+                [sys.executable, "-c", code], writable=[str(work)], hidden=hidden
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         sandbox.take_back(str(work))
     return result, work
@@ -45,8 +49,9 @@ def test_the_command_keeps_the_network_and_the_course_out(tmp_path):
         pytest.skip("no bwrap")
     cmd = sandbox.sandbox_command(["true"], writable=[str(tmp_path)])
     assert "--unshare-net" in cmd and "--die-with-parent" in cmd
-    assert ["--bind", str(tmp_path.resolve()), str(tmp_path.resolve())] == \
-        cmd[cmd.index("--bind"):cmd.index("--bind") + 3]
+    assert ["--bind", str(tmp_path.resolve()), str(tmp_path.resolve())] == cmd[
+        cmd.index("--bind") : cmd.index("--bind") + 3
+    ]
     bound = {cmd[i + 1] for i, a in enumerate(cmd) if a == "--ro-bind"}
     secret = [ROOT / "source", ROOT / "handnet_ref", ROOT / "gradebook.db"]
     assert not any(str(s) == b or str(s).startswith(b + os.sep) for s in secret for b in bound)
@@ -54,11 +59,13 @@ def test_the_command_keeps_the_network_and_the_course_out(tmp_path):
 
 
 def test_inside_the_course_and_the_reference_are_absent(tmp_path, require_sandbox):
-    code = (f"import os\n"
-            f"for p in [{str(ROOT / 'source')!r}, {str(ROOT / 'handnet_ref')!r}, "
-            f"{str(ROOT / 'nbgrader_config.py')!r}, '/root/.bashrc', '/work']:\n"
-            f"    print(p, os.path.exists(p) and os.access(p, os.R_OK))\n"
-            f"import handnet; print('handnet', handnet.__file__)")
+    code = (
+        f"import os\n"
+        f"for p in [{str(ROOT / 'source')!r}, {str(ROOT / 'handnet_ref')!r}, "
+        f"{str(ROOT / 'nbgrader_config.py')!r}, '/root/.bashrc', '/work']:\n"
+        f"    print(p, os.path.exists(p) and os.access(p, os.R_OK))\n"
+        f"import handnet; print('handnet', handnet.__file__)"
+    )
     result, _ = run_inside(tmp_path, code, hidden=[str(ROOT / "handnet_ref")])
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -70,31 +77,44 @@ def test_inside_only_the_student_package_imports(tmp_path, require_sandbox):
     """Does a sandboxed program import the student package ``handnet`` but neither the
     reference nor the grader, and find neither's files, however it asks?"""
     from handnet_grader.kernel_manager import instructor_folders
-    code = ("import importlib, os\n"
-            "for name in ['handnet', 'handnet.probe', 'handnet_ref', 'handnet_ref.checks',"
-            " 'handnet_grader', 'handnet_grader.integrity']:\n"
-            "    try:\n"
-            "        importlib.import_module(name); print(name, 'imported')\n"
-            "    except ImportError:\n"
-            "        print(name, 'absent')\n"
-            f"for p in {[str(ROOT / 'handnet_ref' / 'network.py'), str(ROOT / 'handnet_grader' / 'integrity.py')]!r}:\n"
-            "    print(p, 'readable' if os.path.exists(p) else 'absent')\n")
+
+    code = (
+        "import importlib, os\n"
+        "for name in ['handnet', 'handnet.probe', 'handnet_ref', 'handnet_ref.checks',"
+        " 'handnet_grader', 'handnet_grader.integrity']:\n"
+        "    try:\n"
+        "        importlib.import_module(name); print(name, 'imported')\n"
+        "    except ImportError:\n"
+        "        print(name, 'absent')\n"
+        f"for p in {[str(ROOT / 'handnet_ref' / 'network.py'), str(ROOT / 'handnet_grader' / 'integrity.py')]!r}:\n"
+        "    print(p, 'readable' if os.path.exists(p) else 'absent')\n"
+    )
     result, _ = run_inside(tmp_path, code, hidden=instructor_folders())
     assert result.returncode == 0, result.stderr
     states = [line.rsplit(" ", 1)[1] for line in result.stdout.splitlines()]
-    assert states == ["imported", "imported", "absent", "absent", "absent", "absent",
-                      "absent", "absent"], result.stdout
+    assert states == [
+        "imported",
+        "imported",
+        "absent",
+        "absent",
+        "absent",
+        "absent",
+        "absent",
+        "absent",
+    ], result.stdout
 
 
 def test_inside_only_the_working_folder_and_tmp_are_writable(tmp_path, require_sandbox):
     outside = tmp_path / "outside.txt"
-    code = (f"import os\n"
-            f"for p in ['mine.txt', '/tmp/scratch.txt', {str(outside)!r}, "
-            f"{str(ROOT / 'planted.txt')!r}, '/usr/planted']:\n"
-            f"    try:\n"
-            f"        open(p, 'w').write('x'); print(p, 'written')\n"
-            f"    except OSError as e:\n"
-            f"        print(p, 'refused')\n")
+    code = (
+        f"import os\n"
+        f"for p in ['mine.txt', '/tmp/scratch.txt', {str(outside)!r}, "
+        f"{str(ROOT / 'planted.txt')!r}, '/usr/planted']:\n"
+        f"    try:\n"
+        f"        open(p, 'w').write('x'); print(p, 'written')\n"
+        f"    except OSError as e:\n"
+        f"        print(p, 'refused')\n"
+    )
     result, work = run_inside(tmp_path, code)
     assert result.returncode == 0, result.stderr
     states = [line.rsplit(" ", 1)[1] for line in result.stdout.splitlines()]
@@ -104,11 +124,13 @@ def test_inside_only_the_working_folder_and_tmp_are_writable(tmp_path, require_s
 
 
 def test_inside_there_is_no_network(tmp_path, require_sandbox):
-    code = ("import socket\n"
-            "try:\n"
-            "    socket.create_connection(('127.0.0.1', 9), timeout=3); print('connected')\n"
-            "except OSError as e:\n"
-            "    print('refused')\n")
+    code = (
+        "import socket\n"
+        "try:\n"
+        "    socket.create_connection(('127.0.0.1', 9), timeout=3); print('connected')\n"
+        "except OSError as e:\n"
+        "    print('refused')\n"
+    )
     result, _ = run_inside(tmp_path, code)
     assert result.stdout.strip() == "refused", result.stderr
 
@@ -151,6 +173,7 @@ def test_one_kernels_processes_do_not_count_against_anothers(tmp_path, require_s
     a program in another account still start processes? (Under one shared uid the
     limit counted both, and a fork bomb kept the kernel beside it from starting.)"""
     from handnet_grader.limited import limits_command
+
     if not sandbox.drops_privileges():
         pytest.skip("the grader is not root here")
     hog_dir, other_dir = tmp_path / "hog", tmp_path / "other"
@@ -160,17 +183,27 @@ def test_one_kernels_processes_do_not_count_against_anothers(tmp_path, require_s
         sandbox.give_to_sandbox(str(hog_dir), uid=a.uid)
         sandbox.give_to_sandbox(str(other_dir), uid=b.uid)
         limited = limits_command(processes=20)
-        hog = subprocess.Popen(sandbox.sandbox_command(
-            limited + [sys.executable, "-c", HOG], writable=[str(hog_dir)], uid=a.uid))
+        hog = subprocess.Popen(
+            sandbox.sandbox_command(
+                limited + [sys.executable, "-c", HOG], writable=[str(hog_dir)], uid=a.uid
+            )
+        )
         try:
-            for _ in range(600):        # until the hog is at its limit (or has ended)
+            for _ in range(600):  # until the hog is at its limit (or has ended)
                 if (hog_dir / "full").exists() or hog.poll() is not None:
                     break
                 time.sleep(0.2)
             assert (hog_dir / "full").exists(), "the hog never reached its process limit"
-            other = subprocess.run(sandbox.sandbox_command(
-                limited + [sys.executable, "-c", FIVE_CHILDREN], writable=[str(other_dir)],
-                uid=b.uid), capture_output=True, text=True, timeout=120)
+            other = subprocess.run(
+                sandbox.sandbox_command(
+                    limited + [sys.executable, "-c", FIVE_CHILDREN],
+                    writable=[str(other_dir)],
+                    uid=b.uid,
+                ),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
         finally:
             (hog_dir / "release").write_text("")
             hog.wait(timeout=120)

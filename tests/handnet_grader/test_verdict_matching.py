@@ -6,9 +6,11 @@ from handnet_grader.cells import error_message, error_output
 from handnet_grader.verdict_matching import apply_verdicts
 from handnet_grader.verdicts import VISIBLE
 
-HIDDEN = ("assert sigmoid(0) == 0.5\n### BEGIN HIDDEN TESTS\n"
-          "from handnet_ref.checks.neuron import check_sigmoid; check_sigmoid(sigmoid)\n"
-          "### END HIDDEN TESTS")
+HIDDEN = (
+    "assert sigmoid(0) == 0.5\n### BEGIN HIDDEN TESTS\n"
+    "from handnet_ref.checks.neuron import check_sigmoid; check_sigmoid(sigmoid)\n"
+    "### END HIDDEN TESTS"
+)
 
 
 def graded_cell(source=HIDDEN, outputs=()):
@@ -30,8 +32,13 @@ def test_passing_verdicts_leave_a_passing_cell_alone():
 
 def test_a_failed_check_fails_the_cell_the_kernel_passed_and_is_a_finding():
     cell, integrity = graded_cell(), []
-    apply_verdicts(cell, 3, [verdict("check_sigmoid", False, "add the bias"),
-                             verdict(VISIBLE, topic="")], [], integrity)
+    apply_verdicts(
+        cell,
+        3,
+        [verdict("check_sigmoid", False, "add the bias"), verdict(VISIBLE, topic="")],
+        [],
+        integrity,
+    )
     assert error_message(cell) == "CheckFailed: add the bias"
     assert [f["cell"] for f in integrity] == [3]
     assert "the kernel showed this test cell passing" in integrity[0]["message"]
@@ -40,8 +47,9 @@ def test_a_failed_check_fails_the_cell_the_kernel_passed_and_is_a_finding():
 def test_a_check_that_never_reported_fails_the_cell():
     cell, integrity = graded_cell(), []
     apply_verdicts(cell, 0, [verdict(VISIBLE, topic="")], [], integrity)
-    assert error_message(cell) == ("CheckFailed: the hidden check check_sigmoid did not "
-                                   "report to the grader")
+    assert error_message(cell) == (
+        "CheckFailed: the hidden check check_sigmoid did not report to the grader"
+    )
 
 
 def test_a_kernel_error_is_no_evidence_of_tampering():
@@ -52,11 +60,15 @@ def test_a_kernel_error_is_no_evidence_of_tampering():
 
 
 def test_a_returned_value_and_extra_checks_are_dropped_and_reported():
-    result = nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"},
-                                    execution_count=1)
+    result = nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"}, execution_count=1)
     cell, integrity = graded_cell(outputs=[result]), []
-    apply_verdicts(cell, 1, [verdict("check_sigmoid"), verdict(VISIBLE, topic=""),
-                             verdict("check_perceptron")], [{"message": "forged"}], integrity)
+    apply_verdicts(
+        cell,
+        1,
+        [verdict("check_sigmoid"), verdict(VISIBLE, topic=""), verdict("check_perceptron")],
+        [{"message": "forged"}],
+        integrity,
+    )
     assert cell.outputs == [] and error_message(cell) is None
     messages = [f["message"] for f in integrity]
     assert messages[0] == "forged"
@@ -67,5 +79,6 @@ def test_a_returned_value_and_extra_checks_are_dropped_and_reported():
 def test_verdicts_from_a_cell_that_is_not_a_test_cell_are_reported():
     cell, integrity = nbformat.v4.new_code_cell("check_sigmoid(sigmoid)"), []
     apply_verdicts(cell, 5, [verdict("check_sigmoid")], [], integrity)
-    assert integrity == [{"cell": 5, "message": "1 hidden check(s) were run from a cell that "
-                                                "is not a test cell"}]
+    assert integrity == [
+        {"cell": 5, "message": "1 hidden check(s) were run from a cell that is not a test cell"}
+    ]

@@ -60,7 +60,10 @@ def test_a_session_runs_the_visible_tests_here(server, monkeypatch):
     probe.serve_grader()
     (verdict,), _ = server.take(4)
     assert (verdict["name"], verdict["passed"], verdict["message"]) == (
-        VISIBLE, False, "AssertionError: sigmoid(1) is wrong")
+        VISIBLE,
+        False,
+        "AssertionError: sigmoid(1) is wrong",
+    )
 
 
 def test_a_session_the_grader_did_not_ask_for_is_recorded(server):
@@ -72,7 +75,7 @@ def test_a_session_the_grader_did_not_ask_for_is_recorded(server):
 def test_only_check_functions_of_a_topic_can_be_asked_for():
     assert find_check("neuron", "check_sigmoid")[0].__name__ == "check_sigmoid"
     assert find_check("neuron", "reference_sigmoid") is None
-    assert find_check("neuron", "check_rng") is None          # imported from core
+    assert find_check("neuron", "check_rng") is None  # imported from core
     assert find_check("core", "check_rng") is None
     assert find_check("sgd", "check_SGD")[1] == ("update_mini_batch", "evaluate")
 

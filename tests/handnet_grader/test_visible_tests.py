@@ -11,17 +11,19 @@ def test_visible_tests_judge_with_the_graders_numpy(kernel):
     lying_np = types.ModuleType("numpy")
     lying_np.allclose = lambda *args, **kwargs: True
     _, grader, incidents = kernel({"np": lying_np, "sigmoid": lambda z: z}, keep_lent=True)
-    passed, message = run_visible(grader, "assert np.allclose(sigmoid(0.0), 0.5), 'wrong'",
-                                  incidents.append)
+    passed, message = run_visible(
+        grader, "assert np.allclose(sigmoid(0.0), 0.5), 'wrong'", incidents.append
+    )
     assert (passed, message) == (False, "AssertionError: wrong")
     passed, _ = run_visible(grader, "assert np.isclose(sigmoid(0.5), 0.5)", incidents.append)
     assert passed
 
 
 def test_visible_tests_see_the_kernels_module_names_as_the_graders_own(kernel):
-    _, grader, incidents = kernel({"np": types.ModuleType("numpy"),
-                                   "evil": types.ModuleType("handnet_ref.checks.neuron")},
-                                  keep_lent=True)
+    _, grader, incidents = kernel(
+        {"np": types.ModuleType("numpy"), "evil": types.ModuleType("handnet_ref.checks.neuron")},
+        keep_lent=True,
+    )
     assert run_visible(grader, "assert np.zeros(2).shape == (2,)", incidents.append) == (True, "")
     passed, _ = run_visible(grader, "evil", incidents.append)
     assert not passed and any("does not use" in i for i in incidents)
@@ -30,9 +32,12 @@ def test_visible_tests_see_the_kernels_module_names_as_the_graders_own(kernel):
 def test_the_students_exception_is_named_as_the_student_sees_it(kernel):
     def sigmoid(z):
         raise ZeroDivisionError("oops")
+
     _, grader, incidents = kernel({"sigmoid": sigmoid}, keep_lent=True)
     assert run_visible(grader, "sigmoid(1.0)", incidents.append) == (
-        False, "ZeroDivisionError: oops")
+        False,
+        "ZeroDivisionError: oops",
+    )
 
 
 def test_objects_of_the_test_cell_stay_lent_for_the_whole_session(kernel):
@@ -45,6 +50,7 @@ def test_objects_of_the_test_cell_stay_lent_for_the_whole_session(kernel):
 
     def use():
         return kept[0](2)
+
     _, grader, incidents = kernel({"remember": remember, "use": use}, keep_lent=True)
     code = "double = lambda x: 2 * x\nremember(double)\nassert use() == 4"
     assert run_visible(grader, code, incidents.append) == (True, "")

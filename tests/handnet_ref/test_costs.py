@@ -18,7 +18,7 @@ def test_cross_entropy_delta_has_no_sigma_prime():
     z = np.array([[10.0], [-10.0]])
     a, y = sigmoid(z), np.array([[0.0], [1.0]])
     np.testing.assert_array_equal(CrossEntropyCost.delta(z, a, y), a - y)
-    assert np.all(np.abs(QuadraticCost.delta(z, a, y)) < 1e-4)   # the slowdown
+    assert np.all(np.abs(QuadraticCost.delta(z, a, y)) < 1e-4)  # the slowdown
 
 
 def test_cross_entropy_cost_is_the_formula_and_finite_at_0_and_1():

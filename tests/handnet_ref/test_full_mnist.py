@@ -14,8 +14,9 @@ def test_book_network_reaches_the_books_accuracy(full_mnist_dir):
     mnist = load_data_arrays(full_mnist_dir, verbose=False)
     assert mnist.source.full
     net = Network([784, 30, 10], rng=0)
-    history = train_matrix(net, mnist.training, 30, 10, 3.0, test_data=mnist.test, rng=0,
-                           progress=False)
+    history = train_matrix(
+        net, mnist.training, 30, 10, 3.0, test_data=mnist.test, rng=0, progress=False
+    )
     print(f"best test accuracy {history.best_accuracy:.2%} at epoch {history.best_epoch}")
     assert history.epochs == 30
     assert history.best_accuracy >= 0.945

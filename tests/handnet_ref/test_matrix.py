@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
+from handnet_ref import network2
 from handnet_ref.costs import CrossEntropyCost, QuadraticCost
 from handnet_ref.matrix import backprop_batch
 from handnet_ref.network import Network
 from handnet_ref.training import run_sgd
-from handnet_ref import network2
 
 
 def per_example_sums(net, X, Y):
@@ -38,7 +38,7 @@ def test_batch_gradients_equal_the_per_example_loop(sizes, cost):
 def test_matrix_and_loop_engines_train_to_the_same_weights(lmbda):
     """Do both SGD engines, given the same batches, end within 1e-12 of each other?"""
     rng = np.random.default_rng(2)
-    X, labels = rng.random((8, 57)), rng.integers(3, size=57)   # 57: a short last batch
+    X, labels = rng.random((8, 57)), rng.integers(3, size=57)  # 57: a short last batch
     nets = [network2.Network([8, 6, 3], rng=3) for _ in range(2)]
     for net, engine in zip(nets, ("matrix", "loop")):
         net.SGD((X, labels), 3, 10, 0.5, lmbda=lmbda, rng=4, engine=engine, progress=False)
@@ -61,5 +61,12 @@ def test_float32_training_follows_float64():
 def test_unknown_engine_is_refused():
     """Does a typo in engine= fail loudly instead of picking a default?"""
     with pytest.raises(ValueError, match="engine"):
-        run_sgd(Network([2, 2]), [(np.zeros((2, 1)), np.zeros((2, 1)))], 1, 1, 1.0,
-                cost=QuadraticCost, engine="fast")
+        run_sgd(
+            Network([2, 2]),
+            [(np.zeros((2, 1)), np.zeros((2, 1)))],
+            1,
+            1,
+            1.0,
+            cost=QuadraticCost,
+            engine="fast",
+        )

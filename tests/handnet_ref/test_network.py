@@ -9,8 +9,10 @@ from handnet_ref.training import train_matrix
 def random_examples(sizes, m, seed):
     """m (x, y) pairs: x (sizes[0], 1) uniform, y one-hot (sizes[-1], 1)."""
     rng = np.random.default_rng(seed)
-    return [(rng.random((sizes[0], 1)), np.eye(sizes[-1])[:, [rng.integers(sizes[-1])]])
-            for _ in range(m)]
+    return [
+        (rng.random((sizes[0], 1)), np.eye(sizes[-1])[:, [rng.integers(sizes[-1])]])
+        for _ in range(m)
+    ]
 
 
 def test_parameter_shapes_follow_the_book():
@@ -60,7 +62,7 @@ def test_feedforward_of_a_batch_equals_feedforward_of_each_column():
 def test_backprop_matches_numerical_gradient(sizes):
     """Does backprop agree with centred differences to a relative error below 1e-7?"""
     net = Network(sizes, rng=3)
-    (x, y), = random_examples(sizes, 1, seed=4)
+    ((x, y),) = random_examples(sizes, 1, seed=4)
     nabla_b, nabla_w = net.backprop(x, y)
     num_b, num_w = network_numerical_gradients(net, x, y)
     for analytic, numerical in zip(nabla_b + nabla_w, num_b + num_w):
@@ -87,7 +89,7 @@ def test_evaluate_counts_argmax_hits_in_both_formats():
     net = Network([4, 3], rng=0)
     net.weights = [np.eye(3, 4) * 10]
     net.biases = [np.zeros((3, 1))]
-    X = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=float)   # columns
+    X = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=float)  # columns
     labels = np.array([0, 1, 0])
     pairs = [(X[:, [j]], int(labels[j])) for j in range(3)]
     assert net.evaluate(pairs) == 2
@@ -106,8 +108,15 @@ def test_sgd_learns_an_easy_task_and_returns_its_history():
     X = rng.random((2, 400))
     labels = (X[0] > X[1]).astype(int)
     net = Network([2, 8, 2], rng=1)
-    history = net.SGD((X[:, :300], labels[:300]), 20, 10, 3.0,
-                      test_data=(X[:, 300:], labels[300:]), rng=2, progress=False)
+    history = net.SGD(
+        (X[:, :300], labels[:300]),
+        20,
+        10,
+        3.0,
+        test_data=(X[:, 300:], labels[300:]),
+        rng=2,
+        progress=False,
+    )
     assert len(history.evaluation_accuracy) == 20 == history.epochs
     assert history.evaluation_accuracy[-1] > 0.9
     assert history.best_accuracy == max(history.evaluation_accuracy)

@@ -37,7 +37,7 @@ def test_total_cost_adds_the_l2_term():
     plain = net.total_cost(data)
     by_hand = sum(CrossEntropyCost.fn(net.feedforward(x), np.eye(2)[:, [j]]) for x, j in data) / 2
     assert plain == pytest.approx(by_hand)
-    l2 = 0.5 * (3.0 / 2) * sum(float(np.sum(w ** 2)) for w in net.weights)
+    l2 = 0.5 * (3.0 / 2) * sum(float(np.sum(w**2)) for w in net.weights)
     assert net.total_cost(data, lmbda=3.0) == pytest.approx(by_hand + l2)
 
 
@@ -46,10 +46,20 @@ def test_monitoring_records_each_requested_quantity_per_epoch():
     rng = np.random.default_rng(0)
     X, labels = rng.random((5, 80)), rng.integers(2, size=80)
     net = network2.Network([5, 4, 2], rng=1)
-    h = net.SGD((X[:, :60], labels[:60]), 4, 10, 0.5, lmbda=0.1,
-                evaluation_data=(X[:, 60:], labels[60:]), monitor_evaluation_cost=True,
-                monitor_evaluation_accuracy=True, monitor_training_cost=True,
-                monitor_training_accuracy=True, rng=2, progress=False)
+    h = net.SGD(
+        (X[:, :60], labels[:60]),
+        4,
+        10,
+        0.5,
+        lmbda=0.1,
+        evaluation_data=(X[:, 60:], labels[60:]),
+        monitor_evaluation_cost=True,
+        monitor_evaluation_accuracy=True,
+        monitor_training_cost=True,
+        monitor_training_accuracy=True,
+        rng=2,
+        progress=False,
+    )
     assert [len(v) for v in h] == [4, 4, 4, 4]
     assert h.training_cost[-1] == pytest.approx(net.total_cost((X[:, :60], labels[:60]), 0.1))
     assert h.evaluation_accuracy[-1] == net.accuracy((X[:, 60:], labels[60:])) / 20
@@ -60,8 +70,17 @@ def test_sgd_stops_early_when_accuracy_stalls():
     rng = np.random.default_rng(0)
     X, labels = rng.random((5, 40)), rng.integers(2, size=40)
     net = network2.Network([5, 2], rng=1)
-    h = net.SGD((X, labels), 50, 10, 0.0, evaluation_data=(X, labels),
-                monitor_evaluation_accuracy=True, early_stopping_n=3, rng=2, progress=False)
+    h = net.SGD(
+        (X, labels),
+        50,
+        10,
+        0.0,
+        evaluation_data=(X, labels),
+        monitor_evaluation_accuracy=True,
+        early_stopping_n=3,
+        rng=2,
+        progress=False,
+    )
     assert h.epochs == 4 and h.stopped_early
 
 

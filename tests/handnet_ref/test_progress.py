@@ -7,13 +7,16 @@ from handnet_ref.progress import progress_enabled
 DATA = [(np.full((2, 1), 0.5), np.array([[1.0], [0.0]]))] * 4
 
 
-@pytest.mark.parametrize("env, argument, expected", [
-    ({}, None, True),
-    ({}, False, False),
-    ({"HANDNET_PROGRESS": "0"}, None, False),
-    ({"HANDNET_PROGRESS": "0"}, True, True),
-    ({"NBGRADER_EXECUTION": "autograde"}, True, False),
-])
+@pytest.mark.parametrize(
+    "env, argument, expected",
+    [
+        ({}, None, True),
+        ({}, False, False),
+        ({"HANDNET_PROGRESS": "0"}, None, False),
+        ({"HANDNET_PROGRESS": "0"}, True, True),
+        ({"NBGRADER_EXECUTION": "autograde"}, True, False),
+    ],
+)
 def test_progress_switches(monkeypatch, env, argument, expected):
     """Is the bar on by default, off on request, and always off under nbgrader?"""
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)

@@ -32,8 +32,10 @@ class SmallMnist:
 
     def checksums(self):
         """The Checksum table of these four files, as the loader and downloader take it."""
-        return {name: Checksum(len(data), hashlib.sha256(data).hexdigest())
-                for name, data in self.raw.items()}
+        return {
+            name: Checksum(len(data), hashlib.sha256(data).hexdigest())
+            for name, data in self.raw.items()
+        }
 
     def gzipped(self):
         """{"<name>.gz": gzip bytes} of the four files, as a mirror serves them."""
@@ -88,8 +90,7 @@ def isolated(tmp_path, monkeypatch):
     HANDNET_* or XDG_CACHE_HOME variables: nothing is found but the bundled subset."""
     places = Places(tmp_path)
     monkeypatch.chdir(places.cwd)
-    for variable in ("HANDNET_MNIST", "HANDNET_CACHE", "HANDNET_MNIST_DOWNLOAD",
-                     "XDG_CACHE_HOME"):
+    for variable in ("HANDNET_MNIST", "HANDNET_CACHE", "HANDNET_MNIST_DOWNLOAD", "XDG_CACHE_HOME"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("HOME", str(places.home))
     return places

@@ -71,17 +71,20 @@ def folder(tmp_path):
 def fetch(folder, small_mnist, mirrors):
     """download_file of the training labels from ``mirrors``, tried in order."""
     expected = small_mnist.checksums()[NAME]
-    return download_file([f"{m}/{NAME}.gz" for m in mirrors], folder / f"{NAME}.gz",
-                         sha256=expected.sha256, size=expected.size, timeout=5)
+    return download_file(
+        [f"{m}/{NAME}.gz" for m in mirrors],
+        folder / f"{NAME}.gz",
+        sha256=expected.sha256,
+        size=expected.size,
+        timeout=5,
+    )
 
 
 def test_download_mnist_fetches_verifies_and_loads(mirror, folder, small_mnist, capsys):
     """Does download_mnist fetch the four gzipped files into place, leaving no temporary
     files, so that they load as the data served, and report progress per file?"""
-    download_mnist(folder, mirrors=[f"{mirror}/good/"], files=small_mnist.checksums(),
-                   timeout=5)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [*small_mnist.gzipped(), "notes.txt"])
+    download_mnist(folder, mirrors=[f"{mirror}/good/"], files=small_mnist.checksums(), timeout=5)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*small_mnist.gzipped(), "notes.txt"])
     (X, y), _, _ = _load_idx_folder(folder, checksums=small_mnist.checksums())
     np.testing.assert_array_equal(y, small_mnist.arrays[NAME][:100])
     assert capsys.readouterr().out.count("verified, from") == 4
@@ -98,10 +101,9 @@ def test_verified_files_already_there_are_kept(server, mirror, folder, small_mni
     damaged.write_bytes(gzip.compress(b"not the labels"))
     verified = [p for p in folder.glob("*.gz") if p != damaged]
     for path in verified:
-        os.utime(path, ns=(10**18, 10**18))   # a rewrite, even in place, would change this
+        os.utime(path, ns=(10**18, 10**18))  # a rewrite, even in place, would change this
     stamps = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in verified}
-    download_mnist(folder, mirrors=[f"{mirror}/good/"], files=small_mnist.checksums(),
-                   timeout=5)
+    download_mnist(folder, mirrors=[f"{mirror}/good/"], files=small_mnist.checksums(), timeout=5)
     assert server.requests == [f"/good/{NAME}.gz"]
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in verified} == stamps
     assert gzip.decompress(damaged.read_bytes()) == small_mnist.raw[NAME]
@@ -145,8 +147,12 @@ def test_error_lists_every_failed_url(mirror, folder, small_mnist):
     """When every mirror fails (404, wrong content, cut-off body, connection refused), does
     the error list each URL with what went wrong, and leave the folder as it was?"""
     before = sorted(folder.iterdir())
-    mirrors = [f"{mirror}/missing", f"{mirror}/corrupt", f"{mirror}/interrupted",
-               f"http://127.0.0.1:{_closed_port()}/good"]
+    mirrors = [
+        f"{mirror}/missing",
+        f"{mirror}/corrupt",
+        f"{mirror}/interrupted",
+        f"http://127.0.0.1:{_closed_port()}/good",
+    ]
     with pytest.raises(MnistDownloadError) as error:
         fetch(folder, small_mnist, mirrors)
     lines = str(error.value).splitlines()

@@ -27,8 +27,8 @@ def test_written_arrays_read_back_identical(tmp_path, name, array):
 def test_header_follows_the_mnist_layout():
     """Do written files carry MNIST's magic numbers (0x00000803 for images, 0x00000801
     for labels) and big-endian sizes?"""
-    assert idx_bytes(IMAGES)[:16] == bytes.fromhex("00000803" "00000003" "0000001c" "0000001c")
-    assert idx_bytes(LABELS)[:8] == bytes.fromhex("00000801" "00000003")
+    assert idx_bytes(IMAGES)[:16] == bytes.fromhex("00000803000000030000001c0000001c")
+    assert idx_bytes(LABELS)[:8] == bytes.fromhex("0000080100000003")
 
 
 def test_gzip_is_recognised_by_content_not_by_name(tmp_path):
@@ -68,7 +68,7 @@ def test_wrong_magic_number_is_refused(tmp_path):
 def test_unsupported_element_type_is_refused(tmp_path):
     """Is an IDX file of another element type than unsigned byte refused?"""
     path = tmp_path / "floats-idx1"
-    path.write_bytes(bytes.fromhex("00000d01" "00000001") + b"\0\0\0\0")
+    path.write_bytes(bytes.fromhex("00000d0100000001") + b"\0\0\0\0")
     with pytest.raises(MnistFormatError, match="0x0d"):
         read_idx(path)
 
@@ -82,10 +82,14 @@ def test_wrong_number_of_dimensions_is_refused(tmp_path):
         read_idx(path, ndim=3)
 
 
-@pytest.mark.parametrize("change, problem", [
-    (lambda data: data[:-1], "truncated"),
-    (lambda data: data + b"\0", "longer than its header says"),
-], ids=["truncated", "over-long"])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda data: data[:-1], "truncated"),
+        (lambda data: data + b"\0", "longer than its header says"),
+    ],
+    ids=["truncated", "over-long"],
+)
 def test_payload_of_the_wrong_length_is_refused(tmp_path, change, problem):
     """Is a file whose payload is shorter or longer than its header announces refused,
     with the expected and actual byte counts?"""

@@ -11,9 +11,16 @@ import struct
 import numpy as np
 import pytest
 
-from handnet.mnist import (MnistChecksumError, MnistFormatError, MnistNotFoundError,
-                              find_mnist, load_data, load_data_arrays, load_data_wrapper,
-                              mnist_cache_dir)
+from handnet.mnist import (
+    MnistChecksumError,
+    MnistFormatError,
+    MnistNotFoundError,
+    find_mnist,
+    load_data,
+    load_data_arrays,
+    load_data_wrapper,
+    mnist_cache_dir,
+)
 from handnet.mnist.download import CANONICAL_FILES, Checksum
 from handnet.mnist.idx import write_idx
 from handnet.mnist.loader import SplitLabels, _load_idx_folder, _load_pickle
@@ -28,8 +35,9 @@ FULL_TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 def book_splits(sizes=(100, 20, 30), seed=3):
     """Three (X float32 (n, 784) in [0, 1], y int64 (n,)) splits like the book's pickle."""
     rng = np.random.default_rng(seed)
-    return tuple((rng.random((n, 784), dtype=np.float32), np.arange(n, dtype=np.int64) % 10)
-                 for n in sizes)
+    return tuple(
+        (rng.random((n, 784), dtype=np.float32), np.arange(n, dtype=np.int64) % 10) for n in sizes
+    )
 
 
 def write_pickle(path, content):
@@ -210,6 +218,7 @@ def test_loader_does_not_give_away_vectorized_result():
     """Is assignment 2's exercise vectorized_result kept out of the student package?"""
     import handnet.mnist
     import handnet.mnist.loader
+
     assert not hasattr(handnet.mnist, "vectorized_result")
     assert not hasattr(handnet.mnist.loader, "vectorized_result")
 
@@ -285,8 +294,9 @@ def test_missing_idx_file_is_named(tmp_path, small_mnist):
 
 
 @pytest.mark.parametrize("via_environment", [False, True], ids=["argument", "HANDNET_MNIST"])
-def test_explicit_location_that_does_not_exist_is_an_error(isolated, small_mnist, monkeypatch,
-                                                           via_environment):
+def test_explicit_location_that_does_not_exist_is_an_error(
+    isolated, small_mnist, monkeypatch, via_environment
+):
     """Does a path given explicitly, as argument or in $HANDNET_MNIST, that does not exist
     raise an error saying where it looked, rather than fall back to another source?"""
     small_mnist.write(isolated.data)  # a usable fallback that must not be used
@@ -324,16 +334,26 @@ def test_malicious_pickle_is_refused_without_running(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("content, problem", [
-    (book_splits()[:2], "tuple of 3 splits"),
-    ((book_splits()[0], book_splits()[1], (np.zeros((3, 784), np.float32),)), "pair of arrays"),
-    ((*book_splits()[:2], (np.zeros((3, 28, 28), np.float32), np.zeros(3, np.int64))),
-     r"shape \(n, 784\)"),
-    ((*book_splits()[:2], (np.full((3, 784), 2, np.float32), np.zeros(3, np.int64))),
-     r"in \[0, 1\]"),
-    ((*book_splits()[:2], (np.zeros((3, 784), np.float32), np.array([0, 1, 12]))),
-     "digits 0..9"),
-], ids=["two splits", "not a pair", "images 28x28", "pixels above 1", "label 12"])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (book_splits()[:2], "tuple of 3 splits"),
+        ((book_splits()[0], book_splits()[1], (np.zeros((3, 784), np.float32),)), "pair of arrays"),
+        (
+            (*book_splits()[:2], (np.zeros((3, 28, 28), np.float32), np.zeros(3, np.int64))),
+            r"shape \(n, 784\)",
+        ),
+        (
+            (*book_splits()[:2], (np.full((3, 784), 2, np.float32), np.zeros(3, np.int64))),
+            r"in \[0, 1\]",
+        ),
+        (
+            (*book_splits()[:2], (np.zeros((3, 784), np.float32), np.array([0, 1, 12]))),
+            "digits 0..9",
+        ),
+    ],
+    ids=["two splits", "not a pair", "images 28x28", "pixels above 1", "label 12"],
+)
 def test_pickle_of_the_wrong_structure_is_refused(tmp_path, content, problem):
     """Is a pickle that is not three (X (n, 784) in [0, 1], labels 0..9) splits refused,
     saying what is wrong?"""
@@ -348,9 +368,11 @@ def test_pickle_labels_are_compared_with_mnist_for_splits_of_the_books_size(tmp_
     splits = book_splits()
     path = write_pickle(tmp_path / "mnist.pkl.gz", splits)
     true_digest = hashlib.sha256(splits[1][1].astype(np.uint8).tobytes()).hexdigest()
-    table = (SplitLabels(100, hashlib.sha256(splits[0][1].astype(np.uint8).tobytes()).hexdigest()),
-             SplitLabels(20, "f" * 64),
-             SplitLabels(999, "not compared: the size differs"))
+    table = (
+        SplitLabels(100, hashlib.sha256(splits[0][1].astype(np.uint8).tobytes()).hexdigest()),
+        SplitLabels(20, "f" * 64),
+        SplitLabels(999, "not compared: the size differs"),
+    )
     with pytest.raises(MnistChecksumError, match="validation labels") as error:
         _load_pickle(path, label_checksums=table)
     assert "f" * 64 in str(error.value) and true_digest in str(error.value)

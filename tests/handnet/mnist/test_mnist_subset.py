@@ -13,15 +13,18 @@ import pytest
 from handnet.mnist import MnistChecksumError
 from handnet.mnist.loader import SUBSET_CHECKSUM, SUBSET_FILE, _load_subset
 
-REPO = Path(__file__).resolve().parents[3]   # tests/handnet/mnist/ -> the repository
+REPO = Path(__file__).resolve().parents[3]  # tests/handnet/mnist/ -> the repository
 MANIFEST = SUBSET_FILE.with_name("MNIST-SUBSET.md")
 BUILD_SCRIPT = REPO / "scripts" / "build_mnist_subset.py"
 
 
 def manifest_row(name):
     """The (bytes, SHA-256) that MNIST-SUBSET.md's checksum table gives for ``name``."""
-    match = re.search(rf"^\| `{re.escape(name)}` \| ([\d,]+) \| `([0-9a-f]{{64}})` \|$",
-                      MANIFEST.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    match = re.search(
+        rf"^\| `{re.escape(name)}` \| ([\d,]+) \| `([0-9a-f]{{64}})` \|$",
+        MANIFEST.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
     assert match, f"no checksum row for {name} in {MANIFEST}"
     return int(match[1].replace(",", "")), match[2]
 
@@ -67,7 +70,17 @@ def test_damaged_subset_is_refused(tmp_path):
 def test_rebuilding_gives_identical_files(full_mnist_dir, tmp_path):
     """Does the build script, run on the full MNIST, reproduce the bundled subset and its
     manifest byte for byte?"""
-    subprocess.run([sys.executable, str(BUILD_SCRIPT), "--source", str(full_mnist_dir),
-                    "--out", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(BUILD_SCRIPT),
+            "--source",
+            str(full_mnist_dir),
+            "--out",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
     assert (tmp_path / SUBSET_FILE.name).read_bytes() == SUBSET_FILE.read_bytes()
     assert (tmp_path / MANIFEST.name).read_bytes() == MANIFEST.read_bytes()

@@ -26,7 +26,9 @@ def book_style_backprop(self, x, y):
         activations.append(sigmoid(zs[-1]))
     deltas = [self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])]
     for l in range(2, self.num_layers):
-        deltas.insert(0, np.dot(self.weights[-l + 1].transpose(), deltas[0]) * sigmoid_prime(zs[-l]))
+        deltas.insert(
+            0, np.dot(self.weights[-l + 1].transpose(), deltas[0]) * sigmoid_prime(zs[-l])
+        )
     nabla_b = deltas
     nabla_w = [np.dot(d, a.transpose()) for d, a in zip(deltas, activations[:-1])]
     return nabla_b, nabla_w
@@ -60,8 +62,9 @@ def centred_differences(net, x, y, h=1e-5):
     return grads
 
 
-@pytest.mark.parametrize("backprop", [bp.reference_backprop, book_style_backprop],
-                         ids=["reference", "book_style"])
+@pytest.mark.parametrize(
+    "backprop", [bp.reference_backprop, book_style_backprop], ids=["reference", "book_style"]
+)
 @pytest.mark.parametrize("sizes", [[3, 4, 2], [3, 4, 4, 2]], ids=["3-4-2", "3-4-4-2"])
 def test_backprop_matches_numerical_gradient(backprop, sizes):
     """Does backprop give, layer by layer, the gradient that centred differences of the
@@ -76,12 +79,14 @@ def test_backprop_matches_numerical_gradient(backprop, sizes):
     for analytic, numerical in zip(nabla_b + nabla_w, num_b + num_w):
         assert analytic.shape == numerical.shape
         error = np.linalg.norm(analytic - numerical) / (
-            np.linalg.norm(analytic) + np.linalg.norm(numerical))
+            np.linalg.norm(analytic) + np.linalg.norm(numerical)
+        )
         assert error < 1e-7
 
 
-@pytest.mark.parametrize("check", [bp.check_backprop_output, bp.check_backprop_shallow,
-                                   bp.check_backprop])
+@pytest.mark.parametrize(
+    "check", [bp.check_backprop_output, bp.check_backprop_shallow, bp.check_backprop]
+)
 def test_a_differently_written_backprop_passes(check):
     """Does each check pass backprop written with np.dot and a list of deltas, which the
     numerical gradient above shows to be right?"""
@@ -92,6 +97,7 @@ def test_the_checks_take_the_students_class():
     class Network:
         backprop = book_style_backprop
         cost_derivative = bp.reference_cost_derivative
+
     bp.check_backprop(Network)
     bp.check_cost_derivative(Network)
 
@@ -100,10 +106,17 @@ def variant(key):
     return next(m for m in bp.CATALOGUE if m.key == key)
 
 
-@pytest.mark.parametrize("key", ["backprop.nabla_w_transposed", "backprop.no_sigma_prime_bp1",
-                                 "backprop.sigma_prime_of_activation_output",
-                                 "backprop.activation_index_everywhere", "backprop.sign",
-                                 "backprop.swapped_return"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "backprop.nabla_w_transposed",
+        "backprop.no_sigma_prime_bp1",
+        "backprop.sigma_prime_of_activation_output",
+        "backprop.activation_index_everywhere",
+        "backprop.sign",
+        "backprop.swapped_return",
+    ],
+)
 def test_the_output_layer_check_names_output_layer_mistakes(key):
     mistake = variant(key)
     with pytest.raises(CheckFailed):
@@ -116,17 +129,32 @@ def test_the_output_layer_check_names_output_layer_mistakes(key):
         assert str(e) == f"backprop: {variant(same.get(key, key)).hint}"
 
 
-@pytest.mark.parametrize("key", ["backprop.activation_index", "backprop.no_sigma_prime_bp2",
-                                 "backprop.hidden_layers_missing", "backprop.no_transpose",
-                                 "backprop.loop_once"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "backprop.activation_index",
+        "backprop.no_sigma_prime_bp2",
+        "backprop.hidden_layers_missing",
+        "backprop.no_transpose",
+        "backprop.loop_once",
+    ],
+)
 def test_hidden_layer_mistakes_keep_the_output_layer_points(key):
     """A mistake confined to the hidden layers passes the output-layer check."""
     bp.check_backprop_output(variant(key).variant)
 
 
-@pytest.mark.parametrize("key", ["backprop.activation_index", "backprop.no_sigma_prime_bp2",
-                                 "backprop.hidden_layers_missing", "backprop.no_transpose",
-                                 "backprop.weight_index", "backprop.sigma_prime_of_activation"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "backprop.activation_index",
+        "backprop.no_sigma_prime_bp2",
+        "backprop.hidden_layers_missing",
+        "backprop.no_transpose",
+        "backprop.weight_index",
+        "backprop.sigma_prime_of_activation",
+    ],
+)
 def test_the_one_hidden_layer_check_names_hidden_layer_mistakes(key):
     with pytest.raises(CheckFailed, match=re.escape(variant(key).hint)):
         bp.check_backprop_shallow(variant(key).variant)
@@ -142,6 +170,7 @@ def test_an_uncatalogued_backprop_mistake_gets_the_first_difference():
     def halved(self, x, y):
         nabla_b, nabla_w = bp.reference_backprop(self, x, y)
         return [b / 2 for b in nabla_b], nabla_w
+
     with pytest.raises(CheckFailed, match=r"backprop, item 0,+ item \d+, is wrong: at index"):
         bp.check_backprop(halved)
 
@@ -153,6 +182,7 @@ def test_backprop_that_returns_something_else_is_told_the_expected_pair():
 
 def test_a_numerical_gradient_that_restores_by_adding_back_passes():
     """Restoring by p += h; p -= 2h; p += h leaves rounding noise, which is fine."""
+
     def numerical_gradient(net, x, y, h=1e-5):
         cost = lambda: 0.5 * np.linalg.norm(net.feedforward(x) - y) ** 2
         grads = []
@@ -171,6 +201,7 @@ def test_a_numerical_gradient_that_restores_by_adding_back_passes():
                 layer.append(g)
             grads.append(layer)
         return tuple(grads)
+
     bp.check_numerical_gradient(numerical_gradient)
 
 
@@ -179,6 +210,7 @@ def test_numerical_gradient_on_a_copy_of_the_network_passes():
 
     def numerical_gradient(net, x, y, h=1e-5):
         return bp.reference_numerical_gradient(copy.deepcopy(net), x, y, h)
+
     bp.check_numerical_gradient(numerical_gradient)
 
 
@@ -190,12 +222,15 @@ def test_a_numerical_gradient_of_the_wrong_cost_gets_the_first_difference():
             return bp._numerical(net, x, y, h)
         finally:
             bp._cost = original
+
     with pytest.raises(CheckFailed, match=r"numerical_gradient, item \d,+ item \d, is wrong"):
         bp.check_numerical_gradient(cube)
 
 
 def test_rel_error_with_another_small_guard_passes():
-    bp.check_rel_error(lambda a, b: np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b) + 1e-8))
+    bp.check_rel_error(
+        lambda a, b: np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b) + 1e-8)
+    )
 
 
 def test_cost_derivative_returning_a_list_is_read_as_numbers():

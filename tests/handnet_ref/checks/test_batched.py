@@ -7,9 +7,12 @@ import pytest
 
 from handnet_ref.activations import sigmoid, sigmoid_prime
 from handnet_ref.checks import CheckFailed
-from handnet_ref.checks.batched import (check_backprop_matrix, check_speedup_answer,
-                                        check_update_mini_batch_matrix,
-                                        reference_backprop_matrix)
+from handnet_ref.checks.batched import (
+    check_backprop_matrix,
+    check_speedup_answer,
+    check_update_mini_batch_matrix,
+    reference_backprop_matrix,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -46,10 +49,14 @@ def test_other_correct_backprop_matrix_passes():
 def test_backprop_matrix_unlisted_mistake():
     """Is a mistake without a catalogue entry (nabla_w halved) described by its first
     differing number, with the seed to replay it?"""
+
     def halved(self, X, Y):
         nabla_b, nabla_w = book_style_backprop_matrix(self, X, Y)
         return nabla_b, [nw * 0.5 for nw in nabla_w]
-    with pytest.raises(CheckFailed, match=r"backprop_matrix, item 1,+ item 0, is wrong: .*check seed 11"):
+
+    with pytest.raises(
+        CheckFailed, match=r"backprop_matrix, item 1,+ item 0, is wrong: .*check seed 11"
+    ):
         check_backprop_matrix(halved)
 
 
@@ -71,10 +78,13 @@ def test_other_correct_update_passes():
 
 def test_update_unlisted_mistakes():
     """Are calling backprop_matrix twice, a flattened X and a stub explained?"""
+
     def twice(self, mini_batch, eta):
-        self.backprop_matrix(np.hstack([x for x, _ in mini_batch]),
-                             np.hstack([y for _, y in mini_batch]))
+        self.backprop_matrix(
+            np.hstack([x for x, _ in mini_batch]), np.hstack([y for _, y in mini_batch])
+        )
         in_place_update_matrix(self, mini_batch, eta)
+
     with pytest.raises(CheckFailed, match="should call self.backprop_matrix once per mini-batch"):
         check_update_mini_batch_matrix(twice)
 
@@ -82,11 +92,13 @@ def test_update_unlisted_mistakes():
         X = np.vstack([x for x, _ in mini_batch])
         Y = np.vstack([y for _, y in mini_batch])
         self.backprop_matrix(X, Y)
+
     with pytest.raises(CheckFailed, match=r"should be given X of shape \(\d, \d+\)"):
         check_update_mini_batch_matrix(flattened)
 
     def stub(self, mini_batch, eta):
         raise NotImplementedError
+
     with pytest.raises(CheckFailed, match="not written yet"):
         check_update_mini_batch_matrix(stub)
 

@@ -44,7 +44,8 @@ def does_nothing(*args, **kwargs):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("topic, name", ALL_CHECKS, ids=[n for _, n in ALL_CHECKS])
 def test_each_check_passes_the_reference_and_refuses_code_that_does_nothing(
-        monkeypatch, seed, topic, name):
+    monkeypatch, seed, topic, name
+):
     """On every seed, does the check pass the reference, yet refuse code that does nothing
     without blaming a catalogued mistake? Passing the reference (what the check compares
     with) shows only that the check runs and gives both the same inputs; the refusal shows

@@ -5,12 +5,22 @@ import warnings
 import numpy as np
 import pytest
 
-from handnet_ref.checks.core import (CheckFailed, Mistake, as_plain, call_student, check_rng,
-                                     compare_function, describe_difference, judge)
+from handnet_ref.checks.core import (
+    CheckFailed,
+    Mistake,
+    as_plain,
+    call_student,
+    check_rng,
+    compare_function,
+    describe_difference,
+    judge,
+)
 
 double = lambda x: 2 * x
-MISTAKES = (Mistake("double.halved", "you halved instead of doubling.", lambda x: x / 2),
-            Mistake("double.transposed", "you transposed the result.", lambda x: (2 * x).T))
+MISTAKES = (
+    Mistake("double.halved", "you halved instead of doubling.", lambda x: x / 2),
+    Mistake("double.transposed", "you transposed the result.", lambda x: (2 * x).T),
+)
 
 
 def test_check_rng_replays_a_seed_from_the_environment(monkeypatch):
@@ -36,14 +46,19 @@ def test_call_student_copies_arguments_and_keeps_warnings_off_stderr(capfd):
     assert len(caught) == 2 and capfd.readouterr().err == ""
 
 
-@pytest.mark.parametrize("error, expected", [
-    (NotImplementedError, "not written yet"),
-    (ValueError("shapes (3,1) and (2,1) not aligned"), "raised ValueError: shapes"),
-])
+@pytest.mark.parametrize(
+    "error, expected",
+    [
+        (NotImplementedError, "not written yet"),
+        (ValueError("shapes (3,1) and (2,1) not aligned"), "raised ValueError: shapes"),
+    ],
+)
 def test_exceptions_in_student_code_become_readable_failures(error, expected):
     """Does an exception (or the untouched stub) become a CheckFailed that says what happened?"""
+
     def broken(x):
         raise error
+
     with pytest.raises(CheckFailed, match=expected):
         call_student(broken, (1,), "broken")
 
@@ -73,7 +88,9 @@ def test_a_mistake_must_explain_every_case():
 
 def test_unexplained_difference_says_where_and_gives_the_seed():
     """Does an unknown wrong answer get expected vs actual at one index, and the seed?"""
-    with pytest.raises(CheckFailed, match=r"at index \(1, 0\) the answer should be 2, yours is 5.*seed 7"):
+    with pytest.raises(
+        CheckFailed, match=r"at index \(1, 0\) the answer should be 2, yours is 5.*seed 7"
+    ):
         judge([np.array([[0.0], [5.0]])], [np.array([[0.0], [2.0]])], (), "f", seed=7)
 
 

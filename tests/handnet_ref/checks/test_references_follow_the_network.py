@@ -24,8 +24,10 @@ def random_network(rng, cls=Network, **kwargs):
 
 def random_pairs(rng, sizes, m):
     """m (x, y) pairs: x a column in [0, 1), y a one-hot column."""
-    return [(rng.random((sizes[0], 1)), np.eye(sizes[-1])[:, [int(rng.integers(sizes[-1]))]])
-            for _ in range(m)]
+    return [
+        (rng.random((sizes[0], 1)), np.eye(sizes[-1])[:, [int(rng.integers(sizes[-1]))]])
+        for _ in range(m)
+    ]
 
 
 def parameters(net):
@@ -61,8 +63,9 @@ def test_feedforward_references_follow_the_network(seed):
     feedforward.REFERENCES["init"](built, net.sizes, np.random.default_rng(seed + 100))
     assert_all_close(parameters(built), parameters(Network(net.sizes, rng=seed + 100)), 0, 0)
     for a in (rng.random((net.sizes[0], 1)), rng.random((net.sizes[0], 9))):
-        np.testing.assert_allclose(feedforward.REFERENCES["feedforward"](net, a),
-                                   net.feedforward(a), rtol=1e-15)
+        np.testing.assert_allclose(
+            feedforward.REFERENCES["feedforward"](net, a), net.feedforward(a), rtol=1e-15
+        )
     test_data = [(x, int(np.argmax(y))) for x, y in random_pairs(rng, net.sizes, 40)]
     assert feedforward.REFERENCES["evaluate"](net, test_data) == net.evaluate(test_data)
 
@@ -74,8 +77,9 @@ def test_backprop_references_follow_the_network(seed):
     rng = np.random.default_rng(seed)
     net = random_network(rng)
     a, y = rng.random((net.sizes[-1], 4)), rng.random((net.sizes[-1], 4))
-    np.testing.assert_array_equal(backprop.REFERENCES["cost_derivative"](net, a, y),
-                                  net.cost_derivative(a, y))
+    np.testing.assert_array_equal(
+        backprop.REFERENCES["cost_derivative"](net, a, y), net.cost_derivative(a, y)
+    )
     x, y = random_pairs(rng, net.sizes, 1)[0]
     nabla_b, nabla_w = net.backprop(x, y)
     got_b, got_w = backprop.REFERENCES["backprop"](net, x, y)
@@ -142,10 +146,12 @@ def test_l2_references_follow_network2(seed, cost):
     labels = np.argmax(Y, axis=0)
     eta, lmbda, n = float(rng.uniform(0.1, 1.0)), float(rng.uniform(0.1, 5.0)), 1000
     stand_in = _Net(net.sizes, copy.deepcopy(net.weights), copy.deepcopy(net.biases), cost)
-    assert improving_l2.REFERENCES["total_cost"](stand_in, (X, labels), lmbda) == \
-        pytest.approx(net.total_cost((X, labels), lmbda), rel=1e-12)
-    assert improving_l2.REFERENCES["monitor_accuracy"](stand_in, (X, labels)) == \
-        net.accuracy((X, labels))
+    assert improving_l2.REFERENCES["total_cost"](stand_in, (X, labels), lmbda) == pytest.approx(
+        net.total_cost((X, labels), lmbda), rel=1e-12
+    )
+    assert improving_l2.REFERENCES["monitor_accuracy"](stand_in, (X, labels)) == net.accuracy(
+        (X, labels)
+    )
     improving_l2.REFERENCES["l2_update"](stand_in, X, Y, eta, lmbda, n)
     net.update_mini_batch(pairs, eta, lmbda, n)
     assert_all_close(parameters(stand_in), parameters(net))

@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 
 from handnet_ref.checks import CheckFailed
-from handnet_ref.checks.sgd import (check_eta_answer, check_parity_answer, check_SGD,
-                                    check_update_mini_batch, reference_SGD)
+from handnet_ref.checks.sgd import (
+    check_eta_answer,
+    check_parity_answer,
+    check_SGD,
+    check_update_mini_batch,
+    reference_SGD,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -47,14 +52,19 @@ def test_update_mini_batch_in_place_passes():
 def test_update_mini_batch_stub_and_unlisted_mistake():
     """Is an unwritten stub named as such, and a wrong step without a catalogue entry
     described by the first differing number?"""
+
     def stub(self, mini_batch, eta):
         raise NotImplementedError("Replace this line with your code")
+
     with pytest.raises(CheckFailed, match="not written yet"):
         check_update_mini_batch(stub)
 
     def half_step(self, mini_batch, eta):
         in_place_update(self, mini_batch, eta / 2)
-    with pytest.raises(CheckFailed, match=r"is wrong: at index .* the answer should be .*check seed 7"):
+
+    with pytest.raises(
+        CheckFailed, match=r"is wrong: at index .* the answer should be .*check seed 7"
+    ):
         check_update_mini_batch(half_step)
 
 
@@ -65,7 +75,7 @@ def shuffle_copy_SGD(self, training_data, epochs, mini_batch_size, eta, test_dat
     accuracies = []
     for _ in range(epochs):
         rng.shuffle(data)
-        batches = [data[k:k + mini_batch_size] for k in range(0, len(data), mini_batch_size)]
+        batches = [data[k : k + mini_batch_size] for k in range(0, len(data), mini_batch_size)]
         for batch in batches:
             self.update_mini_batch(batch, eta)
         if test_data:
@@ -84,25 +94,32 @@ def test_SGD_unlisted_mistakes_get_clear_messages():
     """Are mistakes outside the catalogue explained: a batch of one, no return, evaluate
     without test data, a network method SGD does not need, evaluate after every
     mini-batch, the stdlib random module."""
+
     def one_at_a_time(self, training_data, epochs, mini_batch_size, eta, test_data=None, rng=None):
         return reference_SGD(self, training_data, epochs, 1, eta, test_data, rng)
+
     with pytest.raises(CheckFailed, match="mini-batches of mini_batch_size"):
         check_SGD(one_at_a_time)
 
     def no_return(self, *args, **kwargs):
         reference_SGD(self, *args, **kwargs)
+
     with pytest.raises(CheckFailed, match="should return a list of the test accuracies"):
         check_SGD(no_return)
 
     def returns_none_without_test(self, training_data, epochs, size, eta, test_data=None, rng=None):
         result = reference_SGD(self, training_data, epochs, size, eta, test_data, rng)
         return result if test_data is not None else None
+
     with pytest.raises(CheckFailed, match="should return an empty list"):
         check_SGD(returns_none_without_test)
 
     def uses_feedforward(self, training_data, epochs, size, eta, test_data=None, rng=None):
         self.feedforward(training_data[0][0])
-    with pytest.raises(CheckFailed, match="only self.update_mini_batch and self.evaluate; it used self.feedforward"):
+
+    with pytest.raises(
+        CheckFailed, match="only self.update_mini_batch and self.evaluate; it used self.feedforward"
+    ):
         check_SGD(uses_feedforward)
 
     def evaluate_per_batch(self, training_data, epochs, size, eta, test_data=None, rng=None):
@@ -110,11 +127,15 @@ def test_SGD_unlisted_mistakes_get_clear_messages():
         for _ in range(epochs):
             rng.shuffle(data)
             for k in range(0, len(data), size):
-                self.update_mini_batch(data[k:k + size], eta)
+                self.update_mini_batch(data[k : k + size], eta)
                 if test_data is not None:
                     accuracies.append(self.evaluate(test_data) / len(test_data))
         return accuracies
-    with pytest.raises(CheckFailed, match="once per epoch, after the epoch's mini-batches; in 3 epochs it called it"):
+
+    with pytest.raises(
+        CheckFailed,
+        match="once per epoch, after the epoch's mini-batches; in 3 epochs it called it",
+    ):
         check_SGD(evaluate_per_batch)
 
     def stdlib_random(self, training_data, epochs, size, eta, test_data=None, rng=None):
@@ -122,10 +143,11 @@ def test_SGD_unlisted_mistakes_get_clear_messages():
         for _ in range(epochs):
             random.shuffle(data)
             for k in range(0, len(data), size):
-                self.update_mini_batch(data[k:k + size], eta)
+                self.update_mini_batch(data[k : k + size], eta)
             if test_data is not None:
                 accuracies.append(self.evaluate(test_data) / len(test_data))
         return accuracies
+
     with pytest.raises(CheckFailed, match="not np.random or random"):
         check_SGD(stdlib_random)
 
