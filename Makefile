@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 NBVAL := --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: demo train test lab release bench bench-grading subset venv sandbox clean
+.PHONY: demo train test lint format lab release bench bench-grading subset venv sandbox clean
 
 # The main job: the instructor pipeline on the sample class (release, autograde with two
 # workers, feedback, export, summary), on embedded defaults: SQLite gradebook, bundled MNIST.
@@ -30,10 +30,20 @@ train: $(STAMP)
 # Unit and course tests; then every notebook run by nbval: source/ and release/ in lax
 # mode (the asserts are the checks; conftest.py makes release test cells fail on the
 # stubs), notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
-test: $(STAMP) sandbox browser postgres hub-proxy
+test: $(STAMP) sandbox browser postgres hub-proxy lint
 	$(PY) -m pytest
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
+
+# Ruff's checks and formatting (configured in pyproject.toml), before the tests of `make test`;
+# `make format` applies both.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # The instructor's JupyterLab in the course root, with the formgrader (as root: --allow-root).
 lab: $(STAMP)
