@@ -37,7 +37,6 @@ POISON = "poison"  # dask_poison.STUDENT
 SETTINGS = {
     "HANDNET_CHECK_SEED": "2026",
     "HANDNET_CELL_TIMEOUT": "20",
-    "HANDNET_SAMPLE_MISTAKES": "1",
 }
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
