@@ -1,34 +1,10 @@
 """HandNet's MNIST data layer: find, verify and load MNIST in the book's split.
 
-``loader`` says where the data comes from and what is checked.
+``loader`` says where the data comes from and what is checked; its ``__all__`` lists
+what this package exports.
 """
 
-from .loader import (
-    MnistArrays,
-    MnistChecksumError,
-    MnistDownloadError,
-    MnistError,
-    MnistFormatError,
-    MnistNotFoundError,
-    MnistSource,
-    find_mnist,
-    load_data,
-    load_data_arrays,
-    load_data_wrapper,
-    mnist_cache_dir,
-)
+from . import loader
+from .loader import *  # noqa: F403 (exactly loader.__all__)
 
-__all__ = [
-    "MnistArrays",
-    "MnistChecksumError",
-    "MnistDownloadError",
-    "MnistError",
-    "MnistFormatError",
-    "MnistNotFoundError",
-    "MnistSource",
-    "find_mnist",
-    "load_data",
-    "load_data_arrays",
-    "load_data_wrapper",
-    "mnist_cache_dir",
-]
+__all__ = loader.__all__
