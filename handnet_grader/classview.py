@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from .grading import GRADER_FAILURE, MESSAGE_CHARS, load_records
+from .records import GRADER_FAILURE, MESSAGE_CHARS, load_records
 from .report import integrity_evidence
 from .samples import exercises
 

@@ -74,7 +74,8 @@ def _progress(done, total, record):
 
 
 def cmd_autograde(root, args):
-    from .grading import find_submissions, grade_class, up_to_date
+    from .grading import grade_class
+    from .submissions import find_submissions, up_to_date
 
     if args.assignment:
         _check_names(root, [args.assignment])
@@ -162,7 +163,7 @@ def cmd_export(root, args):
 
 
 def cmd_summary(root, args):
-    from .grading import load_records
+    from .records import load_records
     from .report import summary
 
     records = load_records(root, args.assignment)
@@ -176,7 +177,7 @@ def cmd_mistakes(root, args):
     from pathlib import Path
 
     from .classview import class_view, plot, text
-    from .grading import load_records
+    from .records import load_records
 
     if args.assignment:
         _check_names(root, [args.assignment])

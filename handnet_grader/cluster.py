@@ -30,20 +30,10 @@ import time
 import traceback
 from pathlib import Path
 
-from .grading import (
-    ATTEMPTS,
-    Record,
-    expected_notebooks,
-    find_submissions,
-    finish_record,
-    graded_record,
-    grader_failure,
-    grading_api,
-    log_path,
-    submitted_folder,
-    up_to_date,
-)
+from .grading import ATTEMPTS, finish_record, graded_record, grading_api
+from .records import Record, grader_failure, log_path
 from .remote import course_bundle, grade_bundle, submission_bundle, write_files
+from .submissions import expected_notebooks, find_submissions, submitted_folder, up_to_date
 
 WORKERS_SECONDS = 60  # for a first worker, or for one again when all are gone
 POLL_SECONDS = 2.0
@@ -273,7 +263,7 @@ def grade_on_cluster(
 ):
     """Grade the matching submissions on the Dask cluster at ``address`` (or ``client``);
     returns a ClusterRun. ``missing``: leave out submissions whose record is up to date
-    (``grading.up_to_date``). ``report(done, total, record)`` as in ``grade_class``.
+    (``submissions.up_to_date``). ``report(done, total, record)`` as in ``grade_class``.
 
     Raises ClusterError before anything is graded when the cluster cannot grade, and
     GradebookUnavailable when the course's gradebook cannot be opened."""

@@ -16,7 +16,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .cells import error_message, is_test_cell
-from .grading import GRADER_FAILURE, load_records
+from .records import GRADER_FAILURE, load_records
 
 
 class ShortTestErrors(NbGraderPreprocessor):

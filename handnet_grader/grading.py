@@ -1,7 +1,7 @@
 """Grade a class: check each submission, autograde it with nbgrader, keep a record.
 
-Every submission ends with a ``Record``: its status, points, and per test cell the points
-and the message the student should read, whatever went wrong. Statuses:
+Every submission ends with a ``Record`` (``records``): its status, points, and per test
+cell the points and the message the student should read, whatever went wrong. Statuses:
 
 - ``graded``: ran to the end (cells may have failed; that is what points are for);
 - ``memory limit``: a cell ran out of the kernel's memory (a MemoryError; later cells ran);
@@ -20,7 +20,7 @@ exception, a timeout, a crash, a limit) into that cell's failure, so nbgrader fa
 on a submission is the grader's problem, never a reason to give the student 0.
 
 A renamed notebook (the expected one missing and exactly one other notebook submitted) is
-graded under the expected name, and the record says so.
+graded under the expected name, and the record says so (``submissions.precheck``).
 
 Grading runs in ``workers`` processes, each taking a fixed share of the students (so two
 processes never grade the same student) and paying nbgrader's start-up once; or, with
@@ -28,17 +28,12 @@ processes never grade the same student) and paying nbgrader's start-up once; or,
 folder of its own (``graded_record`` and ``finish_record`` are shared by both ways).
 
 Each record keeps the SHA-256 of the submission's files (``submission_sha256``): a record
-with the current files' hash and a final status is up to date, and ``missing=True``
-grades only the others.
+with the current files' hash and a final status is up to date (``submissions.up_to_date``),
+and ``missing=True`` grades only the others.
 """
 
-import fnmatch
-import hashlib
-import json
 import multiprocessing
-import shutil
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from queue import Empty
 
@@ -47,256 +42,29 @@ import nbformat
 from . import scratch
 from .cells import error_message, is_test_cell, nbgrader_metadata
 from .integrity import scan_notebook
-from .layout import assignments as all_assignments
 from .layout import load_config
-
-STATUSES = (
-    "graded",
-    "memory limit",
-    "timeout",
-    "kernel died",
-    "invalid notebook",
-    "missing notebook",
-    "grader failure",
+from .records import (
+    MESSAGE_CHARS,
+    STATUSES,
+    CellResult,
+    Record,
+    grader_failure,
+    log_path,
+    write_failure_log,
+    write_record,
 )
-GRADER_FAILURE = "grader failure"
-MESSAGE_CHARS = 400
+from .submissions import (
+    expected_notebooks,
+    find_submissions,
+    precheck,
+    submission_files,
+    submission_hash,
+    submitted_folder,
+    up_to_date,
+)
+
 ATTEMPTS = 3
 RETRY_PAUSE = 5.0  # seconds before a second try, twice that before a third
-
-
-@dataclass
-class CellResult:
-    """One autograded test cell: its points and what the student should read."""
-
-    name: str
-    points: float
-    max_points: float
-    message: str = ""
-
-
-@dataclass
-class Record:
-    """What happened to one student's submission of one assignment."""
-
-    student: str
-    assignment: str
-    status: str
-    points: float = 0.0
-    max_points: float = 0.0
-    message: str = ""
-    seconds: float = 0.0
-    execution_seconds: float = 0.0
-    notebooks: list = field(default_factory=list)
-    cells: list = field(default_factory=list)
-    events: list = field(default_factory=list)
-    integrity: list = field(default_factory=list)  # findings for the integrity report
-    sandbox: str = ""  # what the kernel ran in
-    late_penalty: float = 0.0  # points taken off ``points`` for lateness
-    log: str = ""  # a grader failure's log, from the course root
-    submission_sha256: str = ""  # of the files graded (submission_hash)
-
-    def to_json(self):
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data):
-        data = dict(data)
-        data["cells"] = [CellResult(**c) for c in data.get("cells", [])]
-        return cls(**data)
-
-
-def log_path(root, assignment, student):
-    return Path(root) / "grades" / "logs" / assignment / f"{student}.log"
-
-
-def write_failure_log(root, assignment, student, text):
-    """Append one try's log to the submission's grader-failure log; returns its path
-    relative to the course root."""
-    path = log_path(root, assignment, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        f.write(text.rstrip() + "\n")
-    return str(path.relative_to(root))
-
-
-def grader_failure(root, student, assignment, what, log=None):
-    """The Record of a submission that the grader failed to grade; ``log`` is added to
-    its log file, which the record names."""
-    if log:
-        write_failure_log(root, assignment, student, log)
-    path = log_path(root, assignment, student)
-    relative = str(path.relative_to(root))
-    text = path.read_text() if path.exists() else ""
-    last = next((line for line in reversed(text.splitlines()) if line.strip()), what)
-    return Record(
-        student,
-        assignment,
-        GRADER_FAILURE,
-        log=relative,
-        message=f"grading failed on the course's side ({what}): {last.strip()[:200]}; "
-        f"full log: {relative}; grade it again",
-    )
-
-
-def records_dir(root):
-    return Path(root) / "grades" / "records"
-
-
-def record_path(root, assignment, student):
-    return records_dir(root) / assignment / f"{student}.json"
-
-
-def write_record(root, record):
-    path = record_path(root, record.assignment, record.student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record.to_json(), indent=1))
-    tmp.replace(path)
-
-
-def load_records(root, assignment=None):
-    """Every record written so far (of one assignment, or all), sorted."""
-    folder = records_dir(root)
-    pattern = f"{assignment}/*.json" if assignment else "*/*.json"
-    return sorted(
-        (Record.from_json(json.loads(p.read_text())) for p in folder.glob(pattern)),
-        key=lambda r: (r.assignment, r.student),
-    )
-
-
-def submitted_folder(root, student, assignment):
-    return Path(root) / "submitted" / student / assignment
-
-
-def submission_files(folder, ignore=()):
-    """{relative path: bytes} of the files in a submission folder, leaving out every path
-    with a part that matches one of the ``ignore`` globs (nbgrader's
-    ``CourseDirectory.ignore``: checkpoints, caches, hidden files)."""
-    folder = Path(folder)
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(
-            fnmatch.fnmatch(part, glob) for part in relative.parts for glob in ignore
-        ):
-            files[relative.as_posix()] = path.read_bytes()
-    return files
-
-
-def submission_hash(files):
-    """SHA-256 (hex) of a submission's ``{relative path: bytes}``: its paths and contents,
-    in sorted order; any added, removed, renamed or changed file changes it."""
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        data = files[name]
-        for part in (name.encode(), data):
-            digest.update(len(part).to_bytes(8, "big"))
-            digest.update(part)
-    return digest.hexdigest()
-
-
-def course_ignore(root):
-    """nbgrader's ``CourseDirectory.ignore`` globs as the course configures them."""
-    from nbgrader.coursedir import CourseDirectory
-
-    return list(CourseDirectory(config=load_config(root)).ignore)
-
-
-def current_hashes(root, pairs):
-    """{(student, assignment): submission_hash} of the files in submitted/ now."""
-    ignore = course_ignore(root)
-    return {
-        (s, a): submission_hash(submission_files(submitted_folder(root, s, a), ignore))
-        for s, a in pairs
-    }
-
-
-def up_to_date(root, pairs):
-    """The pairs whose record was made from the submission's current files (the same
-    hash) and is final: every status but ``grader failure``, which asks to be graded
-    again."""
-    hashes = current_hashes(root, pairs)
-    fresh = set()
-    for s, a in pairs:
-        path = record_path(root, a, s)
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, ValueError):  # no record yet, or one cut short
-            continue
-        if (
-            record.get("submission_sha256") == hashes[(s, a)]
-            and record.get("status") != GRADER_FAILURE
-        ):
-            fresh.add((s, a))
-    return fresh
-
-
-def expected_notebooks(root, assignment):
-    """Names of the notebooks of an assignment, as in source/<assignment>/."""
-    return sorted(p.name for p in (Path(root) / "source" / assignment).glob("*.ipynb"))
-
-
-def find_submissions(root, assignment=None, student=None):
-    """(student, assignment) pairs present in submitted/, filtered (``student`` is a
-    name or a collection of names), sorted."""
-    students = None if student is None else {student} if isinstance(student, str) else set(student)
-    submitted = Path(root) / "submitted"
-    known = set(all_assignments(root))
-    pairs = []
-    if submitted.is_dir():
-        for folder in sorted(submitted.glob("*/*")):
-            s, a = folder.parent.name, folder.name
-            if (
-                folder.is_dir()
-                and a in known
-                and (assignment in (None, a))
-                and (students is None or s in students)
-            ):
-                pairs.append((s, a))
-    return pairs
-
-
-def precheck(root, student, assignment):
-    """``(Record, None)`` when the submission cannot be graded as it is (its status says
-    why), else ``(None, note)``.
-
-    Repairs one thing: a renamed notebook is copied to its expected name (the student's
-    file stays as it was), and ``note`` says so ("" when nothing was repaired).
-    """
-    folder = Path(root) / "submitted" / student / assignment
-    notes = []
-    for name in expected_notebooks(root, assignment):
-        path = folder / name
-        if not path.exists():
-            others = sorted(
-                p
-                for p in folder.glob("*.ipynb")
-                if p.name not in expected_notebooks(root, assignment)
-            )
-            if len(others) != 1:
-                found = ", ".join(p.name for p in others) or "no notebook"
-                return Record(
-                    student,
-                    assignment,
-                    "missing notebook",
-                    message=f"expected {name}; the submission holds {found}",
-                    notebooks=[name],
-                ), None
-            shutil.copyfile(others[0], path)
-            notes.append(f"graded {others[0].name} as {name} (the notebook was renamed)")
-        try:
-            nbformat.validate(nbformat.read(path, as_version=4))
-        except Exception as e:  # any unreadable file: JSON, encoding, schema
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            return Record(
-                student,
-                assignment,
-                "invalid notebook",
-                message=f"{name} is not a valid notebook ({first[:200]})",
-                notebooks=[name],
-            ), None
-    return None, "; ".join(notes)
 
 
 def _cell_messages(notebook_path):

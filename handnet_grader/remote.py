@@ -9,7 +9,7 @@ of strings and bytes):
   (as ``handnet release`` makes it), made once per run by the driver;
 - the **submission bundle** (``submission_bundle``): the student, the assignment, every
   file of ``submitted/<student>/<assignment>/`` (as nbgrader's ``ignore`` leaves them),
-  their SHA-256 (``grading.submission_hash``), and the grader's settings that change a
+  their SHA-256 (``submissions.submission_hash``), and the grader's settings that change a
   grade (``GRADING_SETTINGS``: timeouts, the check seed).
 
 ``grade_bundle`` builds a throw-away course in this process's scratch folder (the config,
@@ -32,17 +32,10 @@ import time
 from pathlib import Path
 
 from . import scratch
-from .grading import (
-    GRADER_FAILURE,
-    autograde_submission,
-    course_ignore,
-    grading_api,
-    log_path,
-    submission_files,
-    submission_hash,
-    submitted_folder,
-)
+from .grading import autograde_submission, grading_api
 from .layout import CONFIG_NAME
+from .records import GRADER_FAILURE, log_path
+from .submissions import course_ignore, submission_files, submission_hash, submitted_folder
 
 # Environment variables that change how a submission is graded: the driver's values go
 # with each task (a variable the driver does not set is unset on the worker too).

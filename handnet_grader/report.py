@@ -8,7 +8,7 @@ import csv
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .grading import STATUSES, load_records
+from .records import STATUSES, load_records
 
 SUBMISSION_FIELDS = [
     "student",

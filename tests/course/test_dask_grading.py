@@ -23,7 +23,8 @@ import pytest
 from course_files import ROOT, copy_course, grading_environment
 
 from handnet_grader import scratch
-from handnet_grader.grading import GRADER_FAILURE, grade_class, load_records
+from handnet_grader.grading import grade_class
+from handnet_grader.records import GRADER_FAILURE, load_records
 from handnet_grader.samples import sample_class, write_sample_class
 
 ASSIGNMENT = "01_neuron"

@@ -199,7 +199,7 @@ def round_trip(tmp_path_factory):
             s: accounts.run(s, ["nbgrader", "fetch_feedback", ASSIGNMENT], homes[s], student_bin)
             for s in (ALICE, BOB)
         }
-        from handnet_grader.grading import load_records
+        from handnet_grader.records import load_records
 
         yield dict(
             course=course,

@@ -13,7 +13,8 @@ import pytest
 from course_files import ROOT, copy_course, grading_environment
 
 from handnet_grader.feedback import generate_feedback
-from handnet_grader.grading import grade_class, load_records
+from handnet_grader.grading import grade_class
+from handnet_grader.records import load_records
 from handnet_grader.release import generate_release
 from handnet_grader.report import export, summary
 from handnet_grader.samples import sample_class, write_sample_class

@@ -17,7 +17,8 @@ import pytest
 from course_files import ROOT, copy_course, grading_environment
 
 from handnet_grader.gradebook import GradebookUnavailable, prepare_gradebook
-from handnet_grader.grading import Record, grade_class, load_records
+from handnet_grader.grading import grade_class
+from handnet_grader.records import Record, load_records
 from handnet_grader.samples import sample_class, write_sample_class
 
 ASSIGNMENT = "01_neuron"

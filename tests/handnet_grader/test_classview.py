@@ -19,7 +19,7 @@ from handnet_grader.classview import (
     class_view,
     identify,
 )
-from handnet_grader.grading import MESSAGE_CHARS, CellResult, Record, write_record
+from handnet_grader.records import MESSAGE_CHARS, CellResult, Record, write_record
 from handnet_ref.checks import Mistake, neuron
 
 matplotlib.use("Agg")

@@ -1,6 +1,5 @@
-"""The parts of grading on a Dask cluster that need no cluster: the submission's hash,
-what is up to date, the task's environment, the sweep of killed graders' folders, and
-the errors the driver gives."""
+"""The parts of grading on a Dask cluster that need no cluster: the task's environment,
+the sweep of killed graders' folders, and the errors the driver gives."""
 
 import json
 import os
@@ -12,25 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from handnet_grader import scratch
-from handnet_grader.grading import (
-    GRADER_FAILURE,
-    Record,
-    submission_files,
-    submission_hash,
-    up_to_date,
-    write_record,
-)
+from handnet_grader.records import GRADER_FAILURE
 from handnet_grader.remote import task_environment, write_files
-
-IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
-
-
-def submission(tmp_path, student="ann", assignment="a1"):
-    folder = tmp_path / "submitted" / student / assignment
-    folder.mkdir(parents=True)
-    (folder / "a1.ipynb").write_text('{"cells": []}')
-    (folder / "timestamp.txt").write_text("2026-12-01 10:00:00 UTC")
-    return folder
 
 
 def dead_pid():
@@ -38,58 +20,6 @@ def dead_pid():
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
     return p.pid
-
-
-def test_the_hash_changes_with_any_file_and_ignores_checkpoints(tmp_path):
-    """Does a changed byte, a new file or a renamed file change the hash, while a
-    checkpoint folder or a hidden file (nbgrader ignores both) does not?"""
-    folder = submission(tmp_path)
-    first = submission_hash(submission_files(folder, IGNORE))
-    (folder / ".ipynb_checkpoints").mkdir()
-    (folder / ".ipynb_checkpoints" / "a1-checkpoint.ipynb").write_text("{}")
-    (folder / ".hidden").write_text("x")
-    assert submission_hash(submission_files(folder, IGNORE)) == first
-    (folder / "timestamp.txt").write_text("2026-12-01 10:00:01 UTC")
-    changed = submission_hash(submission_files(folder, IGNORE))
-    (folder / "notes.txt").write_text("")
-    added = submission_hash(submission_files(folder, IGNORE))
-    (folder / "notes.txt").rename(folder / "other.txt")
-    renamed = submission_hash(submission_files(folder, IGNORE))
-    assert len({first, changed, added, renamed}) == 4
-
-
-def test_the_hash_does_not_run_names_and_contents_together():
-    """Are {"ab": "c"} and {"a": "bc"} told apart (lengths are part of the hash)?"""
-    assert submission_hash({"ab": b"c"}) != submission_hash({"a": b"bc"})
-
-
-def test_a_record_is_up_to_date_only_with_the_same_files_and_a_final_status(tmp_path):
-    """Is a record up to date when made from the current files with a final status, but
-    not when the files changed since, when it is a grader failure, or when it is missing?"""
-    config = f"c = get_config()\nc.CourseDirectory.ignore = {IGNORE!r}\n"
-    (tmp_path / "nbgrader_config.py").write_text(config)
-    pairs = [("ann", "a1"), ("bob", "a1"), ("cy", "a1"), ("dee", "a1")]
-    for s, a in pairs:
-        folder = submission(tmp_path, s, a)
-        sha = submission_hash(submission_files(folder, IGNORE))
-        if s == "ann":
-            write_record(tmp_path, Record(s, a, "timeout", submission_sha256=sha))
-        if s == "bob":
-            write_record(tmp_path, Record(s, a, GRADER_FAILURE, submission_sha256=sha))
-        if s == "cy":
-            write_record(tmp_path, Record(s, a, "graded", submission_sha256=sha))
-            (folder / "a1.ipynb").write_text('{"cells": [], "resubmitted": 1}')
-    assert up_to_date(tmp_path, pairs) == {("ann", "a1")}
-
-
-def test_a_record_cut_short_is_not_up_to_date(tmp_path):
-    """A record file that is not JSON (a crash mid-write elsewhere) means: grade again."""
-    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
-    submission(tmp_path)
-    path = tmp_path / "grades" / "records" / "a1" / "ann.json"
-    path.parent.mkdir(parents=True)
-    path.write_text('{"student": "ann", "stat')
-    assert up_to_date(tmp_path, [("ann", "a1")]) == set()
 
 
 def test_a_task_grades_with_the_drivers_settings_and_leaves_the_worker_as_it_was(
