@@ -1,19 +1,9 @@
 """Grade a class: check each submission, autograde it with nbgrader, keep a record.
 
-Every submission ends with a ``Record`` (``records``): its status, points, and per test
-cell the points and the message the student should read, whatever went wrong. Statuses:
-
-- ``graded``: ran to the end (cells may have failed; that is what points are for);
-- ``memory limit``: a cell ran out of the kernel's memory (a MemoryError; later cells ran);
-- ``timeout``: a cell or the whole submission ran out of time (later cells still ran);
-- ``kernel died``: the kernel crashed or hit a limit (a fresh one ran the later cells);
-- ``invalid notebook``: the file is not a readable notebook (0 points, nothing run);
-- ``missing notebook``: the expected notebook is not in the submission (0 points);
-- ``grader failure``: grading failed on the course's side, not because of the student's
-  code (a kernel that did not start on a busy machine, an nbgrader exception, a worker
-  that died), after ``ATTEMPTS`` tries; the full log of every try is kept in
-  ``grades/logs/<assignment>/<student>.log`` (the record's ``log``), and the student's
-  feedback page says the submission will be graded again.
+Every submission ends with a ``Record`` (``records``, which says what each status means):
+its status, points, and per test cell the points and the message the student should read,
+whatever went wrong. A grading failure on the course's side is tried ``ATTEMPTS`` times
+before its record says ``grader failure``.
 
 A failed try is retried: GuardedExecute turns everything the student's code can do (an
 exception, a timeout, a crash, a limit) into that cell's failure, so nbgrader failing

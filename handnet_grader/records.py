@@ -1,12 +1,27 @@
 """What a grading run leaves behind: one ``Record`` per submission, written to
 ``grades/records/<assignment>/<student>.json``, and a grader failure's log in
-``grades/logs/<assignment>/<student>.log``."""
+``grades/logs/<assignment>/<student>.log``.
+
+A record's status is one of:
+
+- ``graded``: ran to the end (cells may have failed; that is what points are for);
+- ``memory limit``: a cell ran out of the kernel's memory (a MemoryError; later cells ran);
+- ``timeout``: a cell or the whole submission ran out of time (later cells still ran);
+- ``kernel died``: the kernel crashed or hit a limit (a fresh one ran the later cells);
+- ``invalid notebook``: the file is not a readable notebook (0 points, nothing run);
+- ``missing notebook``: the expected notebook is not in the submission (0 points);
+- ``grader failure``: grading failed on the course's side, not because of the student's
+  code (a kernel that did not start on a busy machine, an nbgrader exception, a worker
+  that died), after ``grading.ATTEMPTS`` tries; the full log of every try is kept in
+  ``grades/logs/<assignment>/<student>.log`` (the record's ``log``), and the student's
+  feedback page says the submission will be graded again.
+"""
 
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-# what each status means: handnet_grader.grading's docstring
+# what each status means: this module's docstring
 STATUSES = (
     "graded",
     "memory limit",
