@@ -339,27 +339,18 @@ def check_feedforward(obj):
     fn = student_function(obj, "feedforward")
     rng, seed = check_rng()
     square = [[n] * k for n, k in zip(rng.integers(2, 6, size=3), (3, 4, 5))]
-    cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], 1)) for s in square]
-    compare_function(
-        fn,
-        reference_feedforward,
-        cases,
-        FEEDFORWARD_MISTAKES,
-        what="feedforward",
-        seed=seed,
-        describe=_describe_case,
-    )
     general = [[6, 4, 3], [5, 7, 3, 2], [784, 30, 10], [3, 1]]
-    cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], 1)) for s in general]
-    compare_function(
-        fn,
-        reference_feedforward,
-        cases,
-        FEEDFORWARD_MISTAKES,
-        what="feedforward",
-        seed=seed,
-        describe=_describe_case,
-    )
+    for sizes in (square, general):
+        cases = [(ReferenceNetwork(s, rng=rng), _inputs(rng, s[0], 1)) for s in sizes]
+        compare_function(
+            fn,
+            reference_feedforward,
+            cases,
+            FEEDFORWARD_MISTAKES,
+            what="feedforward",
+            seed=seed,
+            describe=_describe_case,
+        )
 
 
 def check_feedforward_batch(obj):
