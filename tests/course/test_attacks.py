@@ -113,27 +113,23 @@ def attacked(tmp_path_factory, environment):
     own = [f"{top}/{s}" for s in attackers for top in ("autograded", "feedback")]
     skip = own + ["grades", "gradebook.db"]
     repo = ("handnet", "handnet_ref", "source", "release", "nbgrader_config.py")
-    before = (
-        _file_hashes(root, skip),
-        _gradebook_fingerprint(root, HONEST),
-        {
-            p: _file_hashes(ROOT / p, ["__pycache__"])
-            if (ROOT / p).is_dir()
-            else hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
-            for p in repo
-        },
-    )
+
+    def fingerprint():
+        """(the course's files, the honest students' gradebook rows, the repository's own)."""
+        return (
+            _file_hashes(root, skip),
+            _gradebook_fingerprint(root, HONEST),
+            {
+                p: _file_hashes(ROOT / p, ["__pycache__"])
+                if (ROOT / p).is_dir()
+                else hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
+                for p in repo
+            },
+        )
+
+    before = fingerprint()
     records += grade_class(root, student=attackers, workers=2)
-    after = (
-        _file_hashes(root, skip),
-        _gradebook_fingerprint(root, HONEST),
-        {
-            p: _file_hashes(ROOT / p, ["__pycache__"])
-            if (ROOT / p).is_dir()
-            else hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
-            for p in repo
-        },
-    )
+    after = fingerprint()
     return root, {(r.student, r.assignment): r for r in records}, (before, after)
 
 
