@@ -8,13 +8,11 @@ those who left it unwritten or failed it some other way; and the submissions wit
 integrity findings. ``text`` renders it for the terminal (``handnet mistakes``),
 ``plot`` as three panels (``notebooks/class_view.ipynb``).
 
-A failed hidden check's message is ``"<what>: <mistake.hint>"``: the mistake is found by
-looking for the hints of the assignment's catalogue (``handnet_ref.checks``, read when the
-view is built, so reworded hints are matched as they are now) in each failed cell's message.
-An *exercise* is a solution cell and the test cells after it (``samples.exercises``).
+Each student's outcome on each exercise, and the catalogued mistake it shows, come from
+``outcomes`` (the catalogue is read when the view is built, so reworded hints are matched
+as they are now). An *exercise* is a solution cell and the test cells after it (``samples.exercises``).
 """
 
-import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,53 +20,10 @@ from pathlib import Path
 
 import nbformat
 
-from .records import GRADER_FAILURE, MESSAGE_CHARS, load_records
+from .outcomes import MISTAKE, NOT_WRITTEN, OTHER, OUTCOMES, PASSED, catalogue, outcome
+from .records import GRADER_FAILURE, load_records
 from .report import integrity_evidence
 from .samples import exercises
-
-PASSED, MISTAKE, NOT_WRITTEN, OTHER = "passed", "catalogued mistake", "not written", "other failure"
-OUTCOMES = (PASSED, MISTAKE, NOT_WRITTEN, OTHER)
-HINT_HEAD = 40  # characters of a hint that a message cut short must still show
-
-
-def catalogue(assignment):
-    """The catalogued Mistakes of the checks of ``assignment``, one per key, as the
-    reference package holds them now."""
-    from handnet_ref.checks import TOPICS
-
-    mistakes = {}
-    for topic in TOPICS:
-        if getattr(topic, "ASSIGNMENT", None) == assignment:
-            for m in topic.CATALOGUE:
-                mistakes.setdefault(m.key, m)
-    return tuple(mistakes.values())
-
-
-def _shown_at(message, hint):
-    """Where ``message`` shows ``hint`` (whole, or its beginning up to the end of a
-    message cut at MESSAGE_CHARS), or -1."""
-    at = message.find(hint)
-    if at >= 0 or len(message) < MESSAGE_CHARS:
-        return at
-    at = message.find(hint[:HINT_HEAD])
-    return at if at >= 0 and hint.startswith(message[at:]) else -1
-
-
-def identify(message, mistakes, exercise=None):
-    """The Mistake whose hint ``message`` shows, or None.
-
-    Where several match (a hint inside a longer one; two checks of one assignment sharing
-    a hint), the longest hint wins, then the mistake whose check is named before the hint
-    in the message ("backprop: ..."), then the one whose check is ``exercise``.
-    """
-    found = []
-    for m in mistakes:
-        at = _shown_at(message, m.hint)
-        if at >= 0:
-            check = m.key.split(".")[0]
-            named = re.search(rf"\b{re.escape(check)}\b", message[:at]) is not None
-            found.append(((len(m.hint), named, check == exercise), m))
-    return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def exercise_cells(root, assignment):
@@ -78,32 +33,6 @@ def exercise_cells(root, assignment):
         nb = nbformat.read(path, as_version=4)
         groups += [(gid, [name for name, _ in tests]) for gid, tests in exercises(nb) if tests]
     return groups
-
-
-@dataclass
-class Outcome:
-    """How one student did on one exercise: one of OUTCOMES, and the catalogued
-    mistakes found in its failed test cells (keys, in cell order)."""
-
-    kind: str
-    mistakes: list = field(default_factory=list)
-
-
-def outcome(cells, mistakes, exercise=None):
-    """The Outcome of an exercise from its test cells (CellResults)."""
-    failed = [c for c in cells if c.points < c.max_points]
-    if not failed:
-        return Outcome(PASSED)
-    keys = []
-    for c in failed:
-        m = identify(c.message, mistakes, exercise)
-        if m is not None and m.key not in keys:
-            keys.append(m.key)
-    if keys:
-        return Outcome(MISTAKE, keys)
-    if all("NotImplementedError" in c.message for c in failed):
-        return Outcome(NOT_WRITTEN)
-    return Outcome(OTHER)
 
 
 @dataclass

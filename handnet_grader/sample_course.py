@@ -73,9 +73,9 @@ def grade_sample_class(course, folder, assignment="01_neuron", seed=2026, worker
 
     The records end up in ``folder``/grades/records/<assignment>/, for ``class_view``.
     """
-    from .classview import catalogue
     from .grading import grade_class
     from .layout import put_python_first
+    from .outcomes import catalogue
     from .samples import sample_class
 
     course, folder = Path(course), Path(folder)

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from handnet_grader import grading
-from handnet_grader.classview import catalogue
+from handnet_grader.outcomes import catalogue
 from handnet_grader.sample_course import (
     MISTAKEN,
     PARTIALS,
