@@ -10,7 +10,8 @@ integrity findings. ``text`` renders it for the terminal (``handnet mistakes``),
 
 Each student's outcome on each exercise, and the catalogued mistake it shows, come from
 ``outcomes`` (the catalogue is read when the view is built, so reworded hints are matched
-as they are now). An *exercise* is a solution cell and the test cells after it (``samples.exercises``).
+as they are now). An *exercise* is a solution cell and the test cells after it
+(``exercises``).
 """
 
 import textwrap
@@ -20,10 +21,10 @@ from pathlib import Path
 
 import nbformat
 
+from .exercises import exercises
 from .outcomes import MISTAKE, NOT_WRITTEN, OTHER, OUTCOMES, PASSED, catalogue, outcome
 from .records import GRADER_FAILURE, load_records
 from .report import integrity_evidence
-from .samples import exercises
 
 
 def exercise_cells(root, assignment):

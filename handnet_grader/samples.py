@@ -6,8 +6,7 @@ Cases per assignment:
 - ``untouched``: the release as students get it: 0;
 - ``partial``: only the first exercise filled in: the points of its test cells;
 - ``mistake-<key>``: the reference with one catalogued mistake (``handnet_ref.checks``)
-  swapped in, its code written out in the notebook (``mistake_source``: the grading
-  kernel never sees ``handnet_ref``): a test cell of that exercise scores 0 with the
+  swapped in (``planted_mistakes``): a test cell of that exercise scores 0 with the
   mistake's hint as its message, and every exercise that does not use the mistaken
   function keeps its points. Other cells of the same exercise may pass (partial credit:
   a test on a one-layer network cannot see a mistake in the loop over layers), and
@@ -15,8 +14,7 @@ Cases per assignment:
   lose points too;
 - broken submissions (same score rules as their base case), named for what is wrong.
 
-An *exercise* is a solution cell and the test cells that follow it, up to the next
-solution cell: its tests are the cells "that test that piece".
+An *exercise* is a solution cell and the test cells that follow it (``exercises``).
 """
 
 import json
@@ -27,11 +25,8 @@ from pathlib import Path
 import nbformat
 
 from .cells import nbgrader_metadata
-from .mistake_source import mistake_source
-
-SOLUTION_REGION = re.compile(
-    r"^[ \t]*### BEGIN SOLUTION[ \t]*\n|^[ \t]*### END SOLUTION[ \t]*\n?", re.M
-)
+from .exercises import exercises, filled, solutions, total_points
+from .planted_mistakes import dependents, with_mistake
 
 
 @dataclass
@@ -47,104 +42,6 @@ class Sample:
     exact: bool = True  # False: expected_points is an upper bound (see below)
     hinted_in: tuple = ()  # one of these test cells must score 0 showing expect_message
     must_keep: tuple = ()  # test cells that must keep their points
-
-
-def exercises(nb):
-    """[(solution grade_id, [(test grade_id, points), ...]), ...] in notebook order."""
-    out = []
-    for cell in nb.cells:
-        meta = nbgrader_metadata(cell)
-        if meta.get("solution") and not meta.get("grade"):
-            out.append((meta["grade_id"], []))
-        elif meta.get("grade") and out:
-            out[-1][1].append((meta["grade_id"], float(meta["points"])))
-    return out
-
-
-def total_points(nb):
-    return sum(
-        float(nbgrader_metadata(c)["points"]) for c in nb.cells if nbgrader_metadata(c).get("grade")
-    )
-
-
-def solutions(source_nb):
-    """{solution grade_id: the source cell's code without the solution markers}."""
-    return {
-        nbgrader_metadata(c)["grade_id"]: SOLUTION_REGION.sub("", c.source)
-        for c in source_nb.cells
-        if nbgrader_metadata(c).get("solution")
-    }
-
-
-def filled(release_nb, solved, ids):
-    """A copy of the release notebook with the solution cells ``ids`` filled in."""
-    nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
-    for cell in nb.cells:
-        gid = nbgrader_metadata(cell).get("grade_id")
-        if nbgrader_metadata(cell).get("solution") and gid in ids:
-            cell.source = solved[gid]
-    return nb
-
-
-def defined_name(code):
-    """The function a solution cell defines (its first ``def``), or None."""
-    m = re.search(r"^def (\w+)\(", code, re.M)
-    return m.group(1) if m else None
-
-
-def dependents(solved, gid):
-    """Solution cells whose code calls, directly or through others, the function that
-    solution cell ``gid`` defines."""
-    found, frontier = set(), [gid]
-    while frontier:
-        name = defined_name(solved[frontier.pop()])
-        if name is None:
-            continue
-        for other, code in solved.items():
-            if (
-                other != gid
-                and other not in found
-                and re.search(rf"\b{name}\b", re.sub(rf"^def {name}\(.*$", "", code, flags=re.M))
-            ):
-                found.add(other)
-                frontier.append(other)
-    return found
-
-
-def mistake_target(solved, name):
-    """(solution grade_id, lines that swap in the mistake) for the function ``name``: the
-    solution cell that defines it (or, failing that, the cell with that grade_id and the
-    function it defines); the lines rebind the function, and re-attach it wherever the
-    cell attaches it to a class (``Network.name = name``)."""
-    gid = next(
-        (g for g, code in solved.items() if re.search(rf"^def {re.escape(name)}\(", code, re.M)),
-        None,
-    )
-    fn = name
-    if gid is None and name in solved:
-        gid, fn = name, defined_name(solved[name])
-    if gid is None or fn is None:
-        return None, None
-    attach = re.findall(rf"^(\w+)\.{re.escape(fn)} = {re.escape(fn)}$", solved[gid], re.M)
-    return gid, [f"{fn} = _mistake", *(f"{cls}.{fn} = {fn}" for cls in attach)]
-
-
-def with_mistake(release_nb, solved, key, function=None):
-    """The reference submission with the catalogued mistake ``key`` in place of the
-    student's function (``function``, default: the check's name, the part of the key
-    before the dot), or None if no solution cell defines it."""
-    gid, lines = mistake_target(solved, function or key.split(".")[0])
-    if gid is None:
-        return None
-    nb = filled(release_nb, solved, set(solved))
-    for cell in nb.cells:
-        if nbgrader_metadata(cell).get("grade_id") == gid:
-            cell.source += (
-                f"\n\n# Sample submission: the catalogued mistake {key}, swapped in.\n"
-                + mistake_source(key)
-                + "\n".join(lines)
-            )
-    return nb, gid
 
 
 def _code(source):

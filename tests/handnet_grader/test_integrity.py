@@ -5,8 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from handnet_grader.exercises import solutions
 from handnet_grader.integrity import scan_notebook, scan_source
-from handnet_grader.samples import solutions
 
 ROOT = Path(__file__).resolve().parents[2]
 
