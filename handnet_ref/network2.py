@@ -7,14 +7,17 @@ stopping, and saving to / loading from JSON.
 """
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 
 from . import network
 from .costs import CrossEntropyCost, cost_by_name
-from .initializers import INITIALIZERS
-from .training import accuracy_and_cost, as_rows, l2_term, run_sgd
+from .initializers import INITIALIZERS, as_rng
+from .monitoring import EarlyStopping, History
+from .progress import progress_bar
+from .training import accuracy_and_cost, as_rows, l2_term
 
 
 class Network(network.Network):
@@ -52,33 +55,63 @@ class Network(network.Network):
         early_stopping_n=0,
         *,
         rng=None,
-        engine="matrix",
         progress=None,
     ):
         """Train with mini-batch SGD and L2 strength ``lmbda``; return a ``History``.
 
-        Each ``monitor_*`` flag records that quantity after every epoch. With
-        ``early_stopping_n`` > 0, training stops once the evaluation accuracy has not
-        improved for that many epochs. Data formats as in ``network.Network.SGD``.
+        The book's per-example algorithm, as ``network.Network.SGD`` (data formats as
+        there), with the weight decay of ``update_mini_batch``. Each ``monitor_*`` flag
+        records that quantity after every epoch. With ``early_stopping_n`` > 0, training
+        stops once the evaluation accuracy has not improved for that many epochs. Code
+        that needs speed calls ``handnet_ref.training.run_sgd(net, ...)``: the same
+        arguments and batches, a whole mini-batch at a time.
         """
-        return run_sgd(
-            self,
-            training_data,
-            epochs,
-            mini_batch_size,
-            eta,
-            lmbda=lmbda,
-            cost=self.cost,
-            evaluation_data=evaluation_data,
-            monitor_evaluation_cost=monitor_evaluation_cost,
-            monitor_evaluation_accuracy=monitor_evaluation_accuracy,
-            monitor_training_cost=monitor_training_cost,
-            monitor_training_accuracy=monitor_training_accuracy,
-            early_stopping_n=early_stopping_n,
-            rng=rng,
-            engine=engine,
-            progress=progress,
-        )
+        if epochs < 0 or mini_batch_size < 1:
+            raise ValueError("epochs must be >= 0 and mini_batch_size >= 1")
+        rng = as_rng(rng)
+        n_in, n_out, dtype = self.sizes[0], self.sizes[-1], self.weights[0].dtype
+        X, Y, labels = as_rows(training_data, n_in, n_out, dtype)
+        training_data = [(x[:, None], y[:, None]) for x, y in zip(X, Y)]
+        as_arrays = (X.T, labels)  # for total_cost and accuracy
+        n = len(training_data)
+        if evaluation_data is not None:
+            X_eval, _, labels_eval = as_rows(evaluation_data, n_in, n_out, dtype)
+            evaluation_data = (X_eval.T, labels_eval)
+            n_eval = len(labels_eval)
+        elif monitor_evaluation_cost or monitor_evaluation_accuracy or early_stopping_n:
+            raise ValueError("monitoring evaluation data or early stopping needs evaluation_data")
+        stopper = EarlyStopping(early_stopping_n)
+        history = History()
+        bar = progress_bar(epochs, "network2.Network.SGD", progress)
+        try:
+            for _ in range(epochs):
+                start = time.perf_counter()
+                order = rng.permutation(n)
+                shuffled = [training_data[i] for i in order]
+                mini_batches = [
+                    shuffled[k : k + mini_batch_size] for k in range(0, n, mini_batch_size)
+                ]
+                for mini_batch in mini_batches:
+                    self.update_mini_batch(mini_batch, eta, lmbda, n)
+                history.seconds.append(time.perf_counter() - start)
+                if monitor_training_cost:
+                    history.training_cost.append(self.total_cost(as_arrays, lmbda))
+                if monitor_training_accuracy:
+                    history.training_accuracy.append(self.accuracy(as_arrays) / n)
+                if evaluation_data is not None:
+                    accuracy = self.accuracy(evaluation_data) / n_eval
+                    if monitor_evaluation_cost:
+                        history.evaluation_cost.append(self.total_cost(evaluation_data, lmbda))
+                    if monitor_evaluation_accuracy:
+                        history.evaluation_accuracy.append(accuracy)
+                    bar.set_postfix_str(f"accuracy {accuracy:.2%}")
+                bar.update()
+                if evaluation_data is not None and stopper.update(accuracy):
+                    history.stopped_early = True
+                    break
+        finally:
+            bar.close()
+        return history
 
     def accuracy(self, data):
         """Number of examples classified correctly (either data format)."""

@@ -1,9 +1,10 @@
 """Fast mini-batch stochastic gradient descent, shared by both networks.
 
 ``train_matrix(net, ...)`` trains the book's chapter-1 ``Network`` with the arguments of
-its ``SGD``; ``run_sgd`` is the general trainer behind it and behind ``network2``'s
-``SGD``. Both step a whole mini-batch at a time with ``matrix.BatchTrainer`` (or, with
-``engine="loop"``, call ``net.update_mini_batch``, the book's per-example step).
+its ``SGD``; ``run_sgd(net, ...)`` trains ``network2``'s ``Network`` with the arguments of
+its ``SGD`` (and is the trainer behind ``train_matrix``). Both step a whole mini-batch at
+a time with ``matrix.BatchTrainer``; the networks' own ``SGD`` methods are the book's
+per-example algorithm, to be read, and take the same batches.
 
 Data may come in the book's format, a list of (x, y) pairs with x of shape (n_0, 1) and
 y either a one-hot (n_L, 1) column or an int label, or as arrays ``(X, y)`` with X of
@@ -19,8 +20,6 @@ from .initializers import as_rng
 from .matrix import BatchTrainer, feedforward_rows
 from .monitoring import EarlyStopping, History
 from .progress import progress_bar
-
-ENGINES = ("matrix", "loop")
 
 
 def _is_pair_list(data):
@@ -88,30 +87,27 @@ def run_sgd(
     epochs,
     mini_batch_size,
     eta,
-    *,
     lmbda=0.0,
-    cost,
     evaluation_data=None,
     monitor_evaluation_cost=False,
     monitor_evaluation_accuracy=False,
     monitor_training_cost=False,
     monitor_training_accuracy=False,
     early_stopping_n=0,
+    *,
     rng=None,
-    engine="matrix",
     progress=None,
 ):
-    """Train ``net`` in place; return a ``History``.
+    """``net.SGD(...)`` of ``network2.Network``, a whole mini-batch at a time; trains
+    ``net`` (any network with ``sizes``, ``weights``, ``biases`` and ``cost``) in place and
+    returns a ``History``.
 
     Each epoch shuffles the training examples with ``rng`` (a seed or a Generator),
     cuts them into mini-batches of ``mini_batch_size`` (the last one may be smaller) and
     takes one gradient step per batch with learning rate ``eta`` and L2 strength
-    ``lmbda``. ``engine="matrix"`` steps a whole batch at once (fast);
-    ``engine="loop"`` calls ``net.update_mini_batch``, the book's per-example algorithm.
-    Both see the same batches, so they agree up to rounding.
+    ``lmbda``: the same batches as the book's per-example ``SGD``, so the two agree up to
+    rounding.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if epochs < 0 or mini_batch_size < 1:
         raise ValueError("epochs must be >= 0 and mini_batch_size >= 1")
     rng = as_rng(rng)
@@ -125,19 +121,15 @@ def run_sgd(
         raise ValueError("monitoring evaluation data or early stopping needs evaluation_data")
     stopper = EarlyStopping(early_stopping_n)
     decay = 1.0 - eta * lmbda / n
-    trainer = BatchTrainer(net.weights, net.biases, cost) if engine == "matrix" else None
+    cost = net.cost
+    trainer = BatchTrainer(net.weights, net.biases, cost)
     history = History()
     bar = progress_bar(epochs, type(net).__name__ + ".SGD", progress)
     try:
         for _ in range(epochs):
             start = time.perf_counter()
             order = rng.permutation(n)
-            if trainer is not None:
-                trainer.epoch(X, Y, order, mini_batch_size, eta, decay)
-            else:
-                for k in range(0, n, mini_batch_size):
-                    batch = [(X[i][:, None], Y[i][:, None]) for i in order[k : k + mini_batch_size]]
-                    net.update_mini_batch(batch, eta, lmbda, n)
+            trainer.epoch(X, Y, order, mini_batch_size, eta, decay)
             history.seconds.append(time.perf_counter() - start)
             if monitor_training_cost or monitor_training_accuracy:
                 correct, c = accuracy_and_cost(net.weights, net.biases, X, Y, labels, cost)
@@ -179,7 +171,6 @@ def train_matrix(
         epochs,
         mini_batch_size,
         eta,
-        cost=net.cost,
         evaluation_data=test_data,
         monitor_evaluation_accuracy=test_data is not None,
         rng=rng,

@@ -17,7 +17,7 @@ from handnet.mnist import MnistError, load_data_arrays
 from handnet_ref import network2
 from handnet_ref.costs import CrossEntropyCost
 from handnet_ref.network import Network
-from handnet_ref.training import train_matrix
+from handnet_ref.training import run_sgd, train_matrix
 
 
 def print_table(title, history, n_test):
@@ -61,7 +61,8 @@ def main(argv=None):
     net2 = network2.Network(
         [784, 30, 10], cost=CrossEntropyCost, init="scaled", rng=args.seed, dtype=np.float32
     )
-    h3 = net2.SGD(
+    h3 = run_sgd(
+        net2,
         training,
         args.epochs,
         10,

@@ -35,15 +35,26 @@ def test_batch_gradients_equal_the_per_example_loop(sizes, cost):
 
 
 @pytest.mark.parametrize("lmbda", [0.0, 5.0])
-def test_matrix_and_loop_engines_train_to_the_same_weights(lmbda):
-    """Do both SGD engines, given the same batches, end within 1e-12 of each other?"""
+def test_run_sgd_trains_as_the_books_sgd(lmbda):
+    """Do run_sgd (a mini-batch at a time) and network2's SGD (one example at a time),
+    given the same seed, end within 1e-12 of each other, with the same history?"""
     rng = np.random.default_rng(2)
     X, labels = rng.random((8, 57)), rng.integers(3, size=57)  # 57: a short last batch
-    nets = [network2.Network([8, 6, 3], rng=3) for _ in range(2)]
-    for net, engine in zip(nets, ("matrix", "loop")):
-        net.SGD((X, labels), 3, 10, 0.5, lmbda=lmbda, rng=4, engine=engine, progress=False)
-    for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+    fast, book = [network2.Network([8, 6, 3], rng=3) for _ in range(2)]
+    monitors = dict(
+        lmbda=lmbda,
+        evaluation_data=(X[:, :20], labels[:20]),
+        monitor_evaluation_accuracy=True,
+        monitor_training_cost=True,
+        rng=4,
+        progress=False,
+    )
+    h_fast = run_sgd(fast, (X, labels), 3, 10, 0.5, **monitors)
+    h_book = book.SGD((X, labels), 3, 10, 0.5, **monitors)
+    for a, b in zip(fast.weights + fast.biases, book.weights + book.biases):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    assert h_fast.evaluation_accuracy == h_book.evaluation_accuracy
+    np.testing.assert_allclose(h_fast.training_cost, h_book.training_cost, rtol=1e-12)
 
 
 def test_float32_training_follows_float64():
@@ -56,17 +67,3 @@ def test_float32_training_follows_float64():
         net.SGD((X, labels), 2, 10, 1.0, rng=7, progress=False)
     for a, b in zip(n64.weights, n32.weights):
         np.testing.assert_allclose(a, b, atol=1e-4)
-
-
-def test_unknown_engine_is_refused():
-    """Does a typo in engine= fail loudly instead of picking a default?"""
-    with pytest.raises(ValueError, match="engine"):
-        run_sgd(
-            Network([2, 2]),
-            [(np.zeros((2, 1)), np.zeros((2, 1)))],
-            1,
-            1,
-            1.0,
-            cost=QuadraticCost,
-            engine="fast",
-        )
