@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from .cluster import ClusterError
+from .cluster_connect import ClusterError
 from .gradebook import GradebookUnavailable, prepare_gradebook
 from .layout import CourseNotFound, assignments, course_root, put_python_first
 from .release import ReleaseError, ensure_in_gradebook, generate_release, release_differences
@@ -85,7 +85,7 @@ def cmd_autograde(root, args):
         return 1
     scheduler = getattr(args, "scheduler", None)
     if scheduler:  # an unreachable cluster stops the run before anything is touched
-        from .cluster import connect
+        from .cluster_connect import connect
 
         client = connect(scheduler)
     added, differences = ensure_in_gradebook(root, sorted({a for _, a in pairs}))

@@ -5,16 +5,11 @@
     handnet autograde --scheduler tcp://HOST:8786 [--missing]           # in the course
 
 Workers need the instructor's environment (handnet, handnet_grader, handnet_ref: checked
-against this machine's before anything is sent) and no shared files: each task carries
-its submission and, once per run, the assignments' source and gradebook (``remote``), and
-brings back the record and the autograded notebook. This process, the driver, alone
-writes the course: the autograded folder, nbgrader's gradebook (the rows ``nbgrader
-autograde`` writes: student, submission and its timestamp, each test cell's grade, the
-late penalty) and the record, in that order, so a driver killed between two writes
-leaves a submission without an up-to-date record, and a run with ``missing`` grades it
-again. Every write is keyed by
-student, assignment and the SHA-256 of the submission's files, and writing the same
-result twice leaves the same state: Dask runs a task again when its worker is lost.
+against this machine's before anything is sent, ``cluster_connect``) and no shared files:
+each task carries its submission and, once per run, the assignments' source and gradebook
+(``remote``), and brings back the record and the autograded notebook. This process, the
+driver, alone writes the course (``cluster_writes``: keyed and idempotent, as Dask runs a
+task again when its worker is lost).
 
 A submission whose task kills its worker is tried on another; after ``grading.ATTEMPTS``
 dead workers (the scheduler's ``allowed-failures``, which the preload sets) Dask gives
@@ -25,98 +20,16 @@ task it holds).
 """
 
 import os
-import shutil
 import time
-import traceback
 from pathlib import Path
 
-from .grading import ATTEMPTS, finish_record, graded_record, grading_api
-from .records import Record, grader_failure, log_path
-from .remote import course_bundle, grade_bundle, submission_bundle, write_files
-from .submissions import expected_notebooks, find_submissions, submitted_folder, up_to_date
+from .cluster_connect import WORKERS_SECONDS, connect
+from .cluster_writes import failed_record, write_result
+from .grading import ATTEMPTS, grading_api
+from .remote import course_bundle, grade_bundle, submission_bundle
+from .submissions import find_submissions, up_to_date
 
-WORKERS_SECONDS = 60  # for a first worker, or for one again when all are gone
 POLL_SECONDS = 2.0
-CODE_PACKAGES = ("handnet", "handnet_grader", "handnet_ref")
-VERSIONED = ("nbgrader", "numpy", "distributed")
-
-
-class ClusterError(Exception):
-    """The cluster cannot grade: its scheduler cannot be reached, it has no workers, or
-    its workers would grade with other code than this machine. Nothing was graded."""
-
-
-def code_fingerprint():
-    """SHA-256 of the Python files of CODE_PACKAGES and the versions of VERSIONED: two
-    machines with the same fingerprint grade alike."""
-    import hashlib
-    import importlib.metadata
-    import importlib.util
-
-    digest = hashlib.sha256()
-    for package in CODE_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        folder = Path(spec.origin).parent
-        for path in sorted(folder.rglob("*.py")):
-            digest.update(f"{package}/{path.relative_to(folder).as_posix()}\0".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    for name in VERSIONED:
-        digest.update(f"{name}=={importlib.metadata.version(name)}\0".encode())
-    return digest.hexdigest()
-
-
-def connect_seconds():
-    """How long to try to reach the scheduler: Dask's ``distributed.comm.timeouts.connect``
-    (30 s; e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s)."""
-    import dask
-    from dask.utils import parse_timedelta
-
-    return parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="s")
-
-
-def connect(address, timeout=None, workers_timeout=WORKERS_SECONDS):
-    """A Dask Client on the scheduler at ``address`` with at least one worker, every
-    worker running this machine's grading code; ClusterError, saying what to do, if not.
-    ``timeout``: seconds to reach the scheduler (default: ``connect_seconds()``)."""
-    from distributed import Client
-
-    timeout = connect_seconds() if timeout is None else timeout
-    try:
-        client = Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as e:
-        raise ClusterError(
-            f"cannot reach the Dask scheduler at {address} within "
-            f"{timeout:g} s ({type(e).__name__}: {e}); nothing was graded. "
-            f"Is `dask scheduler` running there, and is the port open?"
-        ) from None
-    try:
-        try:
-            client.wait_for_workers(1, timeout=workers_timeout)
-        except TimeoutError:
-            raise ClusterError(
-                f"the Dask scheduler at {address} has no workers (waited "
-                f"{workers_timeout:g} s): start some with `dask worker "
-                f"{address} --nthreads 1 --preload handnet_grader.cluster`; "
-                "nothing was graded"
-            ) from None
-        mine = code_fingerprint()
-        theirs = client.run(code_fingerprint, on_error="return")
-        different = {w: f for w, f in theirs.items() if f != mine}
-        if different:
-            other = f"other code ({', '.join(CODE_PACKAGES)}) or versions ({', '.join(VERSIONED)})"
-            why = "; ".join(
-                f"{w}: {f!r}" if isinstance(f, Exception) else f"{w}: {other}"
-                for w, f in sorted(different.items())
-            )
-            raise ClusterError(
-                f"workers that cannot grade as this machine does ({why}): "
-                "install the same instructor environment there; "
-                "nothing was graded"
-            )
-    except BaseException:
-        client.close()
-        raise
-    return client
 
 
 def dask_setup(server):
@@ -131,101 +44,6 @@ def dask_setup(server):
         server.allowed_failures = ATTEMPTS - 1
     else:
         scratch.sweep()
-
-
-def _install_autograded(root, student, assignment, files):
-    """Replace autograded/<student>/<assignment>/ by ``files`` ({relative path: bytes}),
-    swapping whole folders so that it is never half written."""
-    parent = Path(root) / "autograded" / student
-    parent.mkdir(parents=True, exist_ok=True)
-    for leftover in parent.glob(f".{assignment}.*"):  # from a driver killed while swapping
-        shutil.rmtree(leftover, ignore_errors=True)
-    incoming, old, final = (
-        parent / f".{assignment}.incoming",
-        parent / f".{assignment}.old",
-        parent / assignment,
-    )
-    write_files(incoming, files)
-    if final.exists():
-        final.rename(old)
-    incoming.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def save_grades(api, root, student, assignment):
-    """Write into the course's gradebook what ``nbgrader autograde`` writes for the
-    graded notebooks now in autograded/<student>/<assignment>/: the student, the
-    submission (with submitted/'s timestamp), each cell's automatic grade and comment
-    (nbgrader's SaveAutoGrades) and the late penalty (AssignLatePenalties, the course's
-    policy and due date). Repeating it changes nothing."""
-    import nbformat
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
-
-    db_url = api.coursedir.db_url
-    submitted = str(submitted_folder(root, student, assignment))
-    timestamp = api.coursedir.get_existing_timestamp(submitted)
-    with Gradebook(db_url, api.coursedir.course_id) as gradebook:
-        gradebook.update_or_create_student(student)
-        gradebook.update_or_create_submission(
-            assignment, student, **({"timestamp": timestamp} if timestamp else {})
-        )
-    for name in expected_notebooks(root, assignment):
-        nb = nbformat.read(Path(root) / "autograded" / student / assignment / name, as_version=4)
-        resources = {
-            "nbgrader": {
-                "notebook": Path(name).stem,
-                "assignment": assignment,
-                "student": student,
-                "db_url": db_url,
-            }
-        }
-        for step in (SaveAutoGrades, AssignLatePenalties):
-            nb, resources = step(config=api.config).preprocess(nb, resources)
-
-
-def write_result(api, root, result):
-    """Write one worker's result into the course (autograded folder, gradebook, log,
-    record) and return the Record: the same as a local run writes for that submission."""
-    student, assignment = result["student"], result["assignment"]
-    log = log_path(root, assignment, student)
-    log.unlink(missing_ok=True)
-    if result["log"]:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(result["log"])
-    try:
-        if result["graded"]:
-            _install_autograded(root, student, assignment, result["autograded"])
-            save_grades(api, root, student, assignment)
-            record = graded_record(api.coursedir.db_url, root, student, assignment, result["note"])
-        else:
-            record = Record.from_json(result["record"])
-    except Exception:  # the course's side again: never lose the class over one write
-        record = grader_failure(
-            root, student, assignment, "the driver could not save it", traceback.format_exc()
-        )
-    return finish_record(api.coursedir.db_url, root, record, result["seconds"], result["sha256"])
-
-
-def failed_record(api, root, student, assignment, sha256, error, tb=None):
-    """The grader-failure Record (written) of a task that did not return a result:
-    Dask's KilledWorker (the submission's task killed ``ATTEMPTS`` workers: it needs a
-    look, not another run) or an exception in the task."""
-    from distributed import KilledWorker
-
-    if isinstance(error, KilledWorker):
-        record = grader_failure(
-            root, student, assignment, "it stopped its grading worker", f"--- KilledWorker: {error}"
-        )
-        record.message = (
-            f"needs a look: grading it stopped the grading worker "
-            f"{error.allowed_failures + 1} times (a worker process died each "
-            f"time); full log: {record.log}"
-        )
-    else:
-        text = "".join(traceback.format_exception(type(error), error, tb))
-        record = grader_failure(root, student, assignment, "the grading task raised", text)
-    return finish_record(api.coursedir.db_url, root, record, 0.0, sha256)
 
 
 class ClusterRun:

@@ -18,7 +18,7 @@ submission with the course's own pipeline (``grading.autograde_submission``: the
 limits and retries of a local run) and returns the **result**: the raw Record, whether
 nbgrader graded it, the autograded folder's files and the grader-failure log. The
 worker writes nothing outside its scratch folder; the driver alone writes the course
-(``cluster.write_result``).
+(``cluster_writes.write_result``).
 """
 
 import contextlib

@@ -307,7 +307,7 @@ def test_writing_a_result_twice_changes_nothing(tmp_path):
     """A task Dask ran twice brings its result twice: graded by the worker's function in
     this process, is the second write of the same result a no-op (the same record bytes,
     autograded notebook and gradebook row, one submission)?"""
-    from handnet_grader.cluster import write_result
+    from handnet_grader.cluster_writes import write_result
     from handnet_grader.grading import grading_api
     from handnet_grader.release import ensure_in_gradebook
     from handnet_grader.remote import course_bundle, grade_bundle, submission_bundle
