@@ -11,7 +11,7 @@ import shutil
 import traceback
 from pathlib import Path
 
-from .grading import finish_record, graded_record
+from .graded_records import finish_record, graded_record
 from .records import Record, grader_failure, log_path
 from .remote import write_files
 from .submissions import expected_notebooks, submitted_folder

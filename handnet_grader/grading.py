@@ -15,7 +15,7 @@ graded under the expected name, and the record says so (``submissions.precheck``
 Grading runs in ``workers`` processes, each taking a fixed share of the students (so two
 processes never grade the same student) and paying nbgrader's start-up once; or, with
 ``handnet_grader.cluster``, on the workers of a Dask cluster, each submission in a course
-folder of its own (``graded_record`` and ``finish_record`` are shared by both ways).
+folder of its own (the records are read and written by ``graded_records`` both ways).
 
 Each record keeps the SHA-256 of the submission's files (``submission_sha256``): a record
 with the current files' hash and a final status is up to date (``submissions.up_to_date``),
@@ -27,24 +27,11 @@ import time
 from pathlib import Path
 from queue import Empty
 
-import nbformat
-
 from . import scratch
-from .cells import error_message, is_test_cell, nbgrader_metadata
-from .integrity import scan_notebook
+from .graded_records import finish_record, graded_record
 from .layout import load_config
-from .records import (
-    MESSAGE_CHARS,
-    STATUSES,
-    CellResult,
-    Record,
-    grader_failure,
-    log_path,
-    write_failure_log,
-    write_record,
-)
+from .records import Record, grader_failure, log_path, write_failure_log, write_record
 from .submissions import (
-    expected_notebooks,
     find_submissions,
     precheck,
     submission_files,
@@ -55,53 +42,6 @@ from .submissions import (
 
 ATTEMPTS = 3
 RETRY_PAUSE = 5.0  # seconds before a second try, twice that before a third
-
-
-def _cell_messages(notebook_path):
-    """{grade_id: short message} for failed test cells of an autograded notebook."""
-    nb = nbformat.read(notebook_path, as_version=4)
-    messages = {}
-    for cell in filter(is_test_cell, nb.cells):
-        stderr = [
-            o
-            for o in cell.get("outputs", [])
-            if o.get("output_type") == "stream" and o.get("name") == "stderr"
-        ]
-        text = error_message(cell) or (stderr and "wrote to stderr: " + stderr[-1].get("text", ""))
-        if text:
-            messages[nbgrader_metadata(cell)["grade_id"]] = text[:MESSAGE_CHARS]
-    return nb.metadata.get("handnet", {}), messages
-
-
-def _collect(root, gradebook, student, assignment, record):
-    """Fill the record's points and cells from the gradebook and the graded notebook."""
-    submission = gradebook.find_submission(assignment, student)
-    record.late_penalty = sum(float(nb.late_submission_penalty or 0) for nb in submission.notebooks)
-    for nb in submission.notebooks:
-        path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
-        meta, messages = _cell_messages(path) if path.exists() else ({}, {})
-        record.events += meta.get("events", [])
-        record.integrity += meta.get("integrity", [])
-        record.sandbox = meta.get("sandbox", record.sandbox)
-        record.execution_seconds += meta.get("seconds", 0.0)
-        if meta.get("status") and STATUSES.index(meta["status"]) > STATUSES.index(record.status):
-            record.status = meta["status"]
-        for grade in sorted(nb.grades, key=lambda g: g.cell.name):
-            if grade.cell.cell_type != "code":
-                continue
-            record.cells.append(
-                CellResult(
-                    grade.cell.name,
-                    float(grade.score or 0),
-                    float(grade.max_score),
-                    messages.get(grade.cell.name, ""),
-                )
-            )
-    record.points = sum(c.points for c in record.cells) - record.late_penalty
-    record.max_points = sum(c.max_points for c in record.cells)
-    if record.events and not record.message:
-        first = record.events[0]
-        record.message = f"cell {first['cell'] + 1}: {first['message']}"  # cells counted from 1
 
 
 def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
@@ -133,46 +73,6 @@ def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PA
     return grader_failure(root, student, assignment, f"{attempts} tries")
 
 
-def graded_record(db_url, root, student, assignment, note=""):
-    """The Record of a submission nbgrader has autograded: points and cells from the
-    gradebook at ``db_url``, status, events and integrity findings from the graded
-    notebooks in autograded/; a grader failure when the gradebook has no grades for it.
-    ``note`` (a repair, e.g. a renamed notebook) goes first in the message."""
-    from nbgrader.api import Gradebook
-
-    retried = log_path(root, assignment, student)
-    record = Record(
-        student,
-        assignment,
-        "graded",
-        notebooks=expected_notebooks(root, assignment),
-        log=str(retried.relative_to(root)) if retried.exists() else "",
-    )
-    with Gradebook(db_url) as gradebook:
-        try:
-            _collect(root, gradebook, student, assignment, record)
-        except Exception as e:  # no submission row: nbgrader failed before grading
-            record = grader_failure(
-                root, student, assignment, "no grades recorded", f"{type(e).__name__}: {e}"
-            )
-    if note:
-        record.message = "; ".join(m for m in (note, record.message) if m)
-    return record
-
-
-def finish_record(db_url, root, record, seconds, sha256):
-    """Complete a Record (integrity scan of the submitted notebooks, the assignment's
-    points when nothing was graded, the time taken, the files' hash) and write it."""
-    for path in sorted(submitted_folder(root, record.student, record.assignment).glob("*.ipynb")):
-        record.integrity += scan_notebook(path)
-    if not record.max_points:
-        record.max_points = _max_points(db_url, record.assignment)
-    record.seconds = round(seconds, 3)
-    record.submission_sha256 = sha256
-    write_record(root, record)
-    return record
-
-
 def autograde_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
     """Precheck and autograde one submission: ``(record, note)``, the Record not yet
     finished (``finish_record``) and the precheck's repair note."""
@@ -193,16 +93,6 @@ def grade_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RE
     )
     record, _ = autograde_submission(api, root, student, assignment, attempts, pause)
     return finish_record(api.coursedir.db_url, root, record, time.monotonic() - started, sha256)
-
-
-def _max_points(db_url, assignment):
-    from nbgrader.api import Gradebook
-
-    try:
-        with Gradebook(db_url) as gradebook:
-            return float(gradebook.find_assignment(assignment).max_score)
-    except Exception:
-        return 0.0
 
 
 def grading_api(root, db_url=None):
