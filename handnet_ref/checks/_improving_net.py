@@ -1,36 +1,41 @@
 """The reference network and helpers shared by the checks of assignment 6
-(``improving_*`` modules): a matrix-based ``_Net`` to pass as ``self``, one-hot targets,
-random parameters, and method-check wrappers for catalogue variants."""
+(``improving_*`` modules): ``network2``'s ``Network`` adapted to the notebook (``_Net``,
+to pass as ``self``), one-hot targets, random parameters, and method-check wrappers for
+catalogue variants.
+
+Where the notebook's network differs from ``network2.Network``: its ``backprop(X, Y)``
+takes a whole batch (X (n_0, m), Y (n_L, m)) and returns the gradients summed over the
+columns; ``update_mini_batch(self, X, Y, eta, lmbda, n)`` takes that batch rather than a
+list of (x, y) pairs; its data is ``(X, labels)`` only; it saves the cost under its class
+name (``"CrossEntropyCost"``), not the cost's ``name``, and saves no ``init`` or ``dtype``.
+"""
 
 import numpy as np
 
-from ..activations import sigmoid
 from ..costs import CrossEntropyCost, QuadraticCost
 from ..matrix import backprop_batch
+from ..network2 import Network as ReferenceNetwork
 from .core import Mistake
 
 COST_CLASSES = {"QuadraticCost": QuadraticCost, "CrossEntropyCost": CrossEntropyCost}
 
 
-class _Net:
-    """A reference network as ``self`` for one of the student's methods: ``sizes``,
-    ``num_layers``, ``weights``, ``biases``, ``cost``, ``feedforward(X)`` and
-    ``backprop(X, Y)`` (gradients summed over the columns of a batch)."""
+class _Net(ReferenceNetwork):
+    """``network2.Network`` holding the given parameters, with the notebook's batch
+    ``backprop(X, Y)`` (``matrix.backprop_batch``: gradients summed over the columns)."""
 
     def __init__(self, sizes, weights=None, biases=None, cost=CrossEntropyCost):
-        self.sizes = list(sizes)
-        self.num_layers = len(sizes)
+        super().__init__(sizes, cost=cost, rng=0)
         self.weights = weights
         self.biases = biases
-        self.cost = cost
-
-    def feedforward(self, a):
-        for w, b in zip(self.weights, self.biases):
-            a = sigmoid(w @ a + b)
-        return a
 
     def backprop(self, X, Y):
         return backprop_batch(self.weights, self.biases, X, Y, self.cost)
+
+
+def columns(X, Y):
+    """The batch (X (n_0, m), Y (n_L, m)) as the book's list of m (x, y) column pairs."""
+    return [(X[:, [j]], Y[:, [j]]) for j in range(X.shape[1])]
 
 
 def _one_hot(labels, n):

@@ -1,10 +1,21 @@
 """Checks for assignment 6, part 1: the quadratic cost's delta, one neuron trained by
-gradient descent (the learning slowdown), and the cross-entropy cost and its delta."""
+gradient descent (the learning slowdown), and the cross-entropy cost and its delta.
+
+The references are ``handnet_ref.costs`` and ``network2``: the costs' ``fn`` and ``delta``,
+and, for one neuron, ``network2.Network([1, 1])`` trained by its ``update_mini_batch`` on
+the one example. The mistakes are the costs with one slip, or ``_train_neuron`` (the same
+step written for a scalar w and b, which a written-out mistake sample can carry) with one
+slip; ``test_references_follow_the_network`` holds ``_train_neuron`` without its slip equal
+to the reference. The cross-entropy's slips about ``np.nan_to_num`` need the elementwise
+terms before the sum, which ``CrossEntropyCost.fn`` does not hand out: they come from
+``_cross_entropy_terms``.
+"""
 
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_prime
 from ..costs import CrossEntropyCost, QuadraticCost
+from ..network2 import Network as ReferenceNetwork
 from ._improving_net import _one_hot
 from .core import (
     CheckFailed,
@@ -72,6 +83,7 @@ def check_quadratic_delta(obj):
 
 
 def _train_neuron(cost, w, b, x, y, eta, epochs, delta=None, sign=1.0, use_x=True):
+    """train_neuron with one slip (the defaults: none)."""
     delta = delta or cost.delta
     outputs = [sigmoid(w * x + b)]
     for _ in range(epochs):
@@ -85,8 +97,17 @@ def _train_neuron(cost, w, b, x, y, eta, epochs, delta=None, sign=1.0, use_x=Tru
 
 
 def reference_train_neuron(cost, w, b, x, y, eta, epochs):
-    """Outputs of one sigmoid neuron before training and after each of ``epochs`` steps."""
-    return _train_neuron(cost, w, b, x, y, eta, epochs)
+    """Outputs of one sigmoid neuron before training and after each of ``epochs`` steps:
+    network2's ``Network([1, 1])`` with weight w and bias b, one ``update_mini_batch`` on
+    the example (x, y) per step."""
+    net = ReferenceNetwork([1, 1], cost=cost, rng=0)
+    net.weights, net.biases = [np.array([[w]], dtype=float)], [np.array([[b]], dtype=float)]
+    x, y = np.array([[x]], dtype=float), np.array([[y]], dtype=float)
+    outputs = [net.feedforward(x).item()]
+    for _ in range(epochs):
+        net.update_mini_batch([(x, y)], eta)
+        outputs.append(net.feedforward(x).item())
+    return np.array(outputs)
 
 
 TRAIN_NEURON_MISTAKES = (
@@ -171,13 +192,12 @@ def check_train_neuron(train_neuron):
 
 
 def _cross_entropy_terms(a, y):
+    """The elementwise terms of the cross-entropy, before nan_to_num and the sum."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return -y * np.log(a) - (1 - y) * np.log(1 - a)
 
 
-def reference_cross_entropy_fn(a, y):
-    """-sum [y ln a + (1 - y) ln(1 - a)], with 0 ln 0 counted as 0."""
-    return float(np.sum(np.nan_to_num(_cross_entropy_terms(a, y))))
+reference_cross_entropy_fn = CrossEntropyCost.fn  # -sum [y ln a + (1 - y) ln(1 - a)], 0 ln 0 = 0
 
 
 reference_cross_entropy_delta = CrossEntropyCost.delta  # a - y
@@ -188,7 +208,7 @@ CROSS_ENTROPY_FN_MISTAKES = (
         "cross_entropy_fn.sign",
         "put the minus sign in front, -sum [y ln a + (1 - y) ln(1 - a)]: your cost is "
         "negative (the logarithms of numbers below 1 are negative).",
-        lambda a, y: -reference_cross_entropy_fn(a, y),
+        lambda a, y: -CrossEntropyCost.fn(a, y),
     ),
     Mistake(
         "cross_entropy_fn.one_term",
@@ -212,7 +232,7 @@ CROSS_ENTROPY_FN_MISTAKES = (
         "cross_entropy_fn.mean",
         "sum the terms (np.sum), do not average them: the cost is a sum over the output "
         "neurons and the examples (total_cost divides by the number of examples later).",
-        lambda a, y: float(np.mean(np.nan_to_num(_cross_entropy_terms(a, y)))),
+        lambda a, y: CrossEntropyCost.fn(a, y) / np.size(a),
     ),
 )
 

@@ -1,13 +1,25 @@
 """Checks for assignment 6, part 3: the N(0, 1/n_in) weight initialiser, and saving and
-loading a network as JSON."""
+loading a network as JSON.
+
+The initialiser's reference is ``initializers.scaled_weights`` (network2's default); its
+mistakes are ``_initialise`` (the same draws, for a written-out mistake sample) with one
+slip. Saving and loading follow the notebook's file format, which differs from
+``network2.Network.save``'s: the cost is saved under its class name
+(``"CrossEntropyCost"``, not the cost's ``name``), and no ``init`` or ``dtype`` is saved.
+So ``reference_save`` is ``_save_variant()`` without a change, and ``reference_load``
+builds network2's ``Network`` (``_Net``) from such a file;
+``test_references_follow_the_network`` holds both to network2's save and load.
+"""
 
 import copy
 import json
 import os
+from types import SimpleNamespace
 
 import numpy as np
 
 from ..costs import CrossEntropyCost, QuadraticCost
+from ..initializers import scaled_weights
 from ._improving_net import COST_CLASSES, _Net, _random_parameters
 from .core import (
     CheckFailed,
@@ -31,6 +43,7 @@ FUNCTIONS = {"save_json": "save", "load_json": "load"}
 def _initialise(
     self, rng, scale=lambda n_in, n_out: 1 / np.sqrt(n_in), scale_biases=False, draw=None
 ):
+    """default_weight_initializer with one slip (the defaults: none)."""
     draw = draw or rng.standard_normal
     self.biases = [
         draw((y, 1)) * (scale(x, y) if scale_biases else 1.0)
@@ -40,8 +53,9 @@ def _initialise(
 
 
 def reference_default_weight_initializer(self, rng):
-    """Biases from N(0, 1); weights into a neuron with n_in inputs from N(0, 1/n_in)."""
-    _initialise(self, rng)
+    """Biases from N(0, 1); weights into a neuron with n_in inputs from N(0, 1/n_in)
+    (``initializers.scaled_weights``, which draws in the notebook's order)."""
+    self.weights, self.biases = scaled_weights(self.sizes, rng)
 
 
 INITIALIZER_MISTAKES = (
@@ -202,19 +216,9 @@ def _verdict(what, got, expected, variants, seed):
     raise CheckFailed(f"{what}: {problem} (check seed {seed})")
 
 
-def reference_save(self, filename):
-    """Write sizes, weights, biases (nested lists) and the cost's class name as JSON."""
-    data = {
-        "sizes": self.sizes,
-        "weights": [w.tolist() for w in self.weights],
-        "biases": [b.tolist() for b in self.biases],
-        "cost": self.cost.__name__,
-    }
-    with open(filename, "w") as f:
-        json.dump(data, f)
-
-
 def _save_variant(**changes):
+    """save with the keys in ``changes`` changed (key -> f(self)) or left out (None)."""
+
     def save(self, filename):
         data = {
             "sizes": self.sizes,
@@ -232,6 +236,9 @@ def _save_variant(**changes):
 
     return save
 
+
+# Write sizes, weights, biases (nested lists) and the cost's class name as JSON.
+reference_save = _save_variant()
 
 SAVE_MISTAKES = (
     Mistake(
@@ -305,7 +312,8 @@ def check_save_json(obj):
 
 
 def reference_load(filename):
-    """The network saved in ``filename`` (here a reference ``_Net``)."""
+    """The network saved in ``filename``: network2's ``Network`` (``_Net``) with the file's
+    sizes, cost class, weights and biases."""
     with open(filename) as f:
         data = json.load(f)
     return _Net(
@@ -334,14 +342,16 @@ LOAD_MISTAKES = (
 
 
 def _load_variant(filename, arrays=True, cost_class=True):
-    net = reference_load(filename)
+    """What load with one slip returns (its sizes, weights, biases and cost)."""
     with open(filename) as f:
         data = json.load(f)
-    if not arrays:
-        net.weights, net.biases = data["weights"], data["biases"]
-    if not cost_class:
-        net.cost = data["cost"]
-    return net
+    as_arrays = (lambda ps: [np.array(p) for p in ps]) if arrays else (lambda ps: ps)
+    return SimpleNamespace(
+        sizes=data["sizes"],
+        weights=as_arrays(data["weights"]),
+        biases=as_arrays(data["biases"]),
+        cost=COST_CLASSES[data["cost"]] if cost_class else data["cost"],
+    )
 
 
 def _net_summary(net):

@@ -2,12 +2,25 @@
 total cost and accuracy, and early stopping.
 
 The notebook's network is matrix-based: data is ``(X, labels)`` with X of shape
-(n_in, N), one example per column. Methods are checked with ``_Net`` as ``self``."""
+(n_in, N), one example per column. Methods are checked with ``_Net`` (``network2``'s
+``Network`` with the notebook's batch ``backprop``) as ``self``.
+
+The references are ``network2``'s code: ``Network.update_mini_batch`` (given the batch's
+columns as the book's (x, y) pairs), ``Network.total_cost``, ``Network.accuracy`` and
+``monitoring.EarlyStopping``. The mistakes are built from the pieces that a written-out
+mistake sample can carry (``handnet_grader.mistake_source`` cannot write out ``network2``'s
+``Network``, a subclass of ``network.Network``): ``self.backprop``, ``training.l2_term``,
+``EarlyStopping``, each with one slip; ``test_references_follow_the_network`` holds every
+generator without its slip equal to the reference.
+"""
 
 import numpy as np
 
 from ..costs import CrossEntropyCost, QuadraticCost
-from ._improving_net import _as_method_check, _Net, _one_hot, _random_parameters
+from ..monitoring import EarlyStopping
+from ..network2 import Network as ReferenceNetwork
+from ..training import l2_term
+from ._improving_net import _as_method_check, _Net, _one_hot, _random_parameters, columns
 from .core import CheckFailed, Mistake, check_rng, compare_function, student_function
 
 ASSIGNMENT = "06_improving"
@@ -26,6 +39,7 @@ def _run_update(fn, sizes, weights, biases, X, Y, eta, lmbda, n):
 def _update(
     self, X, Y, eta, lmbda, n, decay=None, bias_decay=False, per=None, sign=1.0, after=False
 ):
+    """The L2 step with one slip (the defaults: none), by the notebook's batch backprop."""
     nabla_b, nabla_w = self.backprop(X, Y)
     m = X.shape[1]
     decay = 1 - eta * lmbda / n if decay is None else decay
@@ -40,8 +54,9 @@ def _update(
 
 
 def reference_update_mini_batch(self, X, Y, eta, lmbda, n):
-    """w -> (1 - eta lmbda / n) w - (eta / m) nabla_w; b -> b - (eta / m) nabla_b."""
-    _update(self, X, Y, eta, lmbda, n)
+    """w -> (1 - eta lmbda / n) w - (eta / m) nabla_w; b -> b - (eta / m) nabla_b:
+    ``network2.Network.update_mini_batch`` on the columns of X (n_0, m) and Y (n_L, m)."""
+    ReferenceNetwork.update_mini_batch(self, columns(X, Y), eta, lmbda, n)
 
 
 UPDATE_MISTAKES = (
@@ -144,20 +159,17 @@ def _run_total_cost(fn, sizes, weights, biases, cost, X, labels, lmbda):
     return fn(_Net(sizes, weights, biases, cost), (X, labels), lmbda)
 
 
-def _total_cost(
-    self, data, lmbda, average=True, l2=lambda w: np.sum(w**2), factor=0.5, per_n=True, biases=False
-):
+def _total_cost(self, data, lmbda, average=True, penalty=l2_term):
+    """total_cost with one slip (the defaults: none): the cost of the outputs, averaged
+    over the n examples, plus ``penalty(weights, lmbda, n)``."""
     X, labels = data
     n = X.shape[1]
     cost = self.cost.fn(self.feedforward(X), _one_hot(labels, self.sizes[-1]))
-    params = self.weights + (self.biases if biases else [])
-    penalty = factor * lmbda * sum(float(l2(w)) for w in params) / (n if per_n else 1)
-    return cost / (n if average else 1) + penalty
+    return cost / (n if average else 1) + penalty(self.weights, lmbda, n)
 
 
-def reference_total_cost(self, data, lmbda):
-    """Mean cost over the examples plus lmbda / (2n) times the sum of squared weights."""
-    return _total_cost(self, data, lmbda)
+# The mean cost plus lmbda / (2n) times the sum of squared weights (network2's).
+reference_total_cost = ReferenceNetwork.total_cost
 
 
 TOTAL_COST_MISTAKES = (
@@ -165,28 +177,39 @@ TOTAL_COST_MISTAKES = (
         "total_cost.no_l2",
         "add the regularisation term, 0.5 * (lmbda / n) * (the sum of the squares of all "
         "the weights): your total cost leaves it out.",
-        lambda self, data, lmbda: _total_cost(self, data, lmbda, factor=0.0),
+        lambda self, data, lmbda: _total_cost(self, data, lmbda, penalty=lambda w, l, n: 0.0),
     ),
     Mistake(
         "total_cost.no_half",
         "halve your L2 term: it is lmbda / (2n) * sum w^2; yours is lmbda / n * sum w^2.",
-        lambda self, data, lmbda: _total_cost(self, data, lmbda, factor=1.0),
+        lambda self, data, lmbda: _total_cost(
+            self, data, lmbda, penalty=lambda w, l, n: 2 * l2_term(w, l, n)
+        ),
     ),
     Mistake(
         "total_cost.l2_not_per_n",
         "divide the L2 term by n, the number of examples in the data: it is lmbda / (2n) * "
         "sum w^2.",
-        lambda self, data, lmbda: _total_cost(self, data, lmbda, per_n=False),
+        lambda self, data, lmbda: _total_cost(
+            self, data, lmbda, penalty=lambda w, l, n: l2_term(w, l, 1)
+        ),
     ),
     Mistake(
         "total_cost.biases",
         "leave the biases out of the L2 term: it sums the squares of the weights only.",
-        lambda self, data, lmbda: _total_cost(self, data, lmbda, biases=True),
+        lambda self, data, lmbda: _total_cost(
+            self, data, lmbda, penalty=lambda w, l, n: l2_term(w + self.biases, l, n)
+        ),
     ),
     Mistake(
         "total_cost.norm_not_squared",
         "add up the squares of the weights, np.sum(w ** 2), not their norms ||w||.",
-        lambda self, data, lmbda: _total_cost(self, data, lmbda, l2=lambda w: np.linalg.norm(w)),
+        lambda self, data, lmbda: _total_cost(
+            self,
+            data,
+            lmbda,
+            penalty=lambda w, l, n: 0.5 * l / n * sum(float(np.linalg.norm(x)) for x in w),
+        ),
     ),
     Mistake(
         "total_cost.not_averaged",
@@ -235,10 +258,14 @@ def _run_accuracy(fn, sizes, weights, biases, X, labels):
     return fn(_Net(sizes, weights, biases), (X, labels))
 
 
-def reference_accuracy(self, data):
-    """Number of columns of X whose most active output is the label."""
+# The number of columns of X whose most active output is the label (network2's).
+reference_accuracy = ReferenceNetwork.accuracy
+
+
+def _fraction_correct(self, data):
+    """The accuracy as a fraction: the mistake of returning it."""
     X, labels = data
-    return int(np.sum(np.argmax(self.feedforward(X), axis=0) == labels))
+    return np.sum(np.argmax(self.feedforward(X), axis=0) == labels) / X.shape[1]
 
 
 ACCURACY_MISTAKES = (
@@ -246,7 +273,7 @@ ACCURACY_MISTAKES = (
         "monitor_accuracy.fraction",
         "return the number of examples classified correctly (an int), not the fraction; "
         "SGD divides by the number of examples itself.",
-        lambda self, data: reference_accuracy(self, data) / data[0].shape[1],
+        _fraction_correct,
     ),
 )
 
@@ -303,20 +330,19 @@ def _epochs_to_run(
 
 def reference_epochs_to_run(accuracies, n):
     """How many epochs run when training stops once the accuracy has not beaten its best
-    so far for n epochs in a row (all of them if that never happens)."""
-    return _epochs_to_run(accuracies, n)
+    so far for n epochs in a row (all of them if that never happens): the epoch after
+    which network2's SGD, with ``early_stopping_n = n``, stops (``EarlyStopping``)."""
+    stopper = EarlyStopping(n)
+    for epoch, acc in enumerate(accuracies, start=1):
+        if stopper.update(acc):
+            return epoch
+    return len(accuracies)
 
 
 def _fires(accuracies, n):
-    best, since = None, 0
-    for acc in accuracies:
-        if best is None or acc > best:
-            best, since = acc, 0
-        else:
-            since += 1
-            if since >= n:
-                return True
-    return False
+    """Whether early stopping with patience n stops before the last epoch's end."""
+    stopper = EarlyStopping(n)
+    return any(stopper.update(acc) for acc in accuracies)
 
 
 EPOCHS_TO_RUN_MISTAKES = (
