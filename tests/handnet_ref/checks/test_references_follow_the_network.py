@@ -3,14 +3,25 @@
 network, not against a copy of their own that could drift from it."""
 
 import copy
+import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from handnet_ref import network2
-from handnet_ref.checks import backprop, batched, feedforward, improving_l2, neuron, sgd
-from handnet_ref.checks._improving_net import _Net
-from handnet_ref.costs import CrossEntropyCost, QuadraticCost
+from handnet_ref.checks import (
+    backprop,
+    batched,
+    feedforward,
+    improving_costs,
+    improving_init_save,
+    improving_l2,
+    neuron,
+    sgd,
+)
+from handnet_ref.checks._improving_net import COST_CLASSES, _Net
+from handnet_ref.costs import CrossEntropyCost, QuadraticCost, cost_by_name
 from handnet_ref.network import Network
 
 SEEDS = range(5)
@@ -138,7 +149,8 @@ def test_batched_references_follow_the_network(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
 def test_l2_references_follow_network2(seed, cost):
-    """Do the L2 update, total_cost and accuracy references give network2's numbers?"""
+    """Do the L2 update, total_cost and accuracy references, and the L2 mistakes'
+    generators without their slip, give network2's numbers?"""
     rng = np.random.default_rng(seed)
     net = random_network(rng, network2.Network, cost=cost, init="large")
     pairs = random_pairs(rng, net.sizes, int(rng.integers(2, 12)))
@@ -146,6 +158,10 @@ def test_l2_references_follow_network2(seed, cost):
     labels = np.argmax(Y, axis=0)
     eta, lmbda, n = float(rng.uniform(0.1, 1.0)), float(rng.uniform(0.1, 5.0)), 1000
     stand_in = _Net(net.sizes, copy.deepcopy(net.weights), copy.deepcopy(net.biases), cost)
+    generator = copy.deepcopy(stand_in)  # the mistakes' generator, without its slip
+    assert improving_l2._total_cost(generator, (X, labels), lmbda) == pytest.approx(
+        net.total_cost((X, labels), lmbda), rel=1e-12
+    )
     assert improving_l2.REFERENCES["total_cost"](stand_in, (X, labels), lmbda) == pytest.approx(
         net.total_cost((X, labels), lmbda), rel=1e-12
     )
@@ -153,5 +169,114 @@ def test_l2_references_follow_network2(seed, cost):
         (X, labels)
     )
     improving_l2.REFERENCES["l2_update"](stand_in, X, Y, eta, lmbda, n)
+    improving_l2._update(generator, X, Y, eta, lmbda, n)
     net.update_mini_batch(pairs, eta, lmbda, n)
     assert_all_close(parameters(stand_in), parameters(net))
+    assert_all_close(parameters(generator), parameters(net))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cost_references_follow_network2(seed):
+    """Are the deltas the output errors (BP1) of network.Network (quadratic) and network2
+    (cross-entropy), and the cross-entropy over N examples N times network2's total_cost?"""
+    rng = np.random.default_rng(seed)
+    book = random_network(rng)
+    cross_entropy = random_network(rng, network2.Network, cost=CrossEntropyCost)
+    for net, name in [(book, "quadratic_delta"), (cross_entropy, "cross_entropy_delta")]:
+        z = rng.normal(0, 3, size=(net.sizes[-1], int(rng.integers(1, 6))))
+        a, y = 1 / (1 + np.exp(-z)), rng.random(z.shape)
+        np.testing.assert_allclose(
+            improving_costs.REFERENCES[name](z, a, y), net.output_delta(z, a, y), rtol=1e-12
+        )
+    pairs = random_pairs(rng, cross_entropy.sizes, int(rng.integers(1, 12)))
+    X, Y = np.hstack([x for x, _ in pairs]), np.hstack([y for _, y in pairs])
+    labels = np.argmax(Y, axis=0)
+    cost = improving_costs.REFERENCES["cross_entropy_fn"](cross_entropy.feedforward(X), Y)
+    assert cost / len(pairs) == pytest.approx(cross_entropy.total_cost((X, labels)), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
+def test_train_neuron_reference_follows_network2(seed, cost):
+    """Are train_neuron's reference and its mistakes' generator (without a slip) the outputs
+    of network2's Network([1, 1]) trained by its SGD on the one example, epoch by epoch?"""
+    rng = np.random.default_rng(seed)
+    w, b, x, y = (float(v) for v in rng.normal(0, 2, size=4))
+    eta, epochs = float(rng.uniform(0.05, 0.8)), int(rng.integers(3, 15))
+    net = network2.Network([1, 1], cost=cost, rng=0)
+    net.weights, net.biases = [np.array([[w]])], [np.array([[b]])]
+    example = (np.array([[x]]), np.array([[y]]))
+    outputs = [net.feedforward(example[0]).item()]
+    for _ in range(epochs):
+        net.SGD([example], 1, 1, eta, rng=0, progress=False)
+        outputs.append(net.feedforward(example[0]).item())
+    case = (cost, w, b, x, y, eta, epochs)
+    np.testing.assert_allclose(
+        improving_costs.REFERENCES["train_neuron"](*case), outputs, rtol=1e-12
+    )
+    np.testing.assert_allclose(improving_costs._train_neuron(*case), outputs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_epochs_to_run_reference_is_network2s_early_stopping(seed):
+    """Does epochs_to_run's reference give the number of epochs network2's SGD runs with
+    early_stopping_n = n, and whether it stopped early, as the mistakes' generator does?"""
+    rng = np.random.default_rng(seed)
+    net = random_network(rng, network2.Network)
+    data = [(x, int(np.argmax(y))) for x, y in random_pairs(rng, net.sizes, 30)]
+    n = int(rng.integers(1, 4))
+    history = net.SGD(
+        data[:20],
+        25,
+        4,
+        float(rng.uniform(1.0, 8.0)),
+        evaluation_data=data[20:],
+        monitor_evaluation_accuracy=True,
+        early_stopping_n=n,
+        rng=seed,
+        progress=False,
+    )
+    accuracies = history.evaluation_accuracy
+    assert improving_l2.REFERENCES["epochs_to_run"](accuracies, n) == history.epochs
+    assert improving_l2._fires(accuracies, n) == history.stopped_early
+    curves = [[float(v) for v in np.round(rng.random(12) * 8) / 8] for _ in range(20)]
+    for curve in curves + [accuracies]:
+        assert improving_l2._epochs_to_run(curve, n) == improving_l2.REFERENCES["epochs_to_run"](
+            curve, n
+        )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_initializer_reference_is_network2s_default(seed):
+    """Does default_weight_initializer's reference draw network2's default (init="scaled")
+    parameters from the same seed, and its mistakes' generator the same numbers?"""
+    sizes = [int(s) for s in np.random.default_rng(seed).integers(2, 30, size=3)]
+    stand_in, generator = SimpleNamespace(sizes=sizes), SimpleNamespace(sizes=sizes)
+    improving_init_save.REFERENCES["default_weight_initializer"](
+        stand_in, np.random.default_rng(seed)
+    )
+    improving_init_save._initialise(generator, np.random.default_rng(seed))
+    net = network2.Network(sizes, init="scaled", rng=seed)
+    assert_all_close(parameters(stand_in), parameters(net), 0, 0)
+    assert_all_close(parameters(generator), parameters(net), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
+def test_save_and_load_references_follow_network2(tmp_path, seed, cost):
+    """Do save's and load's references keep what network2's save and load keep (sizes,
+    cost, the exact weights and biases), in the notebook's format?"""
+    rng = np.random.default_rng(seed)
+    net = random_network(rng, network2.Network, cost=cost)
+    notebook_file, network2_file = tmp_path / "notebook.json", tmp_path / "network2.json"
+    improving_init_save.REFERENCES["save_json"](net, notebook_file)
+    net.save(network2_file)
+    saved, expected = json.loads(notebook_file.read_text()), json.loads(network2_file.read_text())
+    for key in ("sizes", "weights", "biases"):
+        assert saved[key] == expected[key]
+    assert COST_CLASSES[saved["cost"]] is cost_by_name(expected["cost"]) is cost
+    loaded = improving_init_save.REFERENCES["load_json"](notebook_file)
+    book = network2.load(network2_file)
+    assert isinstance(loaded, network2.Network)
+    assert loaded.sizes == book.sizes and loaded.cost is book.cost
+    assert_all_close(parameters(loaded), parameters(book), 0, 0)
