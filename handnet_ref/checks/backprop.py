@@ -32,6 +32,7 @@ from .core import (
     quietly,
     student_function,
 )
+from .sgd import network_with
 
 ASSIGNMENT = "03_backprop"
 
@@ -342,13 +343,33 @@ def check_backprop(obj):
 # --- numerical_gradient -----------------------------------------------------------------
 
 
+# (nabla_b, nabla_w) by centred differences of C = 1/2 ||a - y||^2, each parameter
+# perturbed by +h and -h in turn and then restored: the reference's gradient check.
+reference_numerical_gradient = network_numerical_gradients
+
+
+def _scaled(factor, swapped=False):
+    """The reference's numerical gradients times ``factor`` (-1 for the wrong sign, 2h for
+    a missing division), or returned as (nabla_w, nabla_b) when ``swapped``."""
+
+    def variant(net, x, y, h=1e-5):
+        nabla_b, nabla_w = reference_numerical_gradient(net, x, y, h)
+        nabla_b = [factor(h) * g for g in nabla_b]
+        nabla_w = [factor(h) * g for g in nabla_w]
+        return (nabla_w, nabla_b) if swapped else (nabla_b, nabla_w)
+
+    return variant
+
+
 def _cost(net, x, y):
     return 0.5 * float(np.sum((net.feedforward(x) - y) ** 2))
 
 
-def _numerical(net, x, y, h, mode="centred", swapped=False):
-    """Finite-difference gradients of the quadratic cost, one parameter at a time, with
-    ``mode`` one of the common mistakes ("centred" is the right one, for comparison)."""
+def _numerical(net, x, y, h, mode):
+    """Finite-difference gradients of the quadratic cost with a mistake in the loop over
+    the parameters (``mode``: "not_restored", "one_sided" or "whole_array"): these change
+    which costs are computed, so they cannot be made from the reference's output as the
+    other mistakes are (``_scaled``)."""
     grads = []
     for params in (net.biases, net.weights):
         layer_grads = []
@@ -373,24 +394,10 @@ def _numerical(net, x, y, h, mode="centred", swapped=False):
                     g[i] = (plus - _cost(net, x, y)) / h
                     continue
                 p[i] = old - h
-                minus = _cost(net, x, y)
-                if mode != "not_restored":
-                    p[i] = old
-                g[i] = {
-                    "centred": (plus - minus) / (2 * h),
-                    "not_restored": (plus - minus) / (2 * h),
-                    "no_division": plus - minus,
-                    "doubled": (plus - minus) / h,
-                    "sign": (minus - plus) / (2 * h),
-                }[mode]
+                g[i] = (plus - _cost(net, x, y)) / (2 * h)  # not_restored: p stays old - h
             layer_grads.append(g)
         grads.append(layer_grads)
-    return (grads[1], grads[0]) if swapped else (grads[0], grads[1])
-
-
-# (nabla_b, nabla_w) by centred differences of C = 1/2 ||a - y||^2, each parameter
-# perturbed by +h and -h in turn and then restored: the reference's gradient check.
-reference_numerical_gradient = network_numerical_gradients
+    return grads[0], grads[1]
 
 
 NUMERICAL_GRADIENT_MISTAKES = (
@@ -410,18 +417,18 @@ NUMERICAL_GRADIENT_MISTAKES = (
     Mistake(
         "numerical_gradient.no_division",
         "you returned C(p + h) - C(p - h) without dividing by 2h.",
-        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "no_division"),
+        _scaled(lambda h: 2 * h),
     ),
     Mistake(
         "numerical_gradient.doubled",
         "your gradient is twice the right one: divide by 2h (not h), and take C = "
         "1/2 ||a - y||^2 with its factor 1/2.",
-        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "doubled"),
+        _scaled(lambda h: 2.0),
     ),
     Mistake(
         "numerical_gradient.sign",
         "your gradient has the wrong sign: (C(p + h) - C(p - h)) / (2h), plus first.",
-        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, "sign"),
+        _scaled(lambda h: -1.0),
     ),
     Mistake(
         "numerical_gradient.whole_array",
@@ -432,7 +439,7 @@ NUMERICAL_GRADIENT_MISTAKES = (
     Mistake(
         "numerical_gradient.swapped_return",
         "return (nabla_b, nabla_w) in that order: the biases' gradients first.",
-        lambda net, x, y, h=1e-5: _numerical(net, x, y, h, swapped=True),
+        _scaled(lambda h: 1.0, swapped=True),
     ),
 )
 
@@ -448,7 +455,7 @@ def check_numerical_gradient(fn):
         cases.append((net, *_example(rng, sizes), h))
     results = []
     for net, x, y, h in cases:
-        mine = _copy_net(net)
+        mine = network_with(net.weights, net.biases)
         what = f"numerical_gradient ({_describe(net, x)}, h = {h:g})"
         results.append(
             call_student(
@@ -467,15 +474,6 @@ def check_numerical_gradient(fn):
         (m, [quietly(m.variant, case) for case in cases]) for m in NUMERICAL_GRADIENT_MISTAKES[1:]
     ]
     judge(results, expected, variants, "numerical_gradient", seed, rtol=1e-6, atol=1e-9)
-
-
-def _copy_net(net):
-    copy = ReferenceNetwork.__new__(ReferenceNetwork)
-    copy.__dict__.update(net.__dict__)
-    copy.sizes = list(net.sizes)
-    copy.weights = [w.copy() for w in net.weights]
-    copy.biases = [b.copy() for b in net.biases]
-    return copy
 
 
 # --- rel_error --------------------------------------------------------------------------
@@ -550,7 +548,7 @@ HELPERS = {
     "check_backprop_output": ("cost_derivative",),
     "check_backprop_shallow": ("cost_derivative",),
     "check_backprop": ("cost_derivative",),
-    "check_numerical_gradient": ("feedforward",),
+    "check_numerical_gradient": ("feedforward", "fn"),
 }
 
 CHECKS = {
