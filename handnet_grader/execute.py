@@ -18,13 +18,16 @@ The cell loop is this module's job; the others it relies on each have a module:
 ``kernel_manager.py`` starts the kernel (limits, sandbox, Unix sockets, environment),
 ``stand_ins.py`` writes what the kernel imports in place of ``handnet_ref``,
 ``live_output.py`` caps a cell's output as it arrives, a ``VerdictServer``
-(``verdicts.py``) runs the hidden checks and the visible tests in this process, and
-``verdict_matching.py`` sets each test cell's outcome from those verdicts.
+(``verdicts.py``) runs the hidden checks and the visible tests in this process (the
+visible tests after the given cells' definitions, read from the source notebook by
+``given_definitions.py``), and ``verdict_matching.py`` sets each test cell's outcome from
+those verdicts.
 
 It records what happened in the notebook's metadata under ``handnet``: ``status``
 ("graded", "memory limit", "timeout" or "kernel died", the worst that happened), per-cell
 ``events``, ``integrity`` findings (the kernel disagreeing with the grader, protocol
-breaches), the ``sandbox`` used, and the seconds taken.
+breaches, a source notebook that could not be read), the ``sandbox`` used, and the
+seconds taken.
 """
 
 import logging
@@ -38,11 +41,13 @@ from traitlets import Integer
 
 from . import sandbox
 from .cells import error_message, error_output, is_test_cell, visible_code
+from .given_definitions import given_code_for
 from .kernel_manager import LimitedKernelManager, kernel_environment
 from .live_output import LiveOutputCap
 from .stand_ins import prepare_exchange
 from .verdict_matching import apply_verdicts
 from .verdicts import VerdictServer
+from .visible_tests import VisibleTests
 
 STATUS_ORDER = ("graded", "memory limit", "timeout", "kernel died")
 SERVE_GRADER = "__import__('handnet.probe', fromlist=['probe']).serve_grader()"
@@ -98,6 +103,9 @@ class GuardedExecute(LiveOutputCap):
         self.iopub_timeout = self.interrupt_grace
         started = time.monotonic()
         record = {"status": "graded", "events": [], "integrity": [], "sandbox": ""}
+        self._given, problem = given_code_for(self.config, self.resources)
+        if problem:
+            record["integrity"].append({"cell": None, "message": problem})
         ran = []  # code cells executed so far, to replay after a restart
         self.reset_live_output()
         workdir = (self.resources.get("metadata") or {}).get("path") or os.getcwd()
@@ -203,13 +211,14 @@ class GuardedExecute(LiveOutputCap):
 
     def _visible_tests_in_grader(self, cell, index):
         """Have the grader run the cell's visible tests itself (``visible_tests.run_visible``)
-        while the kernel answers for the student's names; skipped when the kernel already
-        failed the cell, which then scores 0 anyway. Returns an event if the kernel timed
-        out or died meanwhile (the caller restarts it)."""
+        after the given cells' definitions, while the kernel answers for the student's
+        names; skipped when the kernel already failed the cell, which then scores 0
+        anyway. Returns an event if the kernel timed out or died meanwhile (the caller
+        restarts it)."""
         code = visible_code(cell)
         if code is None or error_message(cell) is not None:
             return None
-        self._server.sessions[index] = code
+        self._server.sessions[index] = VisibleTests(code, self._given)
         try:
             msg_id = self.kc.execute(
                 SERVE_GRADER, silent=True, store_history=False, allow_stdin=False

@@ -2,7 +2,14 @@
 
 import nbformat
 
-from handnet_grader.cells import error_message, error_output, is_test_cell, visible_code
+from handnet_grader.cells import (
+    error_message,
+    error_output,
+    is_given_cell,
+    is_solution_cell,
+    is_test_cell,
+    visible_code,
+)
 
 
 def code_cell(source="x = 1", **nbgrader):
@@ -18,6 +25,15 @@ def test_only_a_graded_code_cell_is_a_test_cell():
     assert not is_test_cell(code_cell(grade=False, solution=True))
     assert not is_test_cell(code_cell())
     assert not is_test_cell(markdown)
+
+
+def test_a_given_cell_is_code_that_is_neither_solution_nor_test():
+    locked = code_cell(grade=False, solution=False, locked=True, grade_id="recorder")
+    answer = code_cell(grade=False, solution=True, grade_id="SGD")
+    assert is_given_cell(locked) and is_given_cell(code_cell())
+    assert is_solution_cell(answer) and not is_given_cell(answer)
+    assert not is_given_cell(code_cell(grade=True, grade_id="t", points=1))
+    assert not is_given_cell(nbformat.v4.new_markdown_cell("text"))
 
 
 def test_error_message_is_the_first_error():
