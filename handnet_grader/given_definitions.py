@@ -58,15 +58,15 @@ def _bound_at_top(statement: ast.stmt) -> set[str]:
         return {statement.name}
     if isinstance(statement, IMPORTS):
         return {(a.asname or a.name).split(".")[0] for a in statement.names}
-    inner = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
     found, todo = set(), [statement]
-    while todo:  # every Name stored, outside nested scopes (a comprehension's own too)
+    while todo:  # every Name stored outside a nested def or lambda (cautious: a
+        # comprehension's variables count too)
         node = todo.pop()
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             found.add(node.id)
         elif isinstance(node, ast.NamedExpr):
             found.add(node.target.id)
-        if not isinstance(node, inner):
+        if not isinstance(node, (*DEFINITIONS, ast.Lambda)):
             todo.extend(ast.iter_child_nodes(node))
     return found
 
