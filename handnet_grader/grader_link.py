@@ -2,6 +2,10 @@
 protocol): the student's objects as handles, the check's objects lent to the student's
 code, and everything the grader refuses.
 
+Over 300 lines, as one class: the handles, the lent objects, the mirror of their
+attributes and the requests in flight are the state of one conversation, which every
+method reads and changes; split into modules, each would reach into the others' state.
+
 A handle (``student_objects``) sends a CALL when it is called and a GETATTR when an
 attribute is asked for, and waits for the result, as data. Objects of the check (a
 stand-in network, a cost class, a function) are lent to the kernel for one call: only
