@@ -16,18 +16,35 @@ as they are now). An *exercise* is a solution cell and the test cells after it
 
 import textwrap
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
 
 import nbformat
 
 from .exercises import exercises
-from .outcomes import MISTAKE, NOT_WRITTEN, OTHER, OUTCOMES, PASSED, catalogue, outcome
-from .records import GRADER_FAILURE, load_records
+from .outcomes import (
+    MISTAKE,
+    NOT_WRITTEN,
+    OTHER,
+    OUTCOMES,
+    PASSED,
+    Outcome,
+    catalogue,
+    outcome,
+)
+from .records import GRADER_FAILURE, Record, load_records
 from .report import integrity_evidence
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-def exercise_cells(root, assignment):
+    from handnet_ref.checks import Mistake
+
+
+def exercise_cells(root: str | Path, assignment: str) -> list[tuple[str, list[str]]]:
     """[(exercise, [test cell names])] in notebook order, from source/<assignment>/."""
     groups = []
     for path in sorted((Path(root) / "source" / assignment).glob("*.ipynb")):
@@ -51,7 +68,12 @@ class ClassView:
     grader_failures: list = field(default_factory=list)
 
     @classmethod
-    def build(cls, records, groups, mistakes):
+    def build(
+        cls,
+        records: Sequence[Record],
+        groups: list[tuple[str, list[str]]],
+        mistakes: Iterable["Mistake"],
+    ) -> Self:
         assignments = {r.assignment for r in records}
         if len(assignments) != 1:
             raise ValueError(
@@ -68,7 +90,7 @@ class ClassView:
             failures,
         )
 
-    def score_histogram(self, bins=10):
+    def score_histogram(self, bins: int = 10) -> list[tuple[float, float, int]]:
         """[(low, high, students)]: ``bins`` equal ranges of the points, the last one
         closed (full marks count in it)."""
         top = max((r.max_points for r in self.records), default=0.0) or 100.0
@@ -78,7 +100,7 @@ class ClassView:
             counts[min(bins - 1, max(0, int(r.points / top * bins)))] += 1
         return [(edges[i], edges[i + 1], counts[i]) for i in range(bins)]
 
-    def pass_rates(self):
+    def pass_rates(self) -> list[tuple[str, str, int, int]]:
         """[(exercise, cell, passed, graded)]: per test cell, in notebook order, the
         submissions that got its full points out of those graded with it."""
         rows = []
@@ -90,7 +112,7 @@ class ClassView:
                 )
         return rows
 
-    def outcomes(self):
+    def outcomes(self) -> dict[tuple[str, str], Outcome]:
         """{(student, exercise): Outcome} for every submission with graded cells."""
         found = {}
         for r in self.records:
@@ -101,7 +123,7 @@ class ClassView:
                     found[(r.student, exercise)] = outcome(mine, self.mistakes, exercise)
         return found
 
-    def exercise_outcomes(self):
+    def exercise_outcomes(self) -> list[tuple[str, Counter[str]]]:
         """[(exercise, Counter of OUTCOMES over students)] in notebook order."""
         found = self.outcomes()
         return [
@@ -109,7 +131,7 @@ class ClassView:
             for exercise, _ in self.groups
         ]
 
-    def mistake_counts(self):
+    def mistake_counts(self) -> list[tuple[str, "Mistake", list[str]]]:
         """[(exercise, Mistake, [students])]: every catalogued mistake made at least once,
         by exercise in notebook order, the most frequent first."""
         by_key = {m.key: m for m in self.mistakes}
@@ -127,7 +149,7 @@ class ClassView:
             ]
         return rows
 
-    def flagged(self):
+    def flagged(self) -> list[tuple[str, float, float, list[str]]]:
         """[(student, points, max_points, evidence lines)]: the submissions with
         integrity findings (``report.integrity_evidence``)."""
         return [
@@ -138,7 +160,7 @@ class ClassView:
         ]
 
 
-def class_view(root, assignment):
+def class_view(root: str | Path, assignment: str) -> ClassView:
     """The ClassView of ``assignment`` from the course's records; ValueError, saying
     what to run, when it has none."""
     records = load_records(root, assignment)
@@ -155,7 +177,7 @@ def _bar(n, total, width=30):
     return "#" * round(width * n / total) if total else ""
 
 
-def text(view, width=100):
+def text(view: ClassView, width: int = 100) -> str:
     """The view as text for the terminal."""
     n = len(view.records)
     lines = [
@@ -200,7 +222,7 @@ def text(view, width=100):
     return "\n".join(lines)
 
 
-def plot(view, figsize=(13, 9)):
+def plot(view: ClassView, figsize: tuple[float, float] = (13, 9)) -> "Figure":
     """The view as a matplotlib Figure: the score distribution, each test cell's pass
     rate, and per exercise the students of each outcome with the catalogued mistakes
     counted."""
@@ -215,7 +237,7 @@ def plot(view, figsize=(13, 9)):
     return fig
 
 
-def plot_scores(view, ax):
+def plot_scores(view: ClassView, ax: "Axes") -> None:
     """Histogram of the points on ``ax``."""
     rows = view.score_histogram()
     ax.bar(
@@ -229,7 +251,7 @@ def plot_scores(view, ax):
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
-def plot_pass_rates(view, ax):
+def plot_pass_rates(view: ClassView, ax: "Axes") -> None:
     """One horizontal bar per test cell, its share of submissions passing, on ``ax``."""
     rows = view.pass_rates()
     y = range(len(rows))
@@ -241,7 +263,7 @@ def plot_pass_rates(view, ax):
     ax.set(xlim=(0, 1), xlabel="share of submissions passing", title="test cells")
 
 
-def plot_mistakes(view, ax):
+def plot_mistakes(view: ClassView, ax: "Axes") -> None:
     """Per exercise (a heading that says how many passed), a bar of students for each
     catalogued mistake, labelled with its key, and for those who did not write it or
     failed it otherwise, on ``ax``."""

@@ -20,6 +20,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 from .cluster_connect import ClusterError
 from .gradebook import GradebookUnavailable, prepare_gradebook
@@ -45,14 +47,14 @@ def _check_names(root, names):
         )
 
 
-def cmd_release(root, args):
+def cmd_release(root: Path, args: argparse.Namespace) -> None:
     names = args.assignments or assignments(root)
     _check_names(root, names)
     out = generate_release(root, names)
     print(f"released {len(names)} assignment(s) into {out}: {', '.join(names)}")
 
 
-def cmd_check_release(root, args):
+def cmd_check_release(root: Path, args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         generate_release(root, release_dir=tmp, use_db=False)
         problems = release_differences(tmp, root / "release")
@@ -73,7 +75,7 @@ def _progress(done, total, record):
     )
 
 
-def cmd_autograde(root, args):
+def cmd_autograde(root: Path, args: argparse.Namespace) -> int:
     from .grading import grade_class
     from .submissions import find_submissions, up_to_date
 
@@ -148,21 +150,21 @@ def cmd_autograde(root, args):
     return 0
 
 
-def cmd_feedback(root, args):
+def cmd_feedback(root: Path, args: argparse.Namespace) -> None:
     from .feedback import generate_feedback
 
     n = generate_feedback(_api(root), root, args.assignment, args.student)
     print(f"wrote {n} feedback page(s) into {root / 'feedback'}")
 
 
-def cmd_export(root, args):
+def cmd_export(root: Path, args: argparse.Namespace) -> None:
     from .report import export
 
     for path in export(root):
         print(f"wrote {path}")
 
 
-def cmd_summary(root, args):
+def cmd_summary(root: Path, args: argparse.Namespace) -> int | None:
     from .records import load_records
     from .report import summary
 
@@ -173,9 +175,7 @@ def cmd_summary(root, args):
     print(summary(records))
 
 
-def cmd_mistakes(root, args):
-    from pathlib import Path
-
+def cmd_mistakes(root: Path, args: argparse.Namespace) -> int | None:
     from .classview import class_view, plot, text
     from .records import load_records
 
@@ -203,7 +203,7 @@ def cmd_mistakes(root, args):
             print(f"wrote {path}")
 
 
-def cmd_demo(root, args):
+def cmd_demo(root: Path, args: argparse.Namespace) -> int | None:
     """The whole pipeline on the sample class."""
     from .samples import sample_class, write_sample_class
 
@@ -225,7 +225,7 @@ def cmd_demo(root, args):
     return cmd_summary(root, args)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="handnet", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="build release/ from source/")

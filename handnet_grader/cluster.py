@@ -21,18 +21,24 @@ task it holds).
 
 import os
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cluster_connect import WORKERS_SECONDS, connect
 from .cluster_writes import failed_record, write_result
 from .grading import ATTEMPTS, grading_api
+from .records import Record
 from .remote import course_bundle, grade_bundle, submission_bundle
 from .submissions import find_submissions, up_to_date
+
+if TYPE_CHECKING:
+    from distributed import Client, Scheduler, Worker
 
 POLL_SECONDS = 2.0
 
 
-def dask_setup(server):
+def dask_setup(server: "Scheduler | Worker") -> None:
     """``--preload handnet_grader.cluster`` for the scheduler (a submission's task is
     given up after ATTEMPTS dead workers, not Dask's default of four) and for workers
     (the grading folders of killed workers on this machine are swept at start)."""
@@ -50,7 +56,7 @@ class ClusterRun:
     """What a cluster run did: ``records`` (written), ``not_graded`` (pairs left without
     a new record because the scheduler went away) and ``skipped`` (pairs up to date)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.records, self.not_graded, self.skipped = [], [], []
         self.writer_seconds = 0.0  # time the driver spent writing results
 
@@ -69,16 +75,16 @@ def _threads(client):
 
 
 def grade_on_cluster(
-    root,
-    address,
-    assignment=None,
-    student=None,
-    missing=False,
-    report=None,
-    timeout=None,
-    workers_timeout=WORKERS_SECONDS,
-    client=None,
-):
+    root: str | Path,
+    address: str | None,
+    assignment: str | None = None,
+    student: str | Iterable[str] | None = None,
+    missing: bool = False,
+    report: Callable[[int, int, Record], None] | None = None,
+    timeout: float | None = None,
+    workers_timeout: float = WORKERS_SECONDS,
+    client: "Client | None" = None,
+) -> ClusterRun:
     """Grade the matching submissions on the Dask cluster at ``address`` (or ``client``);
     returns a ClusterRun. ``missing``: leave out submissions whose record is up to date
     (``submissions.up_to_date``). ``report(done, total, record)`` as in ``grade_class``.

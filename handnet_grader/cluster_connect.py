@@ -4,6 +4,10 @@ so that a class graded on the cluster gets the scores it would get here.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 WORKERS_SECONDS = 60  # for a first worker, or for one again when all are gone
 CODE_PACKAGES = ("handnet", "handnet_grader", "handnet_ref")
@@ -15,7 +19,7 @@ class ClusterError(Exception):
     its workers would grade with other code than this machine. Nothing was graded."""
 
 
-def code_fingerprint():
+def code_fingerprint() -> str:
     """SHA-256 of the Python files of CODE_PACKAGES and the versions of VERSIONED: two
     machines with the same fingerprint grade alike."""
     import hashlib
@@ -34,7 +38,7 @@ def code_fingerprint():
     return digest.hexdigest()
 
 
-def connect_seconds():
+def connect_seconds() -> float:
     """How long to try to reach the scheduler: Dask's ``distributed.comm.timeouts.connect``
     (30 s; e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s)."""
     import dask
@@ -43,7 +47,9 @@ def connect_seconds():
     return parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="s")
 
 
-def connect(address, timeout=None, workers_timeout=WORKERS_SECONDS):
+def connect(
+    address: str, timeout: float | None = None, workers_timeout: float = WORKERS_SECONDS
+) -> "Client":
     """A Dask Client on the scheduler at ``address`` with at least one worker, every
     worker running this machine's grading code; ClusterError, saying what to do, if not.
     ``timeout``: seconds to reach the scheduler (default: ``connect_seconds()``)."""

@@ -10,11 +10,16 @@ result twice leaves the same state: Dask runs a task again when its worker is lo
 import shutil
 import traceback
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from .graded_records import finish_record, graded_record
 from .records import Record, grader_failure, log_path
 from .remote import write_files
 from .submissions import expected_notebooks, submitted_folder
+
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
 
 
 def _install_autograded(root, student, assignment, files):
@@ -36,7 +41,7 @@ def _install_autograded(root, student, assignment, files):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def save_grades(api, root, student, assignment):
+def save_grades(api: "NbGraderAPI", root: str | Path, student: str, assignment: str) -> None:
     """Write into the course's gradebook what ``nbgrader autograde`` writes for the
     graded notebooks now in autograded/<student>/<assignment>/: the student, the
     submission (with submitted/'s timestamp), each cell's automatic grade and comment
@@ -68,7 +73,7 @@ def save_grades(api, root, student, assignment):
             nb, resources = step(config=api.config).preprocess(nb, resources)
 
 
-def write_result(api, root, result):
+def write_result(api: "NbGraderAPI", root: str | Path, result: dict[str, Any]) -> Record:
     """Write one worker's result into the course (autograded folder, gradebook, log,
     record) and return the Record: the same as a local run writes for that submission."""
     student, assignment = result["student"], result["assignment"]
@@ -91,7 +96,15 @@ def write_result(api, root, result):
     return finish_record(api.coursedir.db_url, root, record, result["seconds"], result["sha256"])
 
 
-def failed_record(api, root, student, assignment, sha256, error, tb=None):
+def failed_record(
+    api: "NbGraderAPI",
+    root: str | Path,
+    student: str,
+    assignment: str,
+    sha256: str,
+    error: BaseException,
+    tb: TracebackType | None = None,
+) -> Record:
     """The grader-failure Record (written) of a task that did not return a result:
     Dask's KilledWorker (the submission's task killed ``ATTEMPTS`` workers: it needs a
     look, not another run) or an exception in the task."""

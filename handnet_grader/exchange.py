@@ -22,6 +22,7 @@ over ``CourseDirectory.max_dir_size`` raises an error that ends the whole collec
 import datetime
 import os
 import pwd
+from logging import Logger
 
 from nbgrader.exchange.default import ExchangeCollect
 from nbgrader.utils import parse_utc
@@ -32,7 +33,7 @@ from handnet.exchange import MAX_FILES, files_in
 EARLIEST = datetime.datetime.min
 
 
-def owner_name(path):
+def owner_name(path: str) -> str:
     """The account that owns ``path`` (its uid if no account has it)."""
     uid = os.stat(path).st_uid
     try:
@@ -41,7 +42,7 @@ def owner_name(path):
         return str(uid)
 
 
-def last_change(folder):
+def last_change(folder: str) -> datetime.datetime:
     """The latest ctime (UTC, naive, as nbgrader's timestamps) of ``folder`` and
     everything in it: a time the files' owner cannot set back."""
     times = [os.stat(folder).st_ctime]
@@ -80,11 +81,11 @@ class CheckedCollect(ExchangeCollect):
             record.update(timestamp=EARLIEST, forged_by=owner)
         return record
 
-    def init_src(self):
+    def init_src(self) -> None:
         super().init_src()
         self.src_records = [r for r in self.src_records if "forged_by" not in r]
 
-    def do_copy(self, src, dest, log=None):
+    def do_copy(self, src: str, dest: str, log: Logger | None = None) -> None:
         files = files_in(src)
         total, limit = sum(size for _, size in files), 1000 * self.coursedir.max_dir_size
         name = os.path.basename(src)

@@ -7,8 +7,10 @@ solution cell: its tests are the cells "that test that piece".
 
 import json
 import re
+from collections.abc import Container
 
 import nbformat
+from nbformat import NotebookNode
 
 from .cells import nbgrader_metadata
 
@@ -17,7 +19,7 @@ SOLUTION_REGION = re.compile(
 )
 
 
-def exercises(nb):
+def exercises(nb: NotebookNode) -> list[tuple[str, list[tuple[str, float]]]]:
     """[(solution grade_id, [(test grade_id, points), ...]), ...] in notebook order."""
     out = []
     for cell in nb.cells:
@@ -29,13 +31,13 @@ def exercises(nb):
     return out
 
 
-def total_points(nb):
+def total_points(nb: NotebookNode) -> float:
     return sum(
         float(nbgrader_metadata(c)["points"]) for c in nb.cells if nbgrader_metadata(c).get("grade")
     )
 
 
-def solutions(source_nb):
+def solutions(source_nb: NotebookNode) -> dict[str, str]:
     """{solution grade_id: the source cell's code without the solution markers}."""
     return {
         nbgrader_metadata(c)["grade_id"]: SOLUTION_REGION.sub("", c.source)
@@ -44,7 +46,7 @@ def solutions(source_nb):
     }
 
 
-def filled(release_nb, solved, ids):
+def filled(release_nb: NotebookNode, solved: dict[str, str], ids: Container[str]) -> NotebookNode:
     """A copy of the release notebook with the solution cells ``ids`` filled in."""
     nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
     for cell in nb.cells:

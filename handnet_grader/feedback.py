@@ -11,6 +11,7 @@ Submissions that could not be graded get a short page saying why.
 import html
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -18,11 +19,16 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from .cells import error_message, is_test_cell
 from .records import GRADER_FAILURE, load_records
 
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
+
 
 class ShortTestErrors(NbGraderPreprocessor):
     """In test cells, replace each traceback by its last line: the message."""
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         if is_test_cell(cell):
             for out in cell.outputs:
                 if out.get("output_type") == "error":
@@ -34,7 +40,9 @@ class ChecklistCell(NbGraderPreprocessor):
     """Put a markdown cell first that lists each test cell: passed or not, its points,
     and for a failure the message."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(
+        self, nb: NotebookNode, resources: dict[str, Any]
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         rows = []
         for cell in nb.cells:
             if not is_test_cell(cell):
@@ -82,7 +90,7 @@ instructor.</p>
 RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
-def keep_pages_only(folder):
+def keep_pages_only(folder: str | Path) -> None:
     """Remove from a feedback folder everything but the pages and RELEASE_FILES: nbgrader
     copies every other file of the graded folder there (a 200 MB file the notebook wrote
     would go back to the student with the feedback)."""
@@ -95,7 +103,12 @@ def keep_pages_only(folder):
             path.unlink()
 
 
-def generate_feedback(api, root, assignment=None, student=None):
+def generate_feedback(
+    api: "NbGraderAPI",
+    root: str | Path,
+    assignment: str | None = None,
+    student: str | None = None,
+) -> int:
     """Feedback pages for the graded submissions (nbgrader's generate_feedback, with the
     preprocessors above) and a short page for each one that could not be graded.
     Returns the number of pages written."""

@@ -13,6 +13,7 @@ grading workers, before they open the gradebook; on PostgreSQL it holds an advis
 """
 
 import contextlib
+from collections.abc import Iterator
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -30,7 +31,7 @@ class GradebookUnavailable(Exception):
     (without its password) and says why."""
 
 
-def shown(db_url):
+def shown(db_url: str) -> str:
     """``db_url`` as it may be printed: its password hidden."""
     try:
         return make_url(db_url).render_as_string(hide_password=True)
@@ -59,7 +60,7 @@ def _unavailable(db_url, error):
 
 
 @contextlib.contextmanager
-def setting_up(db_url):
+def setting_up(db_url: str) -> Iterator[None]:
     """Hold the gradebook's set-up lock: one process at a time creates the tables or
     records assignments in a shared (PostgreSQL) gradebook. Re-entrant within a process;
     nothing to hold for SQLite (one machine, and nbgrader's own file locking)."""
@@ -86,7 +87,7 @@ def setting_up(db_url):
             _HELD.discard(db_url)
 
 
-def prepare_gradebook(db_url, course_id=None):
+def prepare_gradebook(db_url: str, course_id: str | None = None) -> None:
     """Create the gradebook's tables and stamp their alembic version if the database is
     new, and add the course rows nbgrader uses (its default one and ``course_id``), by
     opening nbgrader's ``Gradebook`` once: afterwards many processes may open it at once.

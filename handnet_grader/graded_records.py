@@ -70,7 +70,9 @@ def _collect(root, gradebook, student, assignment, record):
         record.message = f"cell {first['cell'] + 1}: {first['message']}"  # cells counted from 1
 
 
-def graded_record(db_url, root, student, assignment, note=""):
+def graded_record(
+    db_url: str, root: str | Path, student: str, assignment: str, note: str = ""
+) -> Record:
     """The Record of a submission nbgrader has autograded: points and cells from the
     gradebook at ``db_url``, status, events and integrity findings from the graded
     notebooks in autograded/; a grader failure when the gradebook has no grades for it.
@@ -97,7 +99,9 @@ def graded_record(db_url, root, student, assignment, note=""):
     return record
 
 
-def finish_record(db_url, root, record, seconds, sha256):
+def finish_record(
+    db_url: str, root: str | Path, record: Record, seconds: float, sha256: str
+) -> Record:
     """Complete a Record (integrity scan of the submitted notebooks, the assignment's
     points when nothing was graded, the time taken, the files' hash) and write it."""
     for path in sorted(submitted_folder(root, record.student, record.assignment).glob("*.ipynb")):

@@ -24,8 +24,10 @@ and ``missing=True`` grades only the others.
 
 import multiprocessing
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from queue import Empty
+from typing import TYPE_CHECKING
 
 from . import scratch
 from .graded_records import finish_record, graded_record
@@ -39,6 +41,9 @@ from .submissions import (
     submitted_folder,
     up_to_date,
 )
+
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
 
 ATTEMPTS = 3
 RETRY_PAUSE = 5.0  # seconds before a second try, twice that before a third
@@ -73,7 +78,14 @@ def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PA
     return grader_failure(root, student, assignment, f"{attempts} tries")
 
 
-def autograde_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
+def autograde_submission(
+    api: "NbGraderAPI",
+    root: str | Path,
+    student: str,
+    assignment: str,
+    attempts: int = ATTEMPTS,
+    pause: float = RETRY_PAUSE,
+) -> tuple[Record, str | None]:
     """Precheck and autograde one submission: ``(record, note)``, the Record not yet
     finished (``finish_record``) and the precheck's repair note."""
     record, note = precheck(root, student, assignment)
@@ -84,7 +96,14 @@ def autograde_submission(api, root, student, assignment, attempts=ATTEMPTS, paus
     return record, note
 
 
-def grade_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
+def grade_submission(
+    api: "NbGraderAPI",
+    root: str | Path,
+    student: str,
+    assignment: str,
+    attempts: int = ATTEMPTS,
+    pause: float = RETRY_PAUSE,
+) -> Record:
     """Autograde one submission with nbgrader and return its Record (also written)."""
     started = time.monotonic()
     # hashed before the precheck, which may add a renamed notebook's copy to the folder
@@ -95,7 +114,7 @@ def grade_submission(api, root, student, assignment, attempts=ATTEMPTS, pause=RE
     return finish_record(api.coursedir.db_url, root, record, time.monotonic() - started, sha256)
 
 
-def grading_api(root, db_url=None):
+def grading_api(root: str | Path, db_url: str | None = None) -> "NbGraderAPI":
     """nbgrader's API on the course at ``root`` (its nbgrader_config.py; the gradebook at
     ``db_url`` if given), quiet; the working directory becomes ``root``."""
     import logging
@@ -136,7 +155,7 @@ def _worker(root, pairs, queue):
     queue.put(None)
 
 
-def shares(pairs, workers):
+def shares(pairs: Sequence[tuple[str, str]], workers: int) -> list[list[tuple[str, str]]]:
     """Split (student, assignment) pairs into ``workers`` lists, all of a student's
     submissions in the same list, students dealt round-robin."""
     students = sorted({s for s, _ in pairs})
@@ -147,7 +166,14 @@ def shares(pairs, workers):
     return [share for share in out if share]
 
 
-def grade_class(root, assignment=None, student=None, workers=1, report=None, missing=False):
+def grade_class(
+    root: str | Path,
+    assignment: str | None = None,
+    student: str | Iterable[str] | None = None,
+    workers: int = 1,
+    report: Callable[[int, int, Record], None] | None = None,
+    missing: bool = False,
+) -> list[Record]:
     """Grade every matching submission in ``workers`` processes; return the Records.
 
     ``report(done, total, record)`` is called as each submission finishes. Raises

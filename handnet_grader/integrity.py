@@ -8,6 +8,8 @@ class's honest submissions (the reference solutions) raise none.
 """
 
 import re
+from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -36,7 +38,7 @@ PATTERNS = (
 MAX_FINDINGS = 10
 
 
-def scan_source(source):
+def scan_source(source: str) -> list[tuple[int, str, str]]:
     """[(line number, what, the line)] for one cell's code."""
     found = []
     for number, line in enumerate(source.splitlines(), start=1):
@@ -48,7 +50,7 @@ def scan_source(source):
     return found
 
 
-def scan_notebook(path):
+def scan_notebook(path: str | Path) -> list[dict[str, Any]]:
     """Findings for a submitted notebook, as integrity entries ({"cell", "message"});
     an unreadable notebook has none (its status says what is wrong)."""
     try:

@@ -46,19 +46,19 @@ def _ipc_dir():
     return _IPC_DIR[0]
 
 
-def package_folder(name):
+def package_folder(name: str) -> str | None:
     """The folder of the installed package ``name``, or None."""
     spec = importlib.util.find_spec(name)
     return os.path.dirname(spec.origin) if spec and spec.origin else None
 
 
-def instructor_folders():
+def instructor_folders() -> list[str]:
     """The folders of the instructor-only packages, hidden from the kernel even where an
     installation puts them inside a folder the sandbox shows (site-packages)."""
     return [f for f in map(package_folder, INSTRUCTOR_PACKAGES) if f]
 
 
-def kernel_environment(exchange, verdict_socket):
+def kernel_environment(exchange: str, verdict_socket: str) -> dict[str, str]:
     """The kernel's environment: what Python, NumPy and the notebooks need, never the
     grader's own settings (check seeds, paths, tokens); it imports the stand-ins of
     ``exchange``/kernel_path and asks for verdicts on ``verdict_socket``."""
@@ -107,10 +107,10 @@ class LimitedKernelManager(AsyncKernelManager):
     ).tag(config=True)
     tmp_mb = Integer(256, help="Size of the sandboxed kernel's private /tmp (MiB)").tag(config=True)
 
-    def sandboxed(self):
+    def sandboxed(self) -> bool:
         return self.sandbox and bool(self.exchange_dir) and sandbox.sandbox_status()[0]
 
-    def format_kernel_cmd(self, extra_arguments=None):
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
         limits = dict(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds, file_mb=self.file_mb)
         if not self.sandboxed():

@@ -26,7 +26,9 @@ class PercentPerDay(LateSubmissionPlugin):
         config=True
     )
 
-    def late_submission_penalty(self, student_id, score, total_seconds_late):
+    def late_submission_penalty(
+        self, student_id: str, score: float, total_seconds_late: float
+    ) -> float:
         """The points to take off ``score`` (0 when on time or within the grace period)."""
         if total_seconds_late <= self.grace_minutes * 60:
             return 0.0

@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 
+from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_NAME = "nbgrader_config.py"
@@ -14,7 +15,7 @@ class CourseNotFound(Exception):
     """No nbgrader_config.py in the given folder or any folder above it."""
 
 
-def course_root(start=None):
+def course_root(start: str | Path | None = None) -> Path:
     """The nearest folder at or above ``start`` (default: the current directory) that
     holds nbgrader_config.py, so commands work from anywhere inside the course."""
     start = Path(start or os.getcwd()).resolve()
@@ -27,7 +28,7 @@ def course_root(start=None):
     )
 
 
-def assignments(root):
+def assignments(root: str | Path) -> list[str]:
     """Names of the assignments: the folders of source/ that hold a notebook, sorted."""
     source = Path(root) / "source"
     return (
@@ -37,12 +38,12 @@ def assignments(root):
     )
 
 
-def load_config(root):
+def load_config(root: str | Path) -> Config:
     """nbgrader's traitlets Config from the course's nbgrader_config.py."""
     return PyFileConfigLoader(CONFIG_NAME, path=str(root)).load_config()
 
 
-def put_python_first():
+def put_python_first() -> None:
     """Put this Python's ``bin`` folder first on PATH, once.
 
     nbgrader runs the ``alembic`` command when it creates or upgrades a gradebook, and
@@ -55,7 +56,7 @@ def put_python_first():
     os.environ["PATH"] = python_first_path()
 
 
-def python_first_path(path=None):
+def python_first_path(path: str | None = None) -> str:
     """``path`` (default: $PATH) with this Python's ``bin`` folder first, added once."""
     bin_dir = os.path.dirname(sys.executable)
     path = os.environ.get("PATH", "") if path is None else path

@@ -15,7 +15,13 @@ class LimitsUnavailable(RuntimeError):
     """``prlimit`` or GNU ``env`` is missing: kernels cannot be started under limits."""
 
 
-def limits_command(memory_mb=None, cpu_seconds=None, file_mb=None, processes=None, interrupts=None):
+def limits_command(
+    memory_mb: float | None = None,
+    cpu_seconds: float | None = None,
+    file_mb: float | None = None,
+    processes: int | None = None,
+    interrupts: str | None = None,
+) -> list[str]:
     """The command prefix that starts a program with these limits (soft = hard).
 
     ``processes`` (RLIMIT_NPROC) counts every process of the user, so it holds only for

@@ -7,6 +7,7 @@ as they arrive; past ``live_output_bytes`` stream text is cut and other output d
 and ``live_output_dropped(index)`` says how many bytes a cell lost.
 """
 
+from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
@@ -21,15 +22,17 @@ class LiveOutputCap(Execute):
         "what is kept to its own, smaller limits)",
     ).tag(config=True)
 
-    def reset_live_output(self):
+    def reset_live_output(self) -> None:
         """Start counting afresh (a new notebook)."""
         self._live_bytes, self._live_dropped = {}, {}
 
-    def live_output_dropped(self, cell_index):
+    def live_output_dropped(self, cell_index: int) -> int:
         """Bytes of the cell's output dropped as they arrived (0 if none)."""
         return getattr(self, "_live_dropped", {}).get(cell_index, 0)
 
-    def output(self, outs, msg, display_id, cell_index):
+    def output(
+        self, outs: list[NotebookNode], msg: dict, display_id: str | None, cell_index: int
+    ) -> NotebookNode | None:
         """nbclient's output handling, with a running count of each cell's output bytes."""
         if not hasattr(self, "_live_bytes"):
             self.reset_live_output()

@@ -7,16 +7,21 @@ is asked for, so reworded hints are matched as they are now) in each failed cell
 """
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .records import MESSAGE_CHARS
+from .records import MESSAGE_CHARS, CellResult
+
+if TYPE_CHECKING:
+    from handnet_ref.checks import Mistake
 
 PASSED, MISTAKE, NOT_WRITTEN, OTHER = "passed", "catalogued mistake", "not written", "other failure"
 OUTCOMES = (PASSED, MISTAKE, NOT_WRITTEN, OTHER)
 HINT_HEAD = 40  # characters of a hint that a message cut short must still show
 
 
-def catalogue(assignment):
+def catalogue(assignment: str) -> tuple["Mistake", ...]:
     """The catalogued Mistakes of the checks of ``assignment``, one per key, as the
     reference package holds them now."""
     from handnet_ref.checks import TOPICS
@@ -39,7 +44,9 @@ def _shown_at(message, hint):
     return at if at >= 0 and hint.startswith(message[at:]) else -1
 
 
-def identify(message, mistakes, exercise=None):
+def identify(
+    message: str, mistakes: Iterable["Mistake"], exercise: str | None = None
+) -> "Mistake | None":
     """The Mistake whose hint ``message`` shows, or None.
 
     Where several match (a hint inside a longer one; two checks of one assignment sharing
@@ -65,7 +72,9 @@ class Outcome:
     mistakes: list = field(default_factory=list)
 
 
-def outcome(cells, mistakes, exercise=None):
+def outcome(
+    cells: Sequence[CellResult], mistakes: Iterable["Mistake"], exercise: str | None = None
+) -> Outcome:
     """The Outcome of an exercise from its test cells (CellResults)."""
     failed = [c for c in cells if c.points < c.max_points]
     if not failed:

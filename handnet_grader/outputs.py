@@ -9,6 +9,8 @@ cut like text. Each cut is noted in the notebook's ``handnet`` metadata (as an e
 the cell), so the grading record and the summary show it.
 """
 
+from typing import Any
+
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
@@ -38,7 +40,9 @@ class CapOutputSize(NbGraderPreprocessor):
         config=True
     )
 
-    def preprocess(self, nb, resources):
+    def preprocess(
+        self, nb: NotebookNode, resources: dict[str, Any]
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         self._left = self.max_notebook_bytes
         self._cuts = []
         nb, resources = super().preprocess(nb, resources)
@@ -54,7 +58,9 @@ class CapOutputSize(NbGraderPreprocessor):
             ]
         return nb, resources
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         if cell.cell_type != "code":
             return cell, resources
         before = sum(_size(o) for o in cell.outputs)

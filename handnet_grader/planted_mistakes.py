@@ -6,18 +6,20 @@ the ones whose points it may also cost.
 
 import re
 
+from nbformat import NotebookNode
+
 from .cells import nbgrader_metadata
 from .exercises import filled
 from .mistake_source import mistake_source
 
 
-def defined_name(code):
+def defined_name(code: str) -> str | None:
     """The function a solution cell defines (its first ``def``), or None."""
     m = re.search(r"^def (\w+)\(", code, re.M)
     return m.group(1) if m else None
 
 
-def dependents(solved, gid):
+def dependents(solved: dict[str, str], gid: str) -> set[str]:
     """Solution cells whose code calls, directly or through others, the function that
     solution cell ``gid`` defines."""
     found, frontier = set(), [gid]
@@ -36,7 +38,7 @@ def dependents(solved, gid):
     return found
 
 
-def mistake_target(solved, name):
+def mistake_target(solved: dict[str, str], name: str) -> tuple[str, list[str]] | tuple[None, None]:
     """(solution grade_id, lines that swap in the mistake) for the function ``name``: the
     solution cell that defines it (or, failing that, the cell with that grade_id and the
     function it defines); the lines rebind the function, and re-attach it wherever the
@@ -54,7 +56,9 @@ def mistake_target(solved, name):
     return gid, [f"{fn} = _mistake", *(f"{cls}.{fn} = {fn}" for cls in attach)]
 
 
-def with_mistake(release_nb, solved, key, function=None):
+def with_mistake(
+    release_nb: NotebookNode, solved: dict[str, str], key: str, function: str | None = None
+) -> tuple[NotebookNode, str] | None:
     """The reference submission with the catalogued mistake ``key`` in place of the
     student's function (``function``, default: the check's name, the part of the key
     before the dot), or None if no solution cell defines it."""

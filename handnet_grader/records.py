@@ -18,8 +18,10 @@ A record's status is one of:
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
 # what each status means: this module's docstring
 STATUSES = (
@@ -66,21 +68,21 @@ class Record:
     log: str = ""  # a grader failure's log, from the course root
     submission_sha256: str = ""  # of the files graded (submission_hash)
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data):
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
         data = dict(data)
         data["cells"] = [CellResult(**c) for c in data.get("cells", [])]
         return cls(**data)
 
 
-def log_path(root, assignment, student):
+def log_path(root: str | Path, assignment: str, student: str) -> Path:
     return Path(root) / "grades" / "logs" / assignment / f"{student}.log"
 
 
-def write_failure_log(root, assignment, student, text):
+def write_failure_log(root: str | Path, assignment: str, student: str, text: str) -> str:
     """Append one try's log to the submission's grader-failure log; returns its path
     relative to the course root."""
     path = log_path(root, assignment, student)
@@ -90,7 +92,9 @@ def write_failure_log(root, assignment, student, text):
     return str(path.relative_to(root))
 
 
-def grader_failure(root, student, assignment, what, log=None):
+def grader_failure(
+    root: str | Path, student: str, assignment: str, what: str, log: str | None = None
+) -> Record:
     """The Record of a submission that the grader failed to grade; ``log`` is added to
     its log file, which the record names."""
     if log:
@@ -109,15 +113,15 @@ def grader_failure(root, student, assignment, what, log=None):
     )
 
 
-def records_dir(root):
+def records_dir(root: str | Path) -> Path:
     return Path(root) / "grades" / "records"
 
 
-def record_path(root, assignment, student):
+def record_path(root: str | Path, assignment: str, student: str) -> Path:
     return records_dir(root) / assignment / f"{student}.json"
 
 
-def write_record(root, record):
+def write_record(root: str | Path, record: Record) -> None:
     path = record_path(root, record.assignment, record.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
@@ -125,7 +129,7 @@ def write_record(root, record):
     tmp.replace(path)
 
 
-def load_records(root, assignment=None):
+def load_records(root: str | Path, assignment: str | None = None) -> list[Record]:
     """Every record written so far (of one assignment, or all), sorted."""
     folder = records_dir(root)
     pattern = f"{assignment}/*.json" if assignment else "*/*.json"

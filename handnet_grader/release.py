@@ -4,7 +4,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
@@ -28,7 +30,12 @@ def _in_folder(folder):
         os.chdir(before)
 
 
-def generate_release(root, names=None, release_dir=None, use_db=True):
+def generate_release(
+    root: str | Path,
+    names: Sequence[str] | None = None,
+    release_dir: str | Path | None = None,
+    use_db: bool = True,
+) -> Path:
     """Run nbgrader generate_assignment for ``names`` (default: every assignment).
 
     release_dir: where to write (default: the course's release/); use_db: record the
@@ -58,7 +65,7 @@ def generate_release(root, names=None, release_dir=None, use_db=True):
     return Path(release_dir) if release_dir is not None else root / "release"
 
 
-def notebook_content(path):
+def notebook_content(path: str | Path) -> dict[str, Any]:
     """What matters in a release notebook: per cell its type, source, nbgrader metadata
     and outputs; the notebook's kernel. Volatile metadata (cell ids aside) is left out."""
     nb = json.loads(Path(path).read_text())
@@ -76,7 +83,7 @@ def notebook_content(path):
     }
 
 
-def release_differences(expected_dir, actual_dir):
+def release_differences(expected_dir: str | Path, actual_dir: str | Path) -> list[str]:
     """Files that differ between two release folders (missing, extra, or changed), as
     sorted relative paths with a reason each; empty when they are in sync."""
     expected_dir, actual_dir = Path(expected_dir), Path(actual_dir)
@@ -98,7 +105,7 @@ def release_differences(expected_dir, actual_dir):
     return sorted(problems)
 
 
-def missing_from_gradebook(root, names):
+def missing_from_gradebook(root: str | Path, names: Iterable[str]) -> list[str]:
     """The assignments among ``names`` whose notebooks the course's gradebook does not
     know yet (autograding needs their test cells there, which generating a release
     records; ``nbgrader db assignment add`` of a due date alone records none)."""
@@ -110,7 +117,7 @@ def missing_from_gradebook(root, names):
     return [name for name in names if name not in known]
 
 
-def ensure_in_gradebook(root, names):
+def ensure_in_gradebook(root: str | Path, names: Sequence[str]) -> tuple[list[str], list[str]]:
     """Record in the gradebook every assignment of ``names`` it does not know, so that a
     fresh clone of the course can grade what students fetched from the committed
     ``release/`` without running ``handnet release`` first.

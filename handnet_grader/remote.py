@@ -29,7 +29,9 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import scratch
 from .grading import autograde_submission, grading_api
@@ -59,7 +61,7 @@ def _files_under(folder):
     }
 
 
-def course_bundle(root, assignments):
+def course_bundle(root: str | Path, assignments: Sequence[str]) -> dict[str, Any]:
     """What a worker needs of the course to grade ``assignments``: {"config"
     (nbgrader_config.py's bytes), "source" ({"<assignment>/<relative path>": bytes}),
     "gradebook" (an SQLite gradebook that knows them, generated from that source),
@@ -85,7 +87,9 @@ def course_bundle(root, assignments):
     return bundle
 
 
-def submission_bundle(root, student, assignment, ignore=None):
+def submission_bundle(
+    root: str | Path, student: str, assignment: str, ignore: Iterable[str] | None = None
+) -> dict[str, Any]:
     """One submission as a task carries it: {"student", "assignment", "files", "sha256",
     "settings"}. ``ignore``: nbgrader's ignore globs (default: the course's)."""
     if ignore is None:
@@ -100,7 +104,7 @@ def submission_bundle(root, student, assignment, ignore=None):
     }
 
 
-def write_files(folder, files):
+def write_files(folder: str | Path, files: Mapping[str, bytes]) -> None:
     """Write ``files`` ({relative path: bytes}) under ``folder``; a name that leads
     outside it (``../x``, an absolute path) is refused before anything is written."""
     folder = Path(folder)
@@ -114,7 +118,7 @@ def write_files(folder, files):
 
 
 @contextlib.contextmanager
-def task_environment(settings):
+def task_environment(settings: Mapping[str, str | None]) -> Iterator[None]:
     """os.environ with the driver's grading settings (and without WORKER_UNSET), and the
     working directory as it was, afterwards."""
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
@@ -141,7 +145,7 @@ def _fill_course(root, course):
         (root / "gradebook.db").write_bytes(course["gradebook"])
 
 
-def grade_bundle(course, submission):
+def grade_bundle(course: dict[str, Any], submission: dict[str, Any]) -> dict[str, Any]:
     """Grade one submission (its bundle) with the course bundle ``course`` in a
     throw-away course; returns the result the driver writes: {"student", "assignment",
     "sha256", "record" (the raw Record's JSON), "graded" (nbgrader graded it: the

@@ -1,5 +1,8 @@
 """Repairs of submitted notebooks that nbgrader itself trips over."""
 
+from typing import Any
+
+from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
@@ -12,7 +15,9 @@ class DropEmptyNbgraderMetadata(NbGraderPreprocessor):
     empty key the copy is an ordinary cell, and grading goes on.
     """
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         if "nbgrader" in cell.metadata and "grade_id" not in cell.metadata.nbgrader:
             del cell.metadata["nbgrader"]
         return cell, resources

@@ -6,9 +6,10 @@ attempt that earned nothing; these files carry each submission's status and mess
 
 import csv
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
-from .records import STATUSES, load_records
+from .records import STATUSES, Record, load_records
 
 SUBMISSION_FIELDS = [
     "student",
@@ -24,7 +25,9 @@ SUBMISSION_FIELDS = [
 CELL_FIELDS = ["student", "assignment", "cell", "points", "max_points", "message"]
 
 
-def export(root, records=None, folder=None):
+def export(
+    root: str | Path, records: Sequence[Record] | None = None, folder: str | Path | None = None
+) -> tuple[Path, Path]:
     """Write grades.csv (one row per submission) and cells.csv (one row per test cell)
     into ``folder`` (default: grades/); return the two paths."""
     records = load_records(root) if records is None else records
@@ -69,7 +72,7 @@ def export(root, records=None, folder=None):
 LIMIT_STATUSES = ("memory limit", "timeout", "kernel died")
 
 
-def integrity_evidence(record):
+def integrity_evidence(record: Record) -> list[str]:
     """Lines of evidence for the integrity report: what the grader found (the kernel
     disagreeing with its verdicts, protocol breaches, code reaching for the gradebook or
     the reference) and the limits the submission hit."""
@@ -91,7 +94,9 @@ def integrity_evidence(record):
     return lines
 
 
-def integrity_report(records, width=100, per_submission=6):
+def integrity_report(
+    records: Sequence[Record], width: int = 100, per_submission: int = 6
+) -> list[str]:
     """The integrity section of the summary (empty when nothing was found)."""
     lines = []
     unsandboxed = sorted({r.sandbox for r in records if r.sandbox.startswith("none")})
@@ -113,7 +118,7 @@ def integrity_report(records, width=100, per_submission=6):
     return lines
 
 
-def summary(records, width=100):
+def summary(records: Sequence[Record], width: int = 100) -> str:
     """The summary as text: a table of students by assignments (points, and the status
     where it is not "graded"), the statuses counted, the integrity report, and per test
     cell how many passed."""

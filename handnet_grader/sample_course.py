@@ -12,11 +12,18 @@ to find their mistakes from the records; ``planted`` says what it should find.
 
 import os
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from unittest import mock
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from handnet_ref.checks import Mistake
+
+    from .samples import Sample
 
 REFERENCES, PARTIALS, UNTOUCHED = 3, 1, 1
 MISTAKEN = 12
@@ -33,7 +40,9 @@ class Student:
     mistake: str = None
 
 
-def class_roster(samples, mistakes, seed):
+def class_roster(
+    samples: Sequence["Sample"], mistakes: Iterable["Mistake"], seed: int
+) -> list[Student]:
     """[Student] by name, drawn with ``seed`` from the Samples of one assignment;
     ``mistakes``: its catalogue (to name the mistake each mistake sample holds)."""
     rng = np.random.default_rng(seed)
@@ -57,7 +66,7 @@ def class_roster(samples, mistakes, seed):
     )
 
 
-def planted(roster):
+def planted(roster: Iterable[Student]) -> dict[str, list[str]]:
     """{mistake key: [student names]} of the roster's mistake samples."""
     found = {}
     for student in roster:
@@ -66,7 +75,13 @@ def planted(roster):
     return found
 
 
-def grade_sample_class(course, folder, assignment="01_neuron", seed=2026, workers=2):
+def grade_sample_class(
+    course: str | Path,
+    folder: str | Path,
+    assignment: str = "01_neuron",
+    seed: int = 2026,
+    workers: int = 2,
+) -> list[Student]:
     """Copy ``assignment`` of the course at ``course`` (its nbgrader_config.py, source/
     and release/) into ``folder``, write a sample class into its submitted/ and grade it
     there, with the hidden checks' inputs drawn from ``seed``; return the roster.

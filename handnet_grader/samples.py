@@ -19,10 +19,12 @@ An *exercise* is a solution cell and the test cells that follow it (``exercises`
 
 import json
 import re
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from .cells import nbgrader_metadata
 from .exercises import exercises, filled, solutions, total_points
@@ -80,7 +82,9 @@ def _first_test_cell(nb):
     return next(i for i, c in enumerate(nb.cells) if nbgrader_metadata(c).get("grade"))
 
 
-def broken_samples(assignment, name, release_nb, solved):
+def broken_samples(
+    assignment: str, name: str, release_nb: NotebookNode, solved: dict[str, str]
+) -> list[tuple[str, Callable[[Path], None], float, str]]:
     """Broken submissions of one assignment: (case, write, expected points, status)."""
     full = total_points(release_nb)
     reference = filled(release_nb, solved, set(solved))
@@ -164,7 +168,12 @@ def broken_samples(assignment, name, release_nb, solved):
     ]
 
 
-def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
+def sample_class(
+    root: str | Path,
+    assignments: Sequence[str] | None = None,
+    broken_in: Iterable[str] | None = None,
+    mistakes_in: Container[str] | None = None,
+) -> list[Sample]:
     """The Samples of the given assignments (default: all). Broken submissions are made
     for the assignments in ``broken_in`` (default: the first assignment only), catalogued
     mistakes for those in ``mistakes_in`` (default: all)."""
@@ -241,7 +250,7 @@ def sample_class(root, assignments=None, broken_in=None, mistakes_in=None):
     return samples
 
 
-def write_sample_class(root, samples):
+def write_sample_class(root: str | Path, samples: Iterable[Sample]) -> None:
     """Write each sample into submitted/<student>/<assignment>/, replacing what was there."""
     import shutil
 

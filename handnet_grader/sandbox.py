@@ -24,6 +24,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
+from typing import Self
 
 NOBODY = 65534
 # Kernel user ids: unused by any account (below 2**31, which some tools read as signed).
@@ -37,10 +39,10 @@ class KernelAccount:
     crash): ``lease()`` then ``release()``, or a ``with`` block. ``uid`` is None when the
     grader is not root (the kernel then runs as the grader's user, in a user namespace)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.uid, self._lock = None, None
 
-    def lease(self):
+    def lease(self) -> Self:
         """Take a free user id (none when the grader is not root); returns self."""
         if not drops_privileges():
             return self
@@ -59,7 +61,7 @@ class KernelAccount:
             return self
         raise RuntimeError(f"all {KERNEL_UID_SLOTS} kernel user ids are in use")
 
-    def release(self):
+    def release(self) -> None:
         """Give the user id back."""
         if self._lock is not None:
             os.close(self._lock)
@@ -73,7 +75,7 @@ class KernelAccount:
 
 
 @functools.cache
-def sandbox_status():
+def sandbox_status() -> tuple[bool, str]:
     """(True, "bwrap <version>") if the sandbox works here, else (False, why not)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -111,7 +113,7 @@ def _user_arguments():
     return [] if os.geteuid() == 0 else ["--unshare-user"]
 
 
-def drops_privileges():
+def drops_privileges() -> bool:
     """Whether sandboxed kernels run as an unprivileged user (the grader is root)."""
     return os.geteuid() == 0 and shutil.which("setpriv") is not None
 
@@ -129,7 +131,7 @@ def _system_binds():
     return args
 
 
-def python_folders():
+def python_folders() -> list[str]:
     """The folders the kernel's Python needs: installation, virtual environment, the
     site-packages on its path and the public ``handnet`` package (never the course)."""
     import handnet
@@ -147,7 +149,14 @@ def python_folders():
     return sorted(folders)
 
 
-def sandbox_command(command, *, writable, hidden=(), tmp_mb=256, uid=None):
+def sandbox_command(
+    command: Sequence[str],
+    *,
+    writable: Sequence[str],
+    hidden: Iterable[str] = (),
+    tmp_mb: int = 256,
+    uid: int | None = None,
+) -> list[str]:
     """``command`` wrapped in bwrap: read-only system and Python folders, ``writable``
     folders bound read-write at the same paths, the working directory the first writable
     folder; nothing else of the machine's files, and ``hidden`` folders emptied even where
@@ -244,7 +253,7 @@ def _traversable_parents(folders):
     return args
 
 
-def give_to_sandbox(*folders, uid=None):
+def give_to_sandbox(*folders: str, uid: int | None = None) -> None:
     """Make ``folders`` writable by the sandboxed kernel (owned by its ``uid``, default
     ``nobody``, when the grader is root)."""
     if drops_privileges():
@@ -252,7 +261,7 @@ def give_to_sandbox(*folders, uid=None):
         _chown_tree(folders, uid, uid)
 
 
-def take_back(*folders):
+def take_back(*folders: str) -> None:
     """Everything under ``folders`` owned by the grader again (what the kernel made too)."""
     if drops_privileges():
         _chown_tree(folders, os.geteuid(), os.getegid())

@@ -33,7 +33,7 @@ _NAME = re.compile(re.escape(PREFIX) + r"(\d+)-(\d+)-")
 _SOCKET = re.compile(r"kernel-(\d+)-")
 
 
-def start_time(pid):
+def start_time(pid: int) -> int | None:
     """A process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or
     None when there is no such process."""
     try:
@@ -43,7 +43,7 @@ def start_time(pid):
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
-def process_folder():
+def process_folder() -> Path:
     """This process's temporary folder, made on first use and removed at a normal exit."""
     if not _FOLDER:
         pid = os.getpid()
@@ -65,7 +65,7 @@ def _stale(entry, now):
     return now - entry.stat(follow_symlinks=False).st_mtime > STALE_HOURS * 3600
 
 
-def sweep(folder=None, now=None):
+def sweep(folder: str | Path | None = None, now: float | None = None) -> list[Path]:
     """Remove stale grading folders (see the module's docstring) from ``folder``
     (default: the system's temporary folder); returns the paths removed."""
     folder = Path(folder or tempfile.gettempdir())

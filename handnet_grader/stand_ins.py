@@ -21,7 +21,7 @@ def __getattr__(name):
 '''
 
 
-def write_kernel_path(folder):
+def write_kernel_path(folder: str) -> None:
     """A stand-in ``handnet_ref`` package in ``folder``: ``handnet_ref.checks.<topic>``
     for every topic, whose ``check_*`` functions ask the grader (``handnet.probe``)."""
     from handnet_ref.checks import TOPICS
@@ -38,7 +38,7 @@ def write_kernel_path(folder):
             f.write(_STUB.format(topic=topic))
 
 
-def copy_font_cache(folder):
+def copy_font_cache(folder: str) -> None:
     """The grader's matplotlib font cache, copied into ``folder`` (a fresh cache would be
     rebuilt, with a message on stderr, in whichever cell first imports matplotlib)."""
     os.makedirs(folder)
@@ -51,7 +51,7 @@ def copy_font_cache(folder):
         pass
 
 
-def prepare_exchange(exchange):
+def prepare_exchange(exchange: str) -> None:
     """The kernel's part of the exchange folder: kernel_path/ (the stand-ins) and
     matplotlib/ (the font cache)."""
     write_kernel_path(os.path.join(exchange, "kernel_path"))

@@ -5,6 +5,7 @@ import fnmatch
 import hashlib
 import json
 import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import nbformat
@@ -14,11 +15,11 @@ from .layout import load_config
 from .records import GRADER_FAILURE, Record, record_path
 
 
-def submitted_folder(root, student, assignment):
+def submitted_folder(root: str | Path, student: str, assignment: str) -> Path:
     return Path(root) / "submitted" / student / assignment
 
 
-def submission_files(folder, ignore=()):
+def submission_files(folder: str | Path, ignore: Iterable[str] = ()) -> dict[str, bytes]:
     """{relative path: bytes} of the files in a submission folder, leaving out every path
     with a part that matches one of the ``ignore`` globs (nbgrader's
     ``CourseDirectory.ignore``: checkpoints, caches, hidden files)."""
@@ -33,7 +34,7 @@ def submission_files(folder, ignore=()):
     return files
 
 
-def submission_hash(files):
+def submission_hash(files: Mapping[str, bytes]) -> str:
     """SHA-256 (hex) of a submission's ``{relative path: bytes}``: its paths and contents,
     in sorted order; any added, removed, renamed or changed file changes it."""
     digest = hashlib.sha256()
@@ -45,14 +46,16 @@ def submission_hash(files):
     return digest.hexdigest()
 
 
-def course_ignore(root):
+def course_ignore(root: str | Path) -> list[str]:
     """nbgrader's ``CourseDirectory.ignore`` globs as the course configures them."""
     from nbgrader.coursedir import CourseDirectory
 
     return list(CourseDirectory(config=load_config(root)).ignore)
 
 
-def current_hashes(root, pairs):
+def current_hashes(
+    root: str | Path, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
     """{(student, assignment): submission_hash} of the files in submitted/ now."""
     ignore = course_ignore(root)
     return {
@@ -61,7 +64,7 @@ def current_hashes(root, pairs):
     }
 
 
-def up_to_date(root, pairs):
+def up_to_date(root: str | Path, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """The pairs whose record was made from the submission's current files (the same
     hash) and is final: every status but ``grader failure``, which asks to be graded
     again."""
@@ -81,12 +84,14 @@ def up_to_date(root, pairs):
     return fresh
 
 
-def expected_notebooks(root, assignment):
+def expected_notebooks(root: str | Path, assignment: str) -> list[str]:
     """Names of the notebooks of an assignment, as in source/<assignment>/."""
     return sorted(p.name for p in (Path(root) / "source" / assignment).glob("*.ipynb"))
 
 
-def find_submissions(root, assignment=None, student=None):
+def find_submissions(
+    root: str | Path, assignment: str | None = None, student: str | Iterable[str] | None = None
+) -> list[tuple[str, str]]:
     """(student, assignment) pairs present in submitted/, filtered (``student`` is a
     name or a collection of names), sorted."""
     students = None if student is None else {student} if isinstance(student, str) else set(student)
@@ -106,7 +111,9 @@ def find_submissions(root, assignment=None, student=None):
     return pairs
 
 
-def precheck(root, student, assignment):
+def precheck(
+    root: str | Path, student: str, assignment: str
+) -> tuple[Record, None] | tuple[None, str]:
     """``(Record, None)`` when the submission cannot be graded as it is (its status says
     why), else ``(None, note)``.
 

@@ -15,6 +15,10 @@ and, when the kernel passed it and it has visible tests, one for those. Then:
 """
 
 import re
+from collections.abc import Iterable
+from typing import Any
+
+from nbformat import NotebookNode
 
 from .cells import error_message, error_output, is_test_cell, visible_code
 from .verdicts import VISIBLE
@@ -24,7 +28,7 @@ HIDDEN_CHECK = re.compile(r"from\s+handnet_ref\.checks\.(\w+)\s+import\s+(check_
 KERNEL_EVENTS = ("DeadKernelError", "CellTimeoutError")
 
 
-def expected_verdicts(cell, kernel_error):
+def expected_verdicts(cell: NotebookNode, kernel_error: bool) -> list[tuple[str, str]]:
     """[(topic, check name)] the cell must get a verdict for; ("", VISIBLE) stands for
     its visible tests, run by the grader when the kernel passed the cell."""
     expected = HIDDEN_CHECK.findall(cell.source)
@@ -33,7 +37,13 @@ def expected_verdicts(cell, kernel_error):
     return expected
 
 
-def apply_verdicts(cell, index, verdicts, incidents, integrity):
+def apply_verdicts(
+    cell: NotebookNode,
+    index: int,
+    verdicts: list[dict[str, Any]],
+    incidents: Iterable[dict[str, Any]],
+    integrity: list[dict[str, Any]],
+) -> None:
     """Set the outputs of ``cell`` (number ``index``) from ``verdicts`` (the server's
     dicts: topic, name, passed, message); findings are appended to ``integrity`` as
     {"cell", "message"}."""
