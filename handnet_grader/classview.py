@@ -11,7 +11,7 @@ integrity findings. ``text`` renders it for the terminal (``handnet mistakes``),
 Each student's outcome on each exercise, and the catalogued mistake it shows, come from
 ``outcomes`` (the catalogue is read when the view is built, so reworded hints are matched
 as they are now). An *exercise* is a solution cell and the test cells after it
-(``exercises``).
+(``exercises.exercise_cells``).
 """
 
 import textwrap
@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-import nbformat
-
-from .exercises import exercises
+from .exercises import exercise_cells
 from .outcomes import (
     MISTAKE,
     NOT_WRITTEN,
@@ -42,15 +40,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from handnet_ref.checks import Mistake
-
-
-def exercise_cells(root: str | Path, assignment: str) -> list[tuple[str, list[str]]]:
-    """[(exercise, [test cell names])] in notebook order, from source/<assignment>/."""
-    groups = []
-    for path in sorted((Path(root) / "source" / assignment).glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        groups += [(gid, [name for name, _ in tests]) for gid, tests in exercises(nb) if tests]
-    return groups
 
 
 @dataclass

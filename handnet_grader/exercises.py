@@ -1,5 +1,6 @@
-"""A notebook's exercises: its solution cells, the test cells after each, their points,
-and a release notebook with chosen solutions filled in.
+"""A notebook's exercises: its solution cells, the test cells after each, their points
+(also read from an assignment's source), and a release notebook with chosen solutions
+filled in.
 
 An *exercise* is a solution cell and the test cells that follow it, up to the next
 solution cell: its tests are the cells "that test that piece".
@@ -8,6 +9,7 @@ solution cell: its tests are the cells "that test that piece".
 import json
 import re
 from collections.abc import Container
+from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
@@ -54,3 +56,12 @@ def filled(release_nb: NotebookNode, solved: dict[str, str], ids: Container[str]
         if nbgrader_metadata(cell).get("solution") and gid in ids:
             cell.source = solved[gid]
     return nb
+
+
+def exercise_cells(root: str | Path, assignment: str) -> list[tuple[str, list[str]]]:
+    """[(exercise, [test cell names])] in notebook order, from source/<assignment>/."""
+    groups = []
+    for path in sorted((Path(root) / "source" / assignment).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        groups += [(gid, [name for name, _ in tests]) for gid, tests in exercises(nb) if tests]
+    return groups
