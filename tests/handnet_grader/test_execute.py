@@ -1,7 +1,10 @@
 """GuardedExecute: one bad cell costs that cell, not the submission."""
 
+import json
+
 import nbformat
 import pytest
+from traitlets.config import Config
 
 from handnet_grader.execute import GuardedExecute
 from handnet_grader.layout import python_first_path
@@ -97,3 +100,38 @@ def test_an_honest_notebook_is_simply_graded(tmp_path):
     nb = run(["x = 1", "print(x + 1)"], tmp_path)
     assert stdout(nb.cells[1]) == "2\n"
     assert nb.metadata["handnet"]["status"] == "graded" and nb.metadata["handnet"]["events"] == []
+
+
+def test_visible_tests_use_the_source_notebooks_given_helpers(tmp_path):
+    """A wrong ``work`` and, in a later cell, the given Recorder redefined so that the test
+    passes in the kernel: the grader's run of the test uses the source's Recorder (it
+    fails); without the source named (outside nbgrader) the kernel's is used, as before;
+    an unreadable source is an integrity finding."""
+    given = (
+        "class Recorder:\n    def __init__(self):\n        self.calls = 0\n"
+        "    def record(self):\n        self.calls += 1"
+    )
+    test = nbformat.v4.new_code_cell("rec = Recorder()\nwork(rec)\nassert rec.calls == 1, 'no'")
+    test.metadata["nbgrader"] = {"grade": True, "grade_id": "t", "points": 1, "locked": True}
+    (tmp_path / "source" / "a1").mkdir(parents=True)
+    source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(given), test])
+    nbformat.write(source, tmp_path / "source" / "a1" / "nb.ipynb")
+    cheat = "def work(rec):\n    pass\n\nclass Recorder:\n    calls = 1"
+    cells = [nbformat.v4.new_code_cell(given), nbformat.v4.new_code_cell(cheat), test]
+    submission = nbformat.v4.new_notebook(cells=cells)
+    submission.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    (tmp_path / "graded").mkdir()
+
+    def grade(**names):
+        nb = nbformat.from_dict(json.loads(json.dumps(submission)))
+        resources = {"metadata": {"path": str(tmp_path / "graded")}, "nbgrader": names}
+        nb, _ = GuardedExecute(config=config, timeout=20).preprocess(nb, resources)
+        return errors(nb.cells[2]), str(nb.metadata["handnet"]["integrity"])
+
+    assert grade() == ([], "[]")
+    failed, integrity = grade(assignment="a1", notebook="nb")
+    assert failed == ["CheckFailed"] and "the kernel showed this test cell passing" in integrity
+    failed, integrity = grade(assignment="a1", notebook="renamed")
+    assert failed == [] and "renamed.ipynb could not be read" in integrity
