@@ -36,7 +36,9 @@ import shutil
 import tempfile
 import time
 
+from jupyter_client.manager import KernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
 from traitlets import Integer
 
 from . import sandbox
@@ -73,7 +75,7 @@ def _remove_new_paths(folder, before):
             os.unlink(full)
 
 
-def note(record, status, index, message):
+def note(record: dict, status: str, index: int, message: str) -> None:
     """Add an event to ``record``; its status becomes the worst seen (STATUS_ORDER)."""
     record["events"].append({"cell": index, "status": status, "message": message})
     if STATUS_ORDER.index(status) > STATUS_ORDER.index(record["status"]):
@@ -94,7 +96,9 @@ class GuardedExecute(LiveOutputCap):
         kwargs.setdefault("kernel_manager_class", LimitedKernelManager)
         super().__init__(*args, **kwargs)
 
-    def preprocess(self, nb, resources=None, km=None):
+    def preprocess(
+        self, nb: NotebookNode, resources: dict | None = None, km: KernelManager | None = None
+    ) -> tuple[NotebookNode, dict]:
         from nbclient import NotebookClient
 
         NotebookClient.__init__(self, nb, km)
