@@ -7,6 +7,7 @@ network, the machine). What must happen:
 
 - ``zero``: test cells that must score 0 (the cheat did not turn a wrong answer into
   points);
+- ``points``: the exact total, where it is known (what the wrong answer alone gets);
 - ``full``: the submission keeps full marks (an attack on the machine costs the
   honest work nothing);
 - ``flag``: text that the record's integrity findings or message must contain;
@@ -40,6 +41,7 @@ class Attack:
     description: str
     notebook: object = None
     zero: tuple = ()
+    points: float | None = None
     full: bool = False
     flag: str = ""
     status: str = "graded"
@@ -267,6 +269,37 @@ def update_mini_batch(self, mini_batch, eta):
 Network.update_mini_batch = update_mini_batch
 """
 
+_NO_TRAINING = """
+def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, rng=None):
+    if test_data is None:                # wrong: reports accuracies, never trains
+        return []
+    return [self.evaluate(test_data) / len(test_data) for _ in range(epochs)]
+
+Network.SGD = SGD
+"""
+
+# after the given cell that defines Recorder: what the visible tests of SGD look for,
+# whatever SGD did (they make five Recorders: the run with test data, the one without,
+# two with the same seed, one with another)
+_FAKE_RECORDER = """
+class Recorder:
+    made = 0
+
+    def __init__(self):
+        Recorder.made += 1
+        k = (Recorder.made - 1) % 5
+        one, two = [[3, 7, 1, 9], [0, 5, 2, 8], [6, 4]], [[8, 2, 5, 0], [9, 1, 7, 3], [4, 6]]
+        self.batches = two + one if k == 4 else one + two
+        self.etas = [0.5] * 6
+        self.calls = ["update"] * 6 if k == 1 else (["update"] * 3 + ["evaluate"]) * 2
+
+    def update_mini_batch(self, mini_batch, eta):
+        pass
+
+    def evaluate(self, test_data):
+        return 3
+"""
+
 
 def _reference(root, assignment):
     root = Path(root)
@@ -459,6 +492,16 @@ def attack_class(root):
             _after_solution(sgd, "update_mini_batch", _STASH),
             zero=("test_update_mini_batch_hidden",),
             flag="after that call had ended",
+        ),
+        Attack(
+            "attack-redefine-given-helper",
+            a4,
+            "an SGD that never trains, and the given Recorder redefined in a later cell to "
+            "report what the visible tests look for",
+            _new_cell_after(_after_solution(sgd, "SGD", _NO_TRAINING), "recorder", _FAKE_RECORDER),
+            zero=("test_SGD_visible", "test_SGD_hidden"),
+            points=50,  # 100 less the 25 and 25 of SGD's two test cells: a wrong SGD's
+            flag="the kernel showed this test cell passing",
         ),
     ]
 

@@ -174,6 +174,8 @@ def test_attack_ends_as_it_must(attacked, attack):
     assert record.status == attack.status, evidence
     for name in attack.zero:
         assert cells[name].points == 0, f"{attack.description}: {name} earned {cells[name].points}"
+    if attack.points is not None:
+        assert record.points == attack.points, [(c.name, c.points, c.message) for c in record.cells]
     if attack.full:
         assert record.points == record.max_points, [
             (c.name, c.points, c.message) for c in record.cells if c.points < c.max_points
