@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from course_files import ROOT, copy_course, grading_environment
+from graded_alike import outcome
 
 from handnet_grader import scratch
 from handnet_grader.grading import grade_class
@@ -52,16 +53,6 @@ def _class(folder, poison=True):
     if poison:
         shutil.copytree(root / "submitted" / "reference", root / "submitted" / POISON)
     return root
-
-
-def _outcome(record):
-    return (
-        record.status,
-        record.points,
-        record.max_points,
-        record.late_penalty,
-        [(c.name, c.points, c.max_points, c.message) for c in record.cells],
-    )
 
 
 def _scores(root):
@@ -275,8 +266,8 @@ def test_the_cluster_grades_as_locally_through_lost_workers_and_a_restarted_driv
     poison = records.pop(POISON)
     assert poison.status == GRADER_FAILURE and poison.message.startswith("needs a look"), out
     assert "3 times" in poison.message and "KilledWorker" in (root / poison.log).read_text()
-    assert {s: _outcome(r) for s, r in records.items()} == {
-        s: _outcome(r) for s, r in expected.items()
+    assert {s: outcome(r) for s, r in records.items()} == {
+        s: outcome(r) for s, r in expected.items()
     }
     assert all(r.submission_sha256 == expected[s].submission_sha256 for s, r in records.items())
     assert _scores(root) == _scores(local_root)  # one submission row each, the same score
@@ -379,6 +370,6 @@ def test_a_scheduler_lost_mid_run_stops_the_driver_keeping_what_it_wrote(tmp_pat
     assert 1 <= len(graded) < len(SAMPLES)
     assert f"{len(SAMPLES) - len(graded)} submission(s) not graded" in out and "--missing" in out
     _, expected = local
-    assert {r.student: _outcome(r) for r in load_records(root, ASSIGNMENT)} == {
-        s: _outcome(expected[s]) for s in graded
+    assert {r.student: outcome(r) for r in load_records(root, ASSIGNMENT)} == {
+        s: outcome(expected[s]) for s in graded
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from course_files import ROOT, copy_course, grading_environment
+from graded_alike import outcome
 
 from handnet_grader.gradebook import GradebookUnavailable, prepare_gradebook
 from handnet_grader.grading import grade_class
@@ -54,15 +55,6 @@ def _course(folder):
     root = copy_course(folder)
     write_sample_class(root, SAMPLES)
     return root
-
-
-def _outcome(record):
-    return (
-        record.status,
-        record.points,
-        record.max_points,
-        [(c.name, c.points, c.max_points) for c in record.cells],
-    )
 
 
 def _gradebook_rows(db_url):
@@ -108,7 +100,7 @@ def test_postgres_gives_the_same_records_and_scores_as_sqlite(tmp_path, postgres
     assert sorted(pg) == sorted(lite) == sorted((s, ASSIGNMENT) for s in STUDENTS)
     for sample in SAMPLES:
         key = (sample.student, sample.assignment)
-        assert _outcome(pg[key]) == _outcome(lite[key]), sample.student
+        assert outcome(pg[key]) == outcome(lite[key]), sample.student
         assert pg[key].status == sample.expected_status, pg[key].message
         assert pg[key].points == sample.expected_points or not sample.exact
         assert pg_rows[key] == lite_rows[key]
