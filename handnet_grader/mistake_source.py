@@ -31,6 +31,7 @@ import importlib.util
 import inspect
 import symtable
 import textwrap
+from types import ModuleType
 
 REFERENCE = "handnet_ref"
 FACTORY = "_written_out"
@@ -42,14 +43,14 @@ class NotWritable(Exception):
 
 
 @functools.cache
-def _parsed(module_name):
+def _parsed(module_name: str) -> tuple[ModuleType, list[ast.stmt]]:
     """(module, its top-level statements) of a module of the reference."""
     module = importlib.import_module(module_name)
     return module, ast.parse(inspect.getsource(module)).body
 
 
 @functools.cache
-def catalogue_expressions():
+def catalogue_expressions() -> dict[str, tuple[str, ast.expr]]:
     """{mistake key: (topic module name, the variant's expression node)} for every
     ``Mistake("<key>", hint, variant)`` written with a literal key in a topic module."""
     from handnet_ref.checks import TOPICS
@@ -68,13 +69,13 @@ def catalogue_expressions():
     return found
 
 
-def free_names(code):
+def free_names(code: str) -> set[str]:
     """The names that ``code`` (a module's text) uses but does not bind, builtins aside."""
     top = symtable.symtable(code, "<mistake>", "exec")
     bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
     used = set()
 
-    def walk(table):
+    def walk(table: symtable.SymbolTable) -> None:
         for symbol in table.get_symbols():
             if symbol.is_referenced() and (symbol.is_global() or table is top):
                 used.add(symbol.get_name())
@@ -100,7 +101,7 @@ def _without_docstrings(node):
     return node
 
 
-def _binding(module_name, name):
+def _binding(module_name: str, name: str) -> ast.stmt:
     """The top-level statement of ``module_name`` that binds ``name`` (for an import, the
     statement narrowed to that one name)."""
     _, body = _parsed(module_name)
@@ -144,11 +145,12 @@ class _Writer:
         self.bound[name] = identity
         return True
 
-    def need_all(self, module_name, code):
+    def need_all(self, module_name: str, code: str) -> None:
+        """Write the definition of every free name of ``code`` as ``module_name`` sees it."""
         for name in sorted(free_names(code)):
             self.need(module_name, name)
 
-    def need(self, module_name, name):
+    def need(self, module_name: str, name: str) -> None:
         """Write the definition of ``name`` as ``module_name`` sees it."""
         stmt = _binding(module_name, name)
         if isinstance(stmt, ast.ImportFrom) and stmt.level:
@@ -180,7 +182,7 @@ class _Writer:
         self.lines.append(code)
 
 
-def mistake_source(key):
+def mistake_source(key: str) -> str:
     """Python code that binds ``_mistake`` to the catalogued mistake ``key``'s variant,
     needing nothing of ``handnet_ref`` (see the module docstring). Raises KeyError for a
     key not in the catalogue, NotWritable for a variant that cannot be written out."""

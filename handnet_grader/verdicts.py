@@ -22,7 +22,7 @@ from collections.abc import Callable
 from handnet.wire import CheckFailed, Op, ProtocolError, Tag, receive, send
 
 from .grader_link import GraderLink, ProtocolBreach
-from .visible_tests import run_visible
+from .visible_tests import VisibleTests, run_visible
 
 VISIBLE = "visible tests"
 
@@ -49,7 +49,7 @@ class VerdictServer:
         self.path = os.path.join(folder, "verdicts.sock")
         self.folder = folder
         self.cell = None
-        self.sessions = {}  # cell -> the visible test code the grader runs itself
+        self.sessions: dict[int, VisibleTests] = {}  # cell -> what the grader runs itself
         self.verdicts = []
         self.incidents = []
         self._lock = threading.Lock()

@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 
 from handnet_grader.cells import nbgrader_metadata
-from handnet_grader.samples import filled, solutions
+from handnet_grader.exercises import filled, solutions
 
 FORBIDDEN = ("READ ", "WROTE ", "CONNECTED ", "FORKED ", "LEAKED ", "KILLED ")
 
