@@ -17,6 +17,10 @@ grader. The messages, the data and the handles are specified in ``handnet.wire``
 Nothing here decides a verdict: the student can change anything in this process,
 including this module, and the grader still compares the raw results with the reference
 itself. The verdict comes back only so that the cell shows it.
+
+(Over 300 lines: the kernel's whole side of the protocol, one ``KernelLink`` whose
+methods share one conversation's state, the lent objects it hands the student's code, and
+the entry points the stand-in package calls.)
 """
 
 import builtins

@@ -32,6 +32,10 @@ What is checked:
   (n, 784) in [0, 1], labels 0..9) is checked and, for a split of the book's size, the
   SHA-256 of its labels is compared with MNIST's. Pixels are kept as the file has them.
 - The bundled subset: its SHA-256.
+
+(Over 300 lines: one job, finding MNIST and reading it into the book's split, whose three
+sources (IDX files, the pickle, the subset) share the split, the label checks and the
+error messages; this docstring is the specification of the order and of the checks.)
 """
 
 import codecs

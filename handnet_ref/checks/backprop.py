@@ -12,6 +12,10 @@ the backward loop (BP2, BP4's activations) are a backprop with that one step wro
 
 Networks whose layers all have the same size come first: on them a missing transpose still
 computes (and shows), where on other shapes it would only raise.
+
+(Over 300 lines: the checks of one assignment and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import numpy as np

@@ -6,6 +6,10 @@ must return the gradients summed over the batch's columns, shaped like the biase
 weights. ``update_mini_batch_matrix`` runs on a network whose ``backprop_matrix`` is the
 reference's and records how it is called: once per mini-batch, with the examples as the
 columns of X (n_0, m) and Y (n_L, m), and never the per-example ``backprop``.
+
+(Over 300 lines: the checks of one assignment and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import copy

@@ -4,6 +4,10 @@
 Methods are checked one at a time: the student's function is called with a reference
 ``handnet_ref.network.Network`` as ``self`` (or, for ``__init__``, a blank object), so a
 mistake in one method never shows up in the check of another.
+
+(Over 300 lines: the checks of one assignment and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import types

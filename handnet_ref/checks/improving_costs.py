@@ -9,6 +9,10 @@ slip; ``test_references_follow_the_network`` holds ``_train_neuron`` without its
 to the reference. The cross-entropy's slips about ``np.nan_to_num`` need the elementwise
 terms before the sum, which ``CrossEntropyCost.fn`` does not hand out: they come from
 ``_cross_entropy_terms``.
+
+(Over 300 lines: the checks of one assignment's part and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import numpy as np

@@ -9,6 +9,10 @@ slip. Saving and loading follow the notebook's file format, which differs from
 So ``reference_save`` is ``_save_variant()`` without a change, and ``reference_load``
 builds network2's ``Network`` (``_Net``) from such a file;
 ``test_references_follow_the_network`` holds both to network2's save and load.
+
+(Over 300 lines: the checks of one assignment's part and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import copy

@@ -12,6 +12,10 @@ mistake sample can carry (``handnet_grader.mistake_source`` cannot write out ``n
 ``Network``, a subclass of ``network.Network``): ``self.backprop``, ``training.l2_term``,
 ``EarlyStopping``, each with one slip; ``test_references_follow_the_network`` holds every
 generator without its slip equal to the reference.
+
+(Over 300 lines: the checks of one assignment's part and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import numpy as np

@@ -5,6 +5,10 @@ most confused pair of digits, the accuracy per digit, and the most confident mis
 Conventions: ``weights[0]`` has shape (n_hidden, 784), one row per hidden neuron;
 ``outputs`` has shape (n_classes, N), one column per example; labels and predictions are
 int arrays of shape (N,).
+
+(Over 300 lines: the checks of one assignment and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import numpy as np

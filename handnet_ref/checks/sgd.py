@@ -11,6 +11,10 @@ the behaviour the notebook asks for: every example once per epoch, mini-batches 
 from ``rng`` (same seed, same batches), the caller's list left as it was, ``evaluate``
 once per epoch when there is test data, and the accuracies returned as a list of
 fractions (empty without test data).
+
+(Over 300 lines: the checks of one assignment and the catalogue of their
+mistakes, each with its hint, kept in one module so that the notebook, this module
+and its test file line up.)
 """
 
 import copy
