@@ -135,7 +135,6 @@ class Network:
         dtype = self.weights[0].dtype
         X, Y, _ = as_rows(training_data, self.sizes[0], self.sizes[-1], dtype)
         training_data = [(x[:, None], y[:, None]) for x, y in zip(X, Y)]
-        n = len(training_data)
         if test_data is not None:
             X_test, _, labels_test = as_rows(test_data, self.sizes[0], self.sizes[-1], dtype)
             test_data = (X_test.T, labels_test)
@@ -145,12 +144,7 @@ class Network:
         try:
             for _ in range(epochs):
                 start = time.perf_counter()
-                order = rng.permutation(n)
-                shuffled = [training_data[i] for i in order]
-                mini_batches = [
-                    shuffled[k : k + mini_batch_size] for k in range(0, n, mini_batch_size)
-                ]
-                for mini_batch in mini_batches:
+                for mini_batch in mini_batches(training_data, mini_batch_size, rng):
                     self.update_mini_batch(mini_batch, eta)
                 history.seconds.append(time.perf_counter() - start)
                 if test_data is not None:
@@ -174,3 +168,12 @@ class Network:
     def cost_derivative(self, output_activations, y):
         """dC_x/da for the quadratic cost: a - y."""
         return output_activations - y
+
+
+def mini_batches(training_data, mini_batch_size, rng):
+    """One epoch's mini-batches: the list ``training_data`` shuffled with ``rng`` (a
+    Generator) and cut into lists of ``mini_batch_size`` examples (the last may be
+    smaller)."""
+    n = len(training_data)
+    shuffled = [training_data[i] for i in rng.permutation(n)]
+    return [shuffled[k : k + mini_batch_size] for k in range(0, n, mini_batch_size)]

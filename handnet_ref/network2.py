@@ -86,12 +86,7 @@ class Network(network.Network):
         try:
             for _ in range(epochs):
                 start = time.perf_counter()
-                order = rng.permutation(n)
-                shuffled = [training_data[i] for i in order]
-                mini_batches = [
-                    shuffled[k : k + mini_batch_size] for k in range(0, n, mini_batch_size)
-                ]
-                for mini_batch in mini_batches:
+                for mini_batch in network.mini_batches(training_data, mini_batch_size, rng):
                     self.update_mini_batch(mini_batch, eta, lmbda, n)
                 history.seconds.append(time.perf_counter() - start)
                 if monitor_training_cost:
