@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .cluster_connect import ClusterError
-from .gradebook import GradebookUnavailable, prepare_gradebook
+from .gradebook import GradebookUnavailable, GradingStopped, prepare_gradebook
 from .layout import CourseNotFound, assignments, course_root, put_python_first
 from .release import ReleaseError, ensure_in_gradebook, generate_release, release_differences
 
@@ -131,9 +131,15 @@ def cmd_autograde(root: Path, args: argparse.Namespace) -> int:
             client.close()
         records = run.records
     else:
-        records = grade_class(
-            root, args.assignment, args.student, args.workers, report=_progress, missing=missing
-        )
+        try:
+            records = grade_class(
+                root, args.assignment, args.student, args.workers, report=_progress, missing=missing
+            )
+        except GradingStopped as e:  # the records written stay
+            print(
+                f"handnet: {e}: run `handnet autograde --missing` when it is back", file=sys.stderr
+            )
+            return 1
     seconds = time.monotonic() - started
     print(
         f"graded {len(records)} submission(s) in {seconds:.1f} s "

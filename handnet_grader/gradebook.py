@@ -10,25 +10,63 @@ processes doing that at once race (a table created twice, a second stamp, a dupl
 course) and fail. So ``prepare_gradebook`` does it once, in the process that starts the
 grading workers, before they open the gradebook; on PostgreSQL it holds an advisory lock
 (``setting_up``) so that two graders starting at once on a new database take turns.
+
+A gradebook can also go away while a class is graded (its server stopped):
+``ensure_answering`` tells that apart from a failed grading try, so that the run stops
+instead of trying every remaining submission in vain.
 """
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+if TYPE_CHECKING:
+    from .records import Record
+
 # nbgrader's preprocessors open the gradebook without a course id, which names this one
 NBGRADER_DEFAULT_COURSE = "default_course"
 SETUP_LOCK = 0x68616E64  # the advisory lock's key ("hand")
 _HELD = set()  # URLs whose set-up lock this process holds
+ANSWER_SECONDS = 5  # how long a connection to the database may take to open
 
 
 class GradebookUnavailable(Exception):
     """The gradebook's database cannot be reached or opened; the message names it
-    (without its password) and says why."""
+    (without its password) and says why, which ``why`` holds alone."""
+
+    def __init__(self, message: str, why: str = "") -> None:
+        super().__init__(message)
+        self.why = why
+
+
+class GradebookLost(GradebookUnavailable):
+    """The gradebook's database stopped answering while grading went on."""
+
+
+class GradingStopped(GradebookLost):
+    """The gradebook stopped answering during ``grading.grade_class``: ``records`` are
+    those written (of ``total`` submissions), ``left`` the (student, assignment) pairs
+    not graded, which have no record."""
+
+    def __init__(
+        self,
+        gradebook: str,
+        why: str,
+        records: list["Record"],
+        left: Iterable[tuple[str, str]],
+        total: int,
+    ) -> None:
+        self.records, self.left, self.total = records, sorted(left), total
+        super().__init__(
+            f"the gradebook {gradebook} stopped answering after {len(records)} of {total} "
+            f"submission(s) ({why}); {len(self.left)} were not graded and have no record",
+            why,
+        )
 
 
 def shown(db_url: str) -> str:
@@ -39,8 +77,9 @@ def shown(db_url: str) -> str:
         return "<not a database URL>"
 
 
-def _unavailable(db_url, error):
-    """GradebookUnavailable for ``error``: the URL and the reason, never the password."""
+def _unavailable(db_url, error, kind=GradebookUnavailable, what="cannot open the gradebook {}"):
+    """GradebookUnavailable (or ``kind``) for ``error``: ``what`` with the URL, and the
+    reason, never the password."""
     why = " ".join(
         line.strip()
         for line in str(getattr(error, "orig", None) or error).splitlines()
@@ -56,7 +95,30 @@ def _unavailable(db_url, error):
         )
     if password:
         why = why.replace(str(password), "***")
-    return GradebookUnavailable(f"cannot open the gradebook {shown(db_url)}: {why}")
+    return kind(f"{what.format(shown(db_url))}: {why}", why)
+
+
+def _connect(stack, db_url, **options):
+    """A connection to the database at ``db_url`` (closed when ``stack`` closes), opened
+    within ``ANSWER_SECONDS``; ``options`` go to SQLAlchemy's ``create_engine``."""
+    timeout = {
+        "postgresql": {"connect_timeout": ANSWER_SECONDS},
+        "sqlite": {"timeout": ANSWER_SECONDS},
+    }
+    connect_args = timeout.get(make_url(db_url).get_backend_name(), {})
+    engine = create_engine(db_url, poolclass=NullPool, connect_args=connect_args, **options)
+    stack.callback(engine.dispose)
+    return stack.enter_context(engine.connect())
+
+
+def ensure_answering(db_url: str) -> None:
+    """Raise GradebookLost (the URL without its password, and why) unless the database
+    at ``db_url`` answers a query on a new connection within ``ANSWER_SECONDS``."""
+    try:
+        with contextlib.ExitStack() as stack:
+            _connect(stack, db_url).execute(text("SELECT 1"))
+    except (SQLAlchemyError, ImportError) as e:  # ImportError: the URL's driver is missing
+        raise _unavailable(db_url, e, GradebookLost, "the gradebook {} stopped answering") from None
 
 
 @contextlib.contextmanager
@@ -74,9 +136,7 @@ def setting_up(db_url: str) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         try:
             # a session-level lock outside any transaction, released when the connection closes
-            engine = create_engine(db_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-            stack.callback(engine.dispose)
-            connection = stack.enter_context(engine.connect())
+            connection = _connect(stack, db_url, isolation_level="AUTOCOMMIT")
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK})
         except (SQLAlchemyError, ImportError) as e:  # ImportError: the URL's driver is missing
             raise _unavailable(db_url, e) from None

@@ -8,6 +8,9 @@ before its record says ``grader failure``.
 A failed try is retried: GuardedExecute turns everything the student's code can do (an
 exception, a timeout, a crash, a limit) into that cell's failure, so nbgrader failing
 on a submission is the grader's problem, never a reason to give the student 0.
+Unless the gradebook no longer answers (``gradebook.ensure_answering``, asked after each
+failed try): then no try can succeed, and the run stops (``gradebook.GradingStopped``),
+leaving the submissions it did not grade without a record, for ``missing=True`` to grade.
 
 A renamed notebook (the expected one missing and exactly one other notebook submitted) is
 graded under the expected name, and the record says so (``submissions.precheck``).
@@ -30,9 +33,18 @@ from queue import Empty
 from typing import TYPE_CHECKING
 
 from . import scratch
+from .gradebook import GradebookLost, GradingStopped, ensure_answering, shown
 from .graded_records import finish_record, graded_record
 from .layout import load_config
-from .records import Record, grader_failure, log_path, write_failure_log, write_record
+from .records import (
+    GRADER_FAILURE,
+    Record,
+    grader_failure,
+    log_path,
+    record_path,
+    write_failure_log,
+    write_record,
+)
 from .submissions import (
     find_submissions,
     precheck,
@@ -51,7 +63,8 @@ RETRY_PAUSE = 5.0  # seconds before a second try, twice that before a third
 
 def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PAUSE):
     """nbgrader's autograde, tried up to ``attempts`` times; None when it succeeded,
-    else the grader-failure Record (every try's log kept)."""
+    else the grader-failure Record (every try's log kept). Raises GradebookLost, with
+    no more tries, when a try failed and the gradebook no longer answers."""
     log_path(root, assignment, student).unlink(missing_ok=True)
     for attempt in range(1, attempts + 1):
         try:
@@ -73,6 +86,11 @@ def _autograde(api, root, student, assignment, attempts=ATTEMPTS, pause=RETRY_PA
             student,
             f"--- try {attempt} of {attempts}: nbgrader's autograde failed\n{text}",
         )
+        try:
+            ensure_answering(api.coursedir.db_url)
+        except GradebookLost as e:
+            write_failure_log(root, assignment, student, f"--- not tried again: {e}")
+            raise
         if attempt < attempts:
             time.sleep(pause * attempt)
     return grader_failure(root, student, assignment, f"{attempts} tries")
@@ -104,13 +122,17 @@ def grade_submission(
     attempts: int = ATTEMPTS,
     pause: float = RETRY_PAUSE,
 ) -> Record:
-    """Autograde one submission with nbgrader and return its Record (also written)."""
+    """Autograde one submission with nbgrader and return its Record (also written).
+    Raises GradebookLost, writing no record, when it was not graded and the gradebook
+    no longer answers."""
     started = time.monotonic()
     # hashed before the precheck, which may add a renamed notebook's copy to the folder
     sha256 = submission_hash(
         submission_files(submitted_folder(root, student, assignment), api.coursedir.ignore)
     )
     record, _ = autograde_submission(api, root, student, assignment, attempts, pause)
+    if record.status == GRADER_FAILURE:  # not the submission's failure if the gradebook went
+        ensure_answering(api.coursedir.db_url)
     return finish_record(api.coursedir.db_url, root, record, time.monotonic() - started, sha256)
 
 
@@ -134,24 +156,57 @@ def grading_api(root: str | Path, db_url: str | None = None) -> "NbGraderAPI":
     return api
 
 
-def _worker(root, pairs, queue):
-    """Grade a share of the submissions in this process, reporting each Record."""
+# what a worker puts on the queue: (GRADED, a Record's JSON) for each submission;
+# (LEFT, pairs, why) for the pairs it did not grade once the gradebook stopped answering
+# (``why`` from the worker that found it so, None from the others); None when it is done
+GRADED, LEFT = "graded", "left"
+
+
+def _graded_or_failed(api, root, student, assignment):
+    """``grade_submission``'s Record, or a grader-failure Record (written) if it raised;
+    GradebookLost instead when it failed and the gradebook no longer answers."""
     import contextlib
     import io
+    import traceback
 
-    api = grading_api(root)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return grade_submission(api, root, student, assignment)
+    except GradebookLost:
+        raise
+    except Exception:  # never let one submission stop the class
+        text = traceback.format_exc()
+    ensure_answering(api.coursedir.db_url)
+    record = grader_failure(root, student, assignment, "the grading worker raised", text)
+    write_record(root, record)
+    return record
+
+
+def _leave(root, pairs, queue, why):
+    """Hand ``pairs`` back ungraded, removing their records: one of an earlier run is no
+    longer what this run was asked to make (nor, for the submission in hand, what
+    autograded/ holds), and with none, ``missing=True`` grades them."""
     for student, assignment in pairs:
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                record = grade_submission(api, root, student, assignment)
-        except Exception:  # never let one submission stop the class
-            import traceback
+        record_path(root, assignment, student).unlink(missing_ok=True)
+    queue.put((LEFT, pairs, why))
 
-            record = grader_failure(
-                root, student, assignment, "the grading worker raised", traceback.format_exc()
-            )
-            write_record(root, record)
-        queue.put(record.to_json())
+
+def _worker(root, pairs, queue, stop):
+    """Grade a share of the submissions in this process, reporting each Record. When the
+    gradebook stops answering, leave the submission in hand and the rest (``_leave``) and
+    set ``stop``, which the other workers heed after their submission in hand."""
+    api = grading_api(root)
+    for i, (student, assignment) in enumerate(pairs):
+        if stop.is_set():
+            _leave(root, pairs[i:], queue, None)
+            break
+        try:
+            record = _graded_or_failed(api, root, student, assignment)
+        except GradebookLost as e:
+            stop.set()
+            _leave(root, pairs[i:], queue, e.why)
+            break
+        queue.put((GRADED, record.to_json()))
     queue.put(None)
 
 
@@ -178,7 +233,8 @@ def grade_class(
 
     ``report(done, total, record)`` is called as each submission finishes. Raises
     GradebookUnavailable, before anything is graded, when the gradebook's database
-    cannot be reached. Every matching submission is graded, also one graded before,
+    cannot be reached; GradingStopped, after the submissions in hand, when it stops
+    answering meanwhile. Every matching submission is graded, also one graded before,
     unless ``missing``: then those whose record is up to date (``up_to_date``) are left
     as they are (and not returned).
     """
@@ -197,14 +253,14 @@ def grade_class(
     # fresh clone's assignments are recorded; an unreachable one stops the run here
     ensure_in_gradebook(root, sorted({a for _, a in pairs}))
     ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
+    queue, stop = ctx.Queue(), ctx.Event()
     procs = [
-        ctx.Process(target=_worker, args=(str(root), share, queue), daemon=True)
+        ctx.Process(target=_worker, args=(str(root), share, queue, stop), daemon=True)
         for share in shares(pairs, max(1, workers))
     ]
     for p in procs:
         p.start()
-    records, finished = [], 0
+    records, finished, left, why = [], 0, [], ""
     while finished < len(procs):
         try:
             item = queue.get(timeout=0.5)
@@ -215,13 +271,17 @@ def grade_class(
         if item is None:
             finished += 1
             continue
-        record = Record.from_json(item)
+        if item[0] == LEFT:
+            left += item[1]
+            why = why or item[2] or ""
+            continue
+        record = Record.from_json(item[1])
         records.append(record)
         if report:
             report(len(records), len(pairs), record)
     for p in procs:
         p.join()
-    missing = set(pairs) - {(r.student, r.assignment) for r in records}
+    missing = set(pairs) - {(r.student, r.assignment) for r in records} - set(left)
     for s, a in sorted(missing):  # a worker died outright: say so for each of its students
         record = grader_failure(
             root,
@@ -233,4 +293,8 @@ def grade_class(
         )
         write_record(root, record)
         records.append(record)
-    return sorted(records, key=lambda r: (r.assignment, r.student))
+    records.sort(key=lambda r: (r.assignment, r.student))
+    if left:
+        gradebook = shown(load_config(root).CourseDirectory.db_url)
+        raise GradingStopped(gradebook, why, records, left, len(pairs))
+    return records
