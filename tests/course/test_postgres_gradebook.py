@@ -9,6 +9,7 @@ prepares each new gradebook and records the assignment in it.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,9 @@ import pytest
 from course_files import ROOT, copy_course, grading_environment
 from graded_alike import outcome
 
-from handnet_grader.gradebook import GradebookUnavailable, prepare_gradebook
+from handnet_grader.gradebook import GradebookUnavailable, GradingStopped, prepare_gradebook
 from handnet_grader.grading import grade_class
-from handnet_grader.records import Record, load_records
+from handnet_grader.records import Record, load_records, write_record
 from handnet_grader.samples import sample_class, write_sample_class
 
 ASSIGNMENT = "01_neuron"
@@ -249,13 +250,17 @@ def test_an_unreachable_gradebook_stops_grading_before_anything_is_graded(tmp_pa
     assert not (root / "grades").exists() and not (root / "autograded").exists()
 
 
-def test_grading_again_after_the_server_went_away_grades_every_submission(tmp_path, postgres):
-    """The server stops while the class is graded: is every submission still recorded
-    (those it could not grade as a grader failure, never as a student's 0), and does
-    grading again, with the server back, give each its right result and one row?"""
+def test_a_server_gone_mid_run_stops_it_and_missing_grades_the_rest(tmp_path, postgres):
+    """The server stops while the class is graded: does the run stop with GradingStopped,
+    the submissions graded before keeping their records and the rest having none (no
+    grader failure, not even the stale record an earlier run left), and does a
+    ``missing`` run, with the server back, grade exactly the rest, each with its right
+    result and one gradebook row?"""
     url = postgres.create_database("went_away")
     root = _course(tmp_path / "course")
     picked = STUDENTS[:4]
+    for student in picked:  # an earlier run's records, made from other files
+        write_record(root, Record(student, ASSIGNMENT, "graded", submission_sha256="earlier"))
     stopped = []
 
     def stop_after_the_first(done, total, record):
@@ -265,20 +270,70 @@ def test_grading_again_after_the_server_went_away_grades_every_submission(tmp_pa
 
     with _grading(url):
         try:
-            first = grade_class(root, student=picked, workers=2, report=stop_after_the_first)
+            with pytest.raises(GradingStopped) as raised:
+                grade_class(root, student=picked, workers=2, report=stop_after_the_first)
         finally:
             postgres.start()
-        assert sorted(r.student for r in first) == sorted(picked)
-        assert {r.student for r in load_records(root)} == set(picked)
-        failed = [r for r in first if r.status != "graded"]
-        assert failed and all(r.status == "grader failure" for r in failed)
-        again = {r.student: r for r in grade_class(root, student=picked, workers=2)}
+        run = raised.value
+        graded = sorted(r.student for r in run.records)
+        left = sorted(s for s, _ in run.left)
+        assert graded and left and sorted(graded + left) == sorted(picked)
+        assert all(a == ASSIGNMENT for _, a in run.left) and run.total == len(picked)
+        assert all(r.status == "graded" for r in run.records), [r.message for r in run.records]
+        assert sorted(r.student for r in load_records(root)) == graded
+        shown = postgres.url("went_away", password=False).replace("handnet@", "handnet:***@")
+        assert f"the gradebook {shown} stopped answering after {len(graded)} of 4" in str(run)
+        assert f"{len(left)} were not graded and have no record" in str(run)
+        assert postgres.password not in str(run)
+        again = {r.student: r for r in grade_class(root, student=picked, workers=2, missing=True)}
+    assert sorted(again) == left
     expected = {s.student: s for s in SAMPLES}
+    records = {r.student: r for r in load_records(root)}
     for student in picked:
-        assert again[student].status == "graded", again[student].message
+        assert records[student].status == "graded", records[student].message
         assert (
-            again[student].points == expected[student].expected_points
+            records[student].points == expected[student].expected_points
             or not expected[student].exact
         )
     rows, count = _gradebook_rows(url)
     assert count == len(rows) == len(picked)
+    for student in picked:
+        assert rows[(student, ASSIGNMENT)][0] == records[student].points
+
+
+def test_handnet_autograde_says_when_the_gradebook_went_away(tmp_path, postgres):
+    """The server stops after ``handnet autograde`` printed its first graded submission:
+    does it exit with 1 and one message (no traceback, no password) naming the gradebook,
+    how many were graded of how many, how many have no record, and what to run?"""
+    url = postgres.create_database("went_away_cli")
+    root = _course(tmp_path / "course")
+    with _grading(url):
+        cli = subprocess.Popen(
+            [str(Path(sys.executable).parent / "handnet"), "autograde", "-j", "2"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            printed = []
+            for line in cli.stdout:
+                printed.append(line)
+                if line.startswith("[1/"):
+                    postgres.stop()
+                    break
+            out, err = cli.communicate(timeout=600)
+        finally:
+            postgres.start()
+    printed.append(out)
+    graded = sum(1 for line in "".join(printed).splitlines() if line.startswith("["))
+    shown = postgres.url("went_away_cli", password=False).replace("handnet@", "handnet:***@")
+    assert cli.returncode == 1 and "Traceback" not in err, err[-3000:]
+    assert re.fullmatch(
+        rf"handnet: the gradebook {re.escape(shown)} stopped answering after {graded} of "
+        rf"{len(STUDENTS)} submission\(s\) \(.*connection.*\); {len(STUDENTS) - graded} were "
+        r"not graded and have no record: run `handnet autograde --missing` when it is back",
+        err.strip(),
+    ), err
+    assert postgres.password not in err and "grader failure" not in "".join(printed)
+    assert len(load_records(root)) == graded
