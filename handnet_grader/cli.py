@@ -222,7 +222,8 @@ def cmd_demo(root: Path, args: argparse.Namespace) -> int | None:
     print(f"2. sample class: {len(samples)} submissions in submitted/")
     print("3. autograde")
     args.assignment = args.student = None
-    cmd_autograde(root, args)
+    if cmd_autograde(root, args):  # grading stopped (the gradebook went away): said why
+        return 1
     print("4. feedback")
     cmd_feedback(root, args)
     print("5. export")
