@@ -25,7 +25,7 @@ from graded_alike import outcome
 
 from handnet_grader import scratch
 from handnet_grader.grading import grade_class
-from handnet_grader.records import GRADER_FAILURE, Record, load_records, write_record
+from handnet_grader.records import GRADER_FAILURE, load_records
 from handnet_grader.samples import sample_class, write_sample_class
 
 ASSIGNMENT = "01_neuron"
@@ -55,12 +55,11 @@ def _class(folder, poison=True):
     return root
 
 
-def _scores(root, db_url=None):
-    """{student: (score, submission rows of the student)} from the course's gradebook
-    (its SQLite file, or ``db_url``)."""
+def _scores(root):
+    """{student: (score, submission rows of the student)} from the course's gradebook."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         rows = [(s.student.id, float(s.score)) for s in gb.find_assignment(ASSIGNMENT).submissions]
     return {s: (score, sum(1 for t, _ in rows if t == s)) for s, score in rows}
 
@@ -352,64 +351,6 @@ def test_an_unreachable_scheduler_grades_nothing(tmp_path):
     assert "nothing was graded" in run.stderr
     assert not (root / "grades").exists() and not (root / "autograded").exists()
     assert not (root / "gradebook.db").exists()  # stopped before the gradebook was opened
-
-
-def test_a_gradebook_lost_mid_run_stops_the_driver_and_missing_grades_the_rest(
-    tmp_path, local, cluster, postgres, monkeypatch
-):
-    """The PostgreSQL gradebook stopped after the driver printed its first record: does
-    the driver stop at its next save with one message (no traceback, no password) naming
-    the gradebook, how many were graded of how many, how many have no record and the
-    ``--missing`` run to make; the records it wrote staying, the rest having none (not even
-    an earlier run's) and none a grader failure; and does that ``--missing`` run, with the
-    server back, grade exactly the rest, as locally, with one gradebook row each?"""
-    url = postgres.create_database("dask_went_away")
-    monkeypatch.setenv("HANDNET_DB_URL", url)
-    root = _class(tmp_path / "course", poison=False)
-    for student in PICKED:  # an earlier run's records, made from other files
-        write_record(root, Record(student, ASSIGNMENT, "graded", submission_sha256="earlier"))
-    driver = _driver(root, cluster.address)
-    try:
-        printed = []
-        for line in driver.stdout:
-            printed.append(line)
-            if line.startswith("[1/"):
-                postgres.stop()
-                break
-        out, _ = driver.communicate(timeout=300)
-    finally:
-        postgres.start()
-    out = "".join(printed) + out
-    graded = sorted(line.split()[2] for line in out.splitlines() if line.startswith("["))
-    total, shown = len(PICKED), url.replace(postgres.password, "***")
-    assert driver.returncode == 1 and "Traceback" not in out, out[-3000:]
-    assert (
-        f"handnet: the gradebook {shown} stopped answering after {len(graded)} of {total} "
-        f"submission(s) (" in out
-    ), out[-3000:]
-    assert (
-        f"; {total - len(graded)} were not graded and have no record: run `handnet autograde "
-        f"--scheduler {cluster.address} --missing` when it is back" in out
-    ), out[-3000:]
-    assert postgres.password not in out and GRADER_FAILURE not in out
-    assert 1 <= len(graded) < total and _records_on_disk(root) == graded
-    _, expected = local
-    first = _record_bytes(root)
-    assert {r.student: outcome(r) for r in load_records(root, ASSIGNMENT)} == {
-        s: outcome(expected[s]) for s in graded
-    }
-
-    again = _driver(root, cluster.address, "--missing")
-    out, _ = again.communicate(timeout=600)
-    assert again.returncode == 0, out
-    assert f"{len(graded)} of {total} submission(s) already graded" in out
-    assert f"grading {total - len(graded)} submission(s)" in out
-    assert {s: data for s, data in _record_bytes(root).items() if s in first} == first
-    records = {r.student: r for r in load_records(root, ASSIGNMENT)}
-    assert {s: outcome(r) for s, r in records.items()} == {
-        s: outcome(r) for s, r in expected.items()
-    }
-    assert _scores(root, url) == {s: (r.points, 1) for s, r in records.items()}
 
 
 def test_a_scheduler_lost_mid_run_stops_the_driver_keeping_what_it_wrote(tmp_path, local, cluster):
