@@ -17,11 +17,6 @@ up with ``KilledWorker`` and the record is a grader failure that "needs a look".
 driver keeps no more submissions in flight than the cluster has threads, so a task
 rarely waits on a worker beside one that kills it (a dying worker counts against every
 task it holds).
-
-When saving a result fails because the gradebook no longer answers
-(``cluster_writes.write_result`` raises GradebookLost), the driver stops as local grading
-does: the tasks still out are cancelled, the submission in hand and the rest are left
-without a record (``grading.leave_ungraded``), and the run says so (``ClusterRun.stopped``).
 """
 
 import os
@@ -32,8 +27,7 @@ from typing import TYPE_CHECKING
 
 from .cluster_connect import WORKERS_SECONDS, connect
 from .cluster_writes import failed_record, write_result
-from .gradebook import GradebookLost, GradingStopped, shown
-from .grading import ATTEMPTS, grading_api, leave_ungraded
+from .grading import ATTEMPTS, grading_api
 from .records import Record
 from .remote import course_bundle, grade_bundle, submission_bundle
 from .submissions import find_submissions, up_to_date
@@ -60,12 +54,10 @@ def dask_setup(server: "Scheduler | Worker") -> None:
 
 class ClusterRun:
     """What a cluster run did: ``records`` (written), ``not_graded`` (pairs left without
-    a new record because the scheduler or the gradebook went away) and ``skipped`` (pairs
-    up to date); ``stopped``, the GradingStopped that says so when it was the gradebook."""
+    a new record because the scheduler went away) and ``skipped`` (pairs up to date)."""
 
     def __init__(self) -> None:
         self.records, self.not_graded, self.skipped = [], [], []
-        self.stopped: GradingStopped | None = None
         self.writer_seconds = 0.0  # time the driver spent writing results
 
     def __repr__(self):
@@ -98,8 +90,7 @@ def grade_on_cluster(
     (``submissions.up_to_date``). ``report(done, total, record)`` as in ``grade_class``.
 
     Raises ClusterError before anything is graded when the cluster cannot grade, and
-    GradebookUnavailable when the course's gradebook cannot be opened; when it stops
-    answering meanwhile, the run ends with ``stopped`` set."""
+    GradebookUnavailable when the course's gradebook cannot be opened."""
     from distributed import wait
     from distributed.client import FuturesCancelledError
 
@@ -181,26 +172,14 @@ def grade_on_cluster(
                 queue.clear()
             else:
                 send()  # the workers grade the next ones while this process writes
-            for i, (future, (s, a, sha256)) in enumerate(finished):
+            for future, (s, a, sha256) in finished:
                 started = time.monotonic()
-                try:
-                    if future.status == "finished":
-                        record = write_result(api, root, future.result())
-                    else:
-                        record = failed_record(
-                            api, root, s, a, sha256, future.exception(), future.traceback()
-                        )
-                except GradebookLost as e:  # no result can be saved: stop, as grade_class does
-                    client.cancel(list(pending))
-                    left = [p[:2] for _, p in finished[i:]] + [p[:2] for p in pending.values()]
-                    run.not_graded = sorted({*run.not_graded, *left, *queue})
-                    leave_ungraded(root, run.not_graded)
-                    run.records.sort(key=lambda r: (r.assignment, r.student))
-                    gradebook = shown(api.coursedir.db_url)
-                    run.stopped = GradingStopped(
-                        gradebook, e.why, run.records, run.not_graded, len(pairs)
+                if future.status == "finished":
+                    record = write_result(api, root, future.result())
+                else:
+                    record = failed_record(
+                        api, root, s, a, sha256, future.exception(), future.traceback()
                     )
-                    return run
                 run.writer_seconds += time.monotonic() - started
                 run.records.append(record)
                 if report:

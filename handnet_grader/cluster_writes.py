@@ -13,9 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .gradebook import GradebookLost, ensure_answering
 from .graded_records import finish_record, graded_record
-from .records import GRADER_FAILURE, Record, grader_failure, log_path
+from .records import Record, grader_failure, log_path
 from .remote import write_files
 from .submissions import expected_notebooks, submitted_folder
 
@@ -76,32 +75,25 @@ def save_grades(api: "NbGraderAPI", root: str | Path, student: str, assignment: 
 
 def write_result(api: "NbGraderAPI", root: str | Path, result: dict[str, Any]) -> Record:
     """Write one worker's result into the course (autograded folder, gradebook, log,
-    record) and return the Record: the same as a local run writes for that submission.
-    Raises GradebookLost, writing no record, when saving it failed and the gradebook no
-    longer answers (``gradebook.ensure_answering``): not the submission's failure."""
+    record) and return the Record: the same as a local run writes for that submission."""
     student, assignment = result["student"], result["assignment"]
     log = log_path(root, assignment, student)
     log.unlink(missing_ok=True)
     if result["log"]:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(result["log"])
-    db_url = api.coursedir.db_url
     try:
         if result["graded"]:
             _install_autograded(root, student, assignment, result["autograded"])
             save_grades(api, root, student, assignment)
-            record = graded_record(db_url, root, student, assignment, result["note"])
-            if record.status == GRADER_FAILURE:  # no grades read back: the gradebook gone?
-                ensure_answering(db_url)
+            record = graded_record(api.coursedir.db_url, root, student, assignment, result["note"])
         else:
             record = Record.from_json(result["record"])
-    except GradebookLost:
-        raise
     except Exception:  # the course's side again: never lose the class over one write
-        text = traceback.format_exc()
-        ensure_answering(db_url)
-        record = grader_failure(root, student, assignment, "the driver could not save it", text)
-    return finish_record(db_url, root, record, result["seconds"], result["sha256"])
+        record = grader_failure(
+            root, student, assignment, "the driver could not save it", traceback.format_exc()
+        )
+    return finish_record(api.coursedir.db_url, root, record, result["seconds"], result["sha256"])
 
 
 def failed_record(

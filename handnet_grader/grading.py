@@ -182,18 +182,12 @@ def _graded_or_failed(api, root, student, assignment):
     return record
 
 
-def leave_ungraded(root: str | Path, pairs: Iterable[tuple[str, str]]) -> None:
-    """Remove the records of (student, assignment) ``pairs`` that a run stopped before
-    grading: one of an earlier run is no longer what this run was asked to make (nor, for
-    the submission in hand, what autograded/ holds), and with none, ``missing=True``
-    grades them. Shared with the driver of a cluster run."""
+def _leave(root, pairs, queue, why):
+    """Hand ``pairs`` back ungraded, removing their records: one of an earlier run is no
+    longer what this run was asked to make (nor, for the submission in hand, what
+    autograded/ holds), and with none, ``missing=True`` grades them."""
     for student, assignment in pairs:
         record_path(root, assignment, student).unlink(missing_ok=True)
-
-
-def _leave(root, pairs, queue, why):
-    """Hand ``pairs`` back ungraded, without records (``leave_ungraded``)."""
-    leave_ungraded(root, pairs)
     queue.put((LEFT, pairs, why))
 
 
