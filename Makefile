@@ -161,14 +161,22 @@ postgres:
 # --- end of postgres ----------------------------------------------------------------------
 
 # --- hub: JupyterHub for the course's students and instructors (hub/jupyterhub_config.py) -
-# JupyterHub (requirements.txt) runs as root, so that it can start each user's JupyterLab as
-# that user; its proxy, configurable-http-proxy, is an npm package pinned in
-# hub/package-lock.json and installed into hub/node_modules (npm from Debian where missing).
-HUB_PORT     ?= 8000
-HUB_PROXY    := hub/node_modules/.bin/configurable-http-proxy
-HUB_EXCHANGE := $(or $(HANDNET_EXCHANGE),/srv/nbgrader/exchange)
+# `make install-server` (as root, from a checkout only root can change) installs the course
+# server where only root can write and lays out its folders safely (scripts/install_server.py,
+# README "A course server with JupyterHub"); `make hub` does that, then starts JupyterHub as
+# root from the installed copy. Its proxy, configurable-http-proxy, is an npm package pinned
+# in hub/package-lock.json and installed into hub/node_modules (npm from Debian where missing).
+HUB_PORT          ?= 8000
+HUB_PROXY         := hub/node_modules/.bin/configurable-http-proxy
+HUB_EXCHANGE      := $(or $(HANDNET_EXCHANGE),/srv/nbgrader/exchange)
+PREFIX            ?= /opt/handnet
+HUB_STATE         ?= /var/lib/handnet/hub
+COURSE_DIR        ?= /srv/handnet/course
+GRADER            ?= handnet-grader
+STUDENTS_GROUP    ?= handnet-students
+INSTRUCTORS_GROUP ?= handnet-instructors
 
-.PHONY: hub hub-proxy
+.PHONY: hub hub-proxy install-server
 hub-proxy: $(HUB_PROXY)
 
 $(HUB_PROXY): hub/package.json hub/package-lock.json
@@ -176,17 +184,20 @@ $(HUB_PROXY): hub/package.json hub/package-lock.json
 	cd hub && npm ci --no-audit --no-fund --loglevel=error
 	touch $(HUB_PROXY)
 
-hub: $(STAMP) $(STUDENT_STAMP) hub-proxy
-	@[ "$$(id -u)" = 0 ] || { echo "make hub runs as root: JupyterHub starts each user's JupyterLab as that user"; exit 1; }
-	@[ -d $(HUB_EXCHANGE) ] || { mkdir -p $(HUB_EXCHANGE) && chmod 1777 $(HUB_EXCHANGE) && echo "made the exchange $(HUB_EXCHANGE) (mode 1777)"; }
-	@mkdir -p -m 700 hub/state
+install-server: $(STAMP) $(STUDENT_STAMP) hub-proxy sandbox
+	@[ "$$(id -u)" = 0 ] || { echo "make install-server runs as root: it installs for every account"; exit 1; }
+	$(PYTHON) scripts/install_server.py --prefix $(PREFIX) --state $(HUB_STATE) \
+	  --course $(COURSE_DIR) --exchange $(HUB_EXCHANGE) --grader $(GRADER) \
+	  --students $(STUDENTS_GROUP) --instructors $(INSTRUCTORS_GROUP)
+
+hub: install-server
 	@echo "JupyterHub for the course: http://127.0.0.1:$(HUB_PORT)/"
 	@echo "  Log in with a local account's name and password (root cannot log in; passwd <name> sets one)."
-	@echo "  Students are the members of the Unix group handnet-students, instructors of handnet-instructors"
-	@echo "  (groupadd handnet-students; usermod -aG handnet-students <name>; then restart the hub)."
-	@echo "  Instructors: the formgrader is the service 'handnet' (the hub's Services menu, or Nbgrader -> Course List)."
-	@echo "  The formgrader runs as $$(stat -c %U .), the owner of this course folder; stop the hub with Ctrl-C."
-	HANDNET_HUB_PORT=$(HUB_PORT) HANDNET_EXCHANGE=$(HUB_EXCHANGE) $(VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
+	@echo "  Students are the members of the Unix group $(STUDENTS_GROUP), instructors of $(INSTRUCTORS_GROUP)"
+	@echo "  (usermod -aG $(STUDENTS_GROUP) <name>; then restart the hub)."
+	@echo "  Instructors: the formgrader is the service 'handnet' (Nbgrader -> Course List), run as $(GRADER)"
+	@echo "  in $(COURSE_DIR); stop the hub with Ctrl-C, start it again with $(PREFIX)/bin/handnet-hub."
+	HANDNET_HUB_PORT=$(HUB_PORT) $(PREFIX)/bin/handnet-hub
 # --- end of hub ---------------------------------------------------------------------------
 
 clean:

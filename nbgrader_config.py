@@ -58,6 +58,8 @@ c.CourseDirectory.course_id = exchange.COURSE_ID
 c.Exchange.root = exchange.exchange_root()
 c.ExchangeFactory.submit = "handnet.exchange.PrivateSubmit"
 c.ExchangeFactory.collect = "handnet_grader.exchange.CheckedCollect"
+# Each feedback page readable by its own student alone (an ACL), not by every account.
+c.ExchangeFactory.release_feedback = "handnet_grader.private_feedback.PrivateFeedback"
 c.CourseDirectory.max_file_size = exchange.MAX_FILE_KB
 c.CourseDirectory.max_dir_size = exchange.MAX_SUBMISSION_KB
 

@@ -24,7 +24,15 @@ accounts on one machine (``make hub``; tests/browser/test_hub.py runs it end to 
   'none'. Instructors get no access to students' servers (no admin), so no page a student
   controls can be opened by an instructor's browser to frame the formgrader.
 
-Everything is set by environment variables with defaults for one course server:
+The hub runs from the installed server (``make install-server``, as root: README, "A
+course server with JupyterHub"): this file, the proxy and the environments under the
+install's prefix, all root's; the paths and accounts come from ``layout.json`` beside this
+file (handnet_grader/server_layout.py). Each start logs a warning for everything that
+layout exposes (a course folder open to all, a grading account that is root, a file root
+runs that another account can change), and every spawn closes the user's home to other
+accounts. Servers of accounts outside the instructors' group have no Course List.
+
+The ports are environment variables:
 
 =========================== ========================================= ===================
 variable                    what                                      default
@@ -33,31 +41,26 @@ HANDNET_HUB_PORT            the hub's public port (on 127.0.0.1)      8000
 HANDNET_HUB_API_PORT        the hub's internal API port               8081
 HANDNET_PROXY_API_PORT      the proxy's API port                      8001
 HANDNET_FORMGRADER_PORT     the formgrader service's port             8002
-HANDNET_HUB_STATE           the hub's database and cookie secret      hub/state
-HANDNET_COURSE_ROOT         the course folder the formgrader serves   this checkout
-HANDNET_GRADER              the account the formgrader service runs   the course folder's
-                            as                                        owner
-HANDNET_STUDENTS_GROUP      Unix group of the course's students       handnet-students
-HANDNET_INSTRUCTORS_GROUP   Unix group of the course's instructors    handnet-instructors
-HANDNET_EXCHANGE            nbgrader's exchange (handnet/exchange.py) /srv/nbgrader/exchange
 =========================== ========================================= ===================
 
 Group memberships are read when the hub starts; JupyterHub only *adds* members at start,
 so removing a student from the course is done in the hub's admin API (or by deleting
-``hub/state/jupyterhub.sqlite`` before a restart).
+``jupyterhub.sqlite`` in the hub's state folder before a restart).
 """
 
 import grp
 import os
 import pwd
+import stat
+import sys
 from pathlib import Path
 
 from handnet import exchange
+from handnet_grader.server_layout import LAYOUT_FILE, Layout, exposures
 
 c = get_config()  # noqa: F821 (provided by JupyterHub)
 
 HUB = Path(__file__).resolve().parent
-REPO = HUB.parent
 COURSE_ID = exchange.COURSE_ID
 STUDENTS = f"nbgrader-{COURSE_ID}"  # hub groups named as nbgrader's JupyterHubAuthPlugin
 INSTRUCTORS = f"formgrade-{COURSE_ID}"  # expects them: nbgrader-<course>, formgrade-<course>
@@ -87,14 +90,20 @@ def unix_group_members(name):
     return sorted(set(group.gr_mem) | set(primary))
 
 
+if not (HUB / LAYOUT_FILE).is_file():
+    sys.exit(f"{HUB / LAYOUT_FILE} is missing: the hub starts from the installed server (make hub)")
+layout = Layout.load(HUB / LAYOUT_FILE)
+for line in exposures(layout):
+    print(f"[W handnet] EXPOSED: {line}", file=sys.stderr, flush=True)
+
 port = int(setting("HANDNET_HUB_PORT", 8000))
-state = Path(setting("HANDNET_HUB_STATE", HUB / "state"))
-course = Path(setting("HANDNET_COURSE_ROOT", REPO)).resolve()
-grader = setting("HANDNET_GRADER", pwd.getpwuid(course.stat().st_uid).pw_name)
+state = layout.state
+course = layout.course
+grader = layout.grader
 formgrader_port = int(setting("HANDNET_FORMGRADER_PORT", 8002))
-exchange_root = exchange.exchange_root()
-student_bin = REPO / ".venv-student" / "bin"
-instructor_bin = REPO / ".venv" / "bin"
+exchange_root = str(layout.exchange)
+student_bin = layout.student_env / "bin"
+instructor_bin = layout.instructor_env / "bin"
 
 # --- the hub and its proxy, on this machine only ------------------------------------------
 c.JupyterHub.bind_url = f"http://127.0.0.1:{port}"
@@ -111,10 +120,8 @@ c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allow_all = True  # any local account with a password ...
 c.Authenticator.blocked_users = {"root"}  # ... but root
 c.JupyterHub.load_groups = {
-    STUDENTS: {"users": unix_group_members(setting("HANDNET_STUDENTS_GROUP", "handnet-students"))},
-    INSTRUCTORS: {
-        "users": unix_group_members(setting("HANDNET_INSTRUCTORS_GROUP", "handnet-instructors"))
-    },
+    STUDENTS: {"users": unix_group_members(layout.students_group)},
+    INSTRUCTORS: {"users": unix_group_members(layout.instructors_group)},
 }
 
 # --- every user's own JupyterLab: the students' environment, run as the user --------------
@@ -124,6 +131,23 @@ c.Spawner.args = [f"--config={HUB / 'user_server_config.py'}"]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.environment = {"PATH": f"{student_bin}:{SYSTEM_PATH}", "HANDNET_EXCHANGE": exchange_root}
+
+
+def close_home_and_choose_extensions(spawner):
+    """Before each spawn: the user's home closed to other accounts (Debian's useradd
+    makes it 0755, and JupyterLab saves notebooks 0644), and, for an account outside the
+    instructors' group, the settings that leave out the Course List."""
+    home = Path(pwd.getpwnam(spawner.user.name).pw_dir)
+    mode = stat.S_IMODE(os.stat(home).st_mode)
+    if mode & 0o077:
+        os.chmod(home, mode & 0o700)
+        spawner.log.info("closed the home %s of %s (was %o)", home, spawner.user.name, mode)
+    if INSTRUCTORS not in {group.name for group in spawner.user.groups}:
+        not_instructors = {"JUPYTER_CONFIG_PATH": str(HUB / "not-instructors")}
+        spawner.environment = {**spawner.environment, **not_instructors}
+
+
+c.Spawner.pre_spawn_hook = close_home_and_choose_extensions
 # A loaded machine starts JupyterLab slowly.
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180

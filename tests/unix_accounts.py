@@ -3,12 +3,34 @@ root): made with ``useradd``, commands run as them with ``runuser``, removed aft
 Used by tests/course/test_exchange.py and tests/browser/test_hub.py.
 """
 
+import json
 import os
 import pwd
 import signal
 import stat
 import subprocess
 from pathlib import Path
+
+
+# Run as another account: which of the paths on stdin (a JSON list) it can read or list.
+_TRY_READING = """
+import json, os, stat, sys
+readable = []
+for path in json.load(sys.stdin):
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            os.listdir(path)
+        elif stat.S_ISREG(mode):
+            with open(path, "rb") as f:
+                f.read(1)
+        else:
+            continue  # a socket or a pipe holds nothing to read
+        readable.append(path)
+    except OSError:
+        pass
+json.dump(readable, sys.stdout)
+"""
 
 
 def others_can_enter(path):
@@ -47,16 +69,23 @@ class Accounts:
             )
         return Path(pwd.getpwnam(name).pw_dir)
 
+    def adopt(self, name, groups=()):
+        """Remove the account ``name`` and the ``groups``, made by what the test ran,
+        with the test's own."""
+        self.made.append(name)
+        self.groups += list(groups)
+
     def run(self, user, command, cwd, venv_bin, check=True, **extra):
         """``command`` as ``user`` in ``cwd``, with a clean environment naming the
-        exchange; returns the CompletedProcess (stdout and stderr together)."""
+        exchange and ``venv_bin`` first on PATH (None: a plain login's PATH); returns the
+        CompletedProcess (stdout and stderr together)."""
         home = pwd.getpwnam(user).pw_dir
         env = {
             "HOME": home,
             "USER": user,
             "LOGNAME": user,
             "LANG": "C.UTF-8",
-            "PATH": f"{venv_bin}:/usr/bin:/bin",
+            "PATH": "/usr/bin:/bin" if venv_bin is None else f"{venv_bin}:/usr/bin:/bin",
             "HANDNET_EXCHANGE": str(self.exchange),
             "PYTHONHASHSEED": "0",
             "OPENBLAS_NUM_THREADS": "1",
@@ -83,6 +112,20 @@ class Accounts:
         if check:
             assert result.returncode == 0, f"{user}: {' '.join(command)}\n{result.stdout[-3000:]}"
         return result
+
+    def readable(self, user, paths):
+        """Those of ``paths`` that ``user`` can read (a file: open it and read a byte) or
+        list (a folder), tried as that account."""
+        result = subprocess.run(
+            ["runuser", "-u", user, "--", "/usr/bin/python3", "-I", "-c", _TRY_READING],
+            input=json.dumps([str(p) for p in paths]),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd="/",
+            timeout=900,
+        )
+        return {Path(p) for p in json.loads(result.stdout)}
 
     def processes(self):
         """Process ids of the processes that run as one of the accounts."""

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from courseserver import course_server
 from labserver import REPO, start_lab, stop_lab
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -111,3 +112,10 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(
             ("browser artifacts", f"screenshot, page HTML and server logs in {folder}")
         )
+
+
+@pytest.fixture(scope="session")
+def course_hub():
+    """The course server as the README's recipe makes it, running (courseserver.py),
+    shared by test_hub.py and test_server_audit.py; stopped and removed at the end."""
+    yield from course_server()

@@ -1,9 +1,9 @@
 """The course's JupyterHub (hub/jupyterhub_config.py, ``make hub``) in a real browser, with
 real Unix accounts logging in with their passwords (PAM). Run as root, like the hub.
 
-The test makes a student (Unix group of the course's students), an instructor (group of
-its instructors, and owner of a copy of the course, as whom the formgrader service runs)
-and an account outside the course; the instructor has released assignment 1. Then:
+The server is installed and set up by the README's recipe (courseserver.py: ``make
+install-server``, the grading account, two students, an instructor and an account outside
+the course); the grading account has released assignment 1. Then:
 
     student     logs in, fetches 01_neuron in the Assignments tab, types a correct
                 solution, validates, submits
@@ -14,24 +14,19 @@ and an account outside the course; the instructor has released assignment 1. The
     student     fetches the feedback and opens it: 100 / 100
     outsider    logs in and sees no course and no assignment
 
-Skipped where accounts cannot be made (not root, no useradd) or the hub's proxy is not
-installed (``make hub-proxy``); HANDNET_REQUIRE_BROWSER=1 makes a missing proxy a failure.
+What no student or outsider can read on that server, however they try, is
+test_server_audit.py's. Skipped where accounts cannot be made (not root, no useradd) or
+the hub's proxy is not installed (``make hub-proxy``); HANDNET_REQUIRE_BROWSER=1 makes a
+missing proxy a failure.
 """
 
 import json
-import os
 import re
-import secrets
-import shutil
-import signal
-import subprocess
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from courseserver import INSTRUCTOR, OUTSIDER, STUDENT, skip_reason
 from labpage import open_notebook, validate
-from labserver import REPO, free_port, make_home, responds
 from playwright.sync_api import expect
 from test_assignment_list import (
     FETCHED,
@@ -44,169 +39,12 @@ from test_assignment_list import (
     row,
     wait_for,
 )
-from test_student_lab import (
-    ASSIGNMENT,
-    NOTEBOOK,
-    answers,
-    student_jupyter,  # noqa: F401 (a fixture, used by name)
-    type_answers,
-)
-from unix_accounts import Accounts, others_can_enter
+from test_student_lab import ASSIGNMENT, NOTEBOOK, answers, type_answers
 
-HUB = REPO / "hub"
-PROXY = HUB / "node_modules" / ".bin" / "configurable-http-proxy"
-INSTRUCTOR_BIN = REPO / ".venv" / "bin"
-SUFFIX = f"{os.getpid() % 100000}"
-STUDENT, INSTRUCTOR, OUTSIDER = (f"hh{role}{SUFFIX}" for role in ("alice", "teach", "out"))
-START_TIMEOUT = 180  # s: the hub, its proxy and the formgrader service to answer
-STOP_TIMEOUT = 120  # s: the hub stops every server it started
 SPAWN_TIMEOUT = 240_000  # ms: a user's JupyterLab to start after login
 GRADE_TIMEOUT = 600  # s: handnet autograde and handnet feedback of one submission
 
-
-def _skip_reason():
-    tools = ("useradd", "userdel", "groupadd", "chpasswd", "runuser")
-    if os.geteuid() != 0 or not all(shutil.which(tool) for tool in tools):
-        return "needs root with useradd, chpasswd and runuser to make the accounts"
-    if not others_can_enter(REPO):
-        return f"other accounts cannot enter the checkout {REPO}"
-    return None
-
-
-pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
-
-
-@dataclass
-class HubUser:
-    """An account of the hub: its name, password, home, and its JupyterLab's URLs."""
-
-    name: str
-    password: str
-    home: Path
-    hub_url: str
-
-    def address(self, path):
-        """The URL of ``path`` (``/lab``, ...) on the user's own server."""
-        return f"{self.hub_url}/user/{self.name}{path}"
-
-
-@dataclass
-class CourseHub:
-    url: str
-    users: dict
-    course: Path
-    log: Path
-
-
-def _require_proxy():
-    if not PROXY.exists():
-        message = f"{PROXY} is missing: `make hub-proxy` installs it (npm ci in hub/)"
-        if os.environ.get("HANDNET_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + "; HANDNET_REQUIRE_BROWSER=1 requires it")
-        pytest.skip(message)
-
-
-def _lab_settings(home, name):
-    """JupyterLab settings of the account: the news question answered (make_home), and
-    terminals that keep their text in the page (screen reader mode), so that a failed
-    command's output can be shown."""
-    make_home(home)
-    terminal = home / ".jupyter/lab/user-settings/@jupyterlab/terminal-extension"
-    terminal.mkdir(parents=True)
-    (terminal / "plugin.jupyterlab-settings").write_text('{"screenReaderMode": true}\n')
-    subprocess.run(["chown", "-R", f"{name}:", str(home / ".jupyter")], check=True)
-
-
-def _stop(process):
-    """Stop the hub (it stops the servers and the service it started)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def course_hub(student_jupyter):  # noqa: F811 (the fixture imported above)
-    """The hub running on free local ports with the test's accounts, groups, exchange and
-    course copy; assignment 1 released by the instructor."""
-    _require_proxy()
-    base = Path(f"/tmp/handnet-hub-{SUFFIX}")  # other accounts must enter it
-    shutil.rmtree(base, ignore_errors=True)
-    base.mkdir(mode=0o755)
-    exchange, state = base / "exchange", base / "state"
-    exchange.mkdir()
-    os.chmod(exchange, 0o1777)
-    state.mkdir(mode=0o700)
-    accounts = Accounts(base, exchange)
-    process = None
-    try:
-        students = accounts.add_group(f"hhstu{SUFFIX}")
-        instructors = accounts.add_group(f"hhins{SUFFIX}")
-        url = f"http://127.0.0.1:{free_port()}"
-        users = {}
-        for name, groups in ((STUDENT, [students]), (INSTRUCTOR, [instructors]), (OUTSIDER, [])):
-            password = secrets.token_urlsafe(12)
-            users[name] = HubUser(name, password, accounts.add(name, groups, password), url)
-            _lab_settings(users[name].home, name)
-
-        course = base / "course"
-        course.mkdir()
-        shutil.copy(REPO / "nbgrader_config.py", course)
-        for folder in ("source", "release"):
-            shutil.copytree(REPO / folder, course / folder)
-        subprocess.run(["chown", "-R", f"{INSTRUCTOR}:", str(course)], check=True)
-        os.chmod(course, 0o700)
-        accounts.run(
-            INSTRUCTOR, ["nbgrader", "release_assignment", ASSIGNMENT], course, INSTRUCTOR_BIN
-        )
-
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("PYTHON", "JUPYTER", "HANDNET_"))
-        }
-        env.update(
-            PATH=f"{INSTRUCTOR_BIN}:{env.get('PATH', '/usr/bin:/bin')}",
-            HANDNET_HUB_PORT=url.rsplit(":", 1)[1],
-            HANDNET_HUB_API_PORT=str(free_port()),
-            HANDNET_PROXY_API_PORT=str(free_port()),
-            HANDNET_FORMGRADER_PORT=str(free_port()),
-            HANDNET_HUB_STATE=str(state),
-            HANDNET_COURSE_ROOT=str(course),
-            HANDNET_GRADER=INSTRUCTOR,
-            HANDNET_STUDENTS_GROUP=students,
-            HANDNET_INSTRUCTORS_GROUP=instructors,
-            HANDNET_EXCHANGE=str(exchange),
-            HANDNET_CHECK_SEED="2026",
-            HANDNET_CELL_TIMEOUT="60",
-        )
-        log = base / "jupyterhub.log"
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [INSTRUCTOR_BIN / "jupyterhub", "-f", HUB / "jupyterhub_config.py"],
-                cwd=state,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while not responds(f"{url}/hub/api"):
-            assert process.poll() is None and time.monotonic() < deadline, (
-                f"the hub did not answer within {START_TIMEOUT} s; its log:\n"
-                + log.read_text(errors="replace")[-4000:]
-            )
-            time.sleep(0.5)
-        yield CourseHub(url, users, course, log)
-    finally:
-        if process is not None:
-            _stop(process)
-        accounts.remove()
-        shutil.rmtree(base, ignore_errors=True)
+pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=str(skip_reason()))
 
 
 def log_in(page, hub, name):
@@ -279,7 +117,7 @@ def test_outsider_of_the_course_sees_no_assignment(page, course_hub):
     expect(page.locator(RELEASED)).to_have_count(0)
     answer = page.request.get(outsider.address("/assignments?course_id=handnet"))
     assert answer.ok and answer.json() == {"success": True, "value": []}, answer.text()
-    released = course_hub.course.parent / "exchange" / "handnet" / "outbound" / ASSIGNMENT
+    released = course_hub.layout.course_exchange / "outbound" / ASSIGNMENT
     assert (released / f"{ASSIGNMENT}.ipynb").is_file(), "nothing was released to hide"
 
 
