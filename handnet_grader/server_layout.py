@@ -202,7 +202,9 @@ def exposures(layout: Layout) -> list[str]:
         )
     writable = root_writable_findings([*hub_loads(layout), layout.student_env])
     if writable:
-        shown = "; ".join(writable[:5]) + (f"; and {len(writable) - 5} more" if writable[5:] else "")
+        shown = "; ".join(writable[:5]) + (
+            f"; and {len(writable) - 5} more" if writable[5:] else ""
+        )
         found.append(
             f"{len(writable)} files that root runs when it starts the hub, or that every "
             f"student runs, can be changed by another account (who could then act as root or "

@@ -11,7 +11,6 @@ import stat
 import subprocess
 from pathlib import Path
 
-
 # Run as another account: which of the paths on stdin (a JSON list) it can read or list.
 _TRY_READING = """
 import json, os, stat, sys

@@ -21,6 +21,7 @@ missing proxy a failure.
 """
 
 import json
+import os
 import re
 import time
 
