@@ -10,6 +10,7 @@ with the installed ``handnet-hub``.
 """
 
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -144,7 +145,9 @@ def course_server():
         )  # fmt: skip
         accounts.adopt(GRADER, [layout.students_group, layout.instructors_group])
         assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
-        assert "WARNING" not in installed.stdout, installed.stdout
+        assert "nothing of the course, the grades or the hub's state is open" in installed.stdout, (
+            installed.stdout
+        )
 
         url = f"http://127.0.0.1:{free_port()}"
         users = {}
@@ -154,6 +157,8 @@ def course_server():
             password = secrets.token_urlsafe(12)
             users[name] = HubUser(name, password, accounts.add(name, groups, password), url)
             _lab_settings(users[name].home, name)
+        # the formgrader service runs as the grading account: its terminals too
+        _lab_settings(Path(pwd.getpwnam(GRADER).pw_dir), GRADER)
         server = CourseServer(url, users, layout, base / "jupyterhub.log", accounts, base)
         server.as_grader("nbgrader", "release_assignment", ASSIGNMENT)
 
