@@ -133,20 +133,37 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.environment = {"PATH": f"{student_bin}:{SYSTEM_PATH}", "HANDNET_EXCHANGE": exchange_root}
 
 
-def close_home_and_choose_extensions(spawner):
-    """Before each spawn: the user's home closed to other accounts (Debian's useradd
-    makes it 0755, and JupyterLab saves notebooks 0644), and, for an account outside the
-    instructors' group, the settings that leave out the Course List."""
-    home = Path(pwd.getpwnam(spawner.user.name).pw_dir)
-    mode = stat.S_IMODE(os.stat(home).st_mode)
-    if mode & 0o077:
+def close_home(name):
+    """Close the home of the account ``name`` to other accounts (Debian's useradd makes it
+    0755, and JupyterLab saves notebooks 0644); returns its former mode if it changed."""
+    home = Path(pwd.getpwnam(name).pw_dir)
+    try:
+        mode = stat.S_IMODE(os.stat(home).st_mode)
+    except OSError:
+        return None
+    if mode & 0o077 and home != Path("/"):
         os.chmod(home, mode & 0o700)
-        spawner.log.info("closed the home %s of %s (was %o)", home, spawner.user.name, mode)
+        return mode
+    return None
+
+
+def close_home_and_choose_extensions(spawner):
+    """Before each spawn: the user's home closed, and, for an account outside the
+    instructors' group, the settings that leave out the Course List."""
+    was = close_home(spawner.user.name)
+    if was is not None:
+        spawner.log.info("closed the home of %s to other accounts (was %o)", spawner.user.name, was)
     if INSTRUCTORS not in {group.name for group in spawner.user.groups}:
         not_instructors = {"JUPYTER_CONFIG_PATH": str(HUB / "not-instructors")}
         spawner.environment = {**spawner.environment, **not_instructors}
 
 
+# The course's members' homes are closed at every start too: a student who only ever works
+# over SSH is never spawned.
+for member in sorted({m for group in c.JupyterHub.load_groups.values() for m in group["users"]}):
+    was = close_home(member)
+    if was is not None:
+        print(f"[I handnet] closed the home of {member} to other accounts (was {was:o})")
 c.Spawner.pre_spawn_hook = close_home_and_choose_extensions
 # A loaded machine starts JupyterLab slowly.
 c.Spawner.start_timeout = 180

@@ -62,6 +62,30 @@ def _submit(server, student, sample):
     server.as_student(student, "nbgrader", "submit", ASSIGNMENT)
 
 
+def _token(server, name):
+    """An API token of ``name``, asked of the hub with the account's password."""
+    user = server.users[name]
+    answer = requests.post(
+        f"{server.url}/hub/api/users/{name}/tokens",
+        json={"auth": {"username": name, "password": user.password}, "note": "audit"},
+        timeout=60,
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()["token"]
+
+
+def _start_server(server, name, token):
+    headers = {"Authorization": f"token {token}"}
+    requests.post(f"{server.url}/hub/api/users/{name}/server", headers=headers, timeout=60)
+    deadline = time.monotonic() + SPAWN_TIMEOUT
+    while True:
+        state = requests.get(f"{server.url}/hub/api/users/{name}", headers=headers, timeout=60)
+        if state.ok and state.json().get("server") and not state.json().get("pending"):
+            return headers
+        assert time.monotonic() < deadline, f"{name}'s server did not start: {state.text}"
+        time.sleep(1)
+
+
 @pytest.fixture(scope="module")
 def graded_class(course_hub):
     """The whole course flow on the course server (the module's docstring)."""
@@ -79,6 +103,10 @@ def graded_class(course_hub):
         server.as_grader(*command)
     for student in STUDENTS:
         server.as_student(student, "nbgrader", "fetch_feedback", ASSIGNMENT)
+    # each logs in to the hub (a server of their own: its start closes their home)
+    server.flow["headers"] = {
+        name: _start_server(server, name, _token(server, name)) for name in (STUDENT, BOB, OUTSIDER)
+    }
     return server
 
 
@@ -246,37 +274,13 @@ def test_the_audit_finds_each_planted_exposure(graded_class):
     assert exposures(server.layout) == [], "the plants were not all undone"
 
 
-def _token(server, name):
-    """An API token of ``name``, asked of the hub with the account's password."""
-    user = server.users[name]
-    answer = requests.post(
-        f"{server.url}/hub/api/users/{name}/tokens",
-        json={"auth": {"username": name, "password": user.password}, "note": "audit"},
-        timeout=60,
-    )
-    assert answer.status_code in (200, 201), answer.text
-    return answer.json()["token"]
-
-
-def _start_server(server, name, token):
-    headers = {"Authorization": f"token {token}"}
-    requests.post(f"{server.url}/hub/api/users/{name}/server", headers=headers, timeout=60)
-    deadline = time.monotonic() + SPAWN_TIMEOUT
-    while True:
-        state = requests.get(f"{server.url}/hub/api/users/{name}", headers=headers, timeout=60)
-        if state.ok and state.json().get("server") and not state.json().get("pending"):
-            return headers
-        assert time.monotonic() < deadline, f"{name}'s server did not start: {state.text}"
-        time.sleep(1)
-
-
 def test_no_crafted_request_or_nbgrader_command_reaches_another_students_work(graded_class):
     """Bob, with his own token and server: Alice's server and contents, paths out of his
     own server's folder (also through links he makes to Alice's home and the course), the
     formgrader service's files and API, the hub's user list, and nbgrader's listing of
     submissions: is each refused, or empty of Alice's work?"""
     server = graded_class
-    headers = _start_server(server, BOB, _token(server, BOB))
+    headers = server.flow["headers"][BOB]
     bob_home = server.users[BOB].home
     for target, name in ((server.users[STUDENT].home, "to-alice"), (server.course, "to-course")):
         server.as_student(BOB, "ln", "-s", str(target), str(bob_home / name))
