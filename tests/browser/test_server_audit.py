@@ -116,6 +116,7 @@ def graded_class(course_hub):
     server.flow["headers"] = {
         name: _start_server(server, name, _token(server, name)) for name in (STUDENT, BOB, OUTSIDER)
     }
+    server.flow["log"] = server.log.read_text(errors="replace")  # before any crafted request
     return server
 
 
