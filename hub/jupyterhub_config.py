@@ -4,7 +4,7 @@ accounts on one machine (``make hub``; tests/browser/test_hub.py runs it end to 
 - **Log in**: PAM, with the account's own password. Any local account may log in except
   root; only the course's members see the course.
 - **Students** (members of the Unix group ``handnet-students``): each gets JupyterLab of
-  the students' environment (``.venv-student``, ``make student-env``) run *as that
+  the students' environment (``<prefix>/student``, a copy of ``.venv-student``) run *as that
   account* (LocalProcessSpawner), so the exchange's file permissions hold: a submission is
   readable by its author and the instructors only. The *Assignments* tab lists the course
   only for members of the hub group ``nbgrader-handnet``, which holds the Unix group's
@@ -12,8 +12,8 @@ accounts on one machine (``make hub``; tests/browser/test_hub.py runs it end to 
   when it runs under the hub).
 - **Instructors** (members of the Unix group ``handnet-instructors``, hub group
   ``formgrade-handnet``): besides a server of their own, they reach the *formgrader
-  service* ``handnet``: the instructors' JupyterLab (``.venv``) in the course folder, run
-  as the course folder's owner, with nbgrader's formgrader, which grades with the course's
+  service* ``handnet``: the instructors' JupyterLab (``<prefix>/instructor``) in the course
+  folder, run as the grading account, with nbgrader's formgrader, which grades with the course's
   nbgrader_config.py (HandNet's preprocessors). They get there from the hub's Services
   menu, or from Nbgrader → Course List in their own JupyterLab.
 - **The blank formgrader**: since JupyterHub 4.1 every single-user server sends

@@ -221,6 +221,12 @@ def main(argv=None):
             f"WARNING: {REPO} belongs to {pwd.getpwuid(os.stat(REPO).st_uid).pw_name}, and "
             "root runs its code now: install from a checkout only root can change"
         )
+    if all(os.stat(p).st_mode & 0o005 == 0o005 for p in [REPO, *REPO.parents]):
+        say(
+            f"WARNING: every account can read {REPO}: it holds source/ (every solution) and "
+            f"handnet_ref/; the server needs nothing of it once installed: chmod o-rwx {REPO}, "
+            "or keep the checkout under /root"
+        )
 
     for group in (args.students, args.instructors):
         ensure_group(group)

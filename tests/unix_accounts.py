@@ -38,6 +38,12 @@ def others_can_enter(path):
     return all(os.stat(p).st_mode & stat.S_IXOTH for p in [path, *path.parents])
 
 
+def others_can_read(path):
+    """Whether other accounts can list ``path`` and pass through every folder above it."""
+    path = Path(path).resolve()
+    return bool(os.stat(path).st_mode & stat.S_IROTH) and others_can_enter(path)
+
+
 class Accounts:
     """The accounts (and groups) made for a test, and running commands as them."""
 

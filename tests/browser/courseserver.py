@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from labserver import REPO, free_port, make_home, responds
-from unix_accounts import Accounts
+from unix_accounts import Accounts, others_can_read
 
 from handnet_grader.server_layout import Layout
 
@@ -148,6 +148,9 @@ def course_server():
         assert "nothing of the course, the grades or the hub's state is open" in installed.stdout, (
             installed.stdout
         )
+        # the checkout installed from holds the solutions: said when every account can read it
+        warned = f"WARNING: every account can read {REPO}" in installed.stdout
+        assert warned == others_can_read(REPO), installed.stdout
 
         url = f"http://127.0.0.1:{free_port()}"
         users = {}

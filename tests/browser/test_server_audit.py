@@ -116,6 +116,13 @@ def graded_class(course_hub):
     server.flow["headers"] = {
         name: _start_server(server, name, _token(server, name)) for name in (STUDENT, BOB, OUTSIDER)
     }
+    # what the Course List asks a server when it opens (nbgrader's course_list extension)
+    server.flow["course list"] = {
+        name: requests.get(
+            f"{server.url}/user/{name}/formgraders", headers=headers, timeout=60
+        ).status_code
+        for name, headers in server.flow["headers"].items()
+    }
     server.flow["log"] = server.log.read_text(errors="replace")  # before any crafted request
     return server
 
@@ -318,6 +325,13 @@ def test_no_crafted_request_or_nbgrader_command_reaches_another_students_work(gr
     assert STUDENT not in listed, listed
     cached = server.as_student(BOB, "nbgrader", "list", "--cached").stdout
     assert STUDENT not in cached, cached
+
+
+def test_students_and_outsiders_have_no_course_list(graded_class):
+    """Does the Course List's server side answer 404 on a student's and an outsider's own
+    server (it would ask the hub for services they may not list: a 403 and a traceback,
+    and an empty panel)?"""
+    assert graded_class.flow["course list"] == dict.fromkeys((STUDENT, BOB, OUTSIDER), 404)
 
 
 def test_the_hub_log_holds_no_traceback(graded_class):
