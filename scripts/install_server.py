@@ -35,6 +35,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+COURSE_ID = "handnet"  # handnet/exchange.py's COURSE_ID: the exchange's course folder
 HUB_FILES = ("jupyterhub_config.py", "user_server_config.py", "formgrader_server_config.py")
 LAUNCHER = """#!/bin/sh
 # Starts the course's JupyterHub (as root): made by make install-server; see README.
@@ -182,9 +183,10 @@ def set_up_course(course, grader, instructors):
             ).stdout  # fmt: skip
             if changed.strip():
                 say(f"WARNING: changes not committed in {REPO} are not in the course folder")
+            say(f"made the course folder {course} (a clone of {REPO})")
         else:
             shutil.copytree(REPO, course, ignore=shutil.ignore_patterns(".venv*", "node_modules"))
-        say(f"made the course folder {course} (a clone of {REPO})")
+            say(f"made the course folder {course} (a copy of {REPO})")
     run("chown", "-R", f"{grader}:{instructors}", course)
     run("chmod", "-R", "o-rwx", course)
     os.chmod(course, 0o2750)
@@ -210,7 +212,6 @@ def main(argv=None):
     parser.add_argument("--grader", default="handnet-grader")
     parser.add_argument("--students", default="handnet-students")
     parser.add_argument("--instructors", default="handnet-instructors")
-    parser.add_argument("--course-id", default="handnet")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         sys.exit("install-server runs as root: it installs for every account and makes accounts")
@@ -259,7 +260,7 @@ def main(argv=None):
     run("chown", "-R", "root:root", args.state)
     run("chmod", "-R", "go-rwx", args.state)
     set_up_course(args.course, args.grader, args.instructors)
-    set_up_exchange(args.exchange, args.course_id, args.grader, args.students)
+    set_up_exchange(args.exchange, COURSE_ID, args.grader, args.students)
     say(f"the hub starts with {launcher} (as root)")
 
     check = subprocess.run(
