@@ -5,8 +5,7 @@ account (0644), hidden only by a name made from the submission's secret: an acco
 learns the name, or lists the folder where it can, reads another student's grade and
 feedback. ``PrivateFeedback`` releases each page as 0640 (the grading account, and its
 group, the instructors) and grants read access to the student's own account through a
-POSIX access control list (ACL), written as the kernel's ``system.posix_acl_access``
-attribute, so no tool is needed. A student id that is not an account of this machine, or
+POSIX access control list (ACL, acl.py). A student id that is not an account of this machine, or
 a file system without ACLs, leaves nbgrader's mode and says so in the log.
 
 Configured in the course's ``nbgrader_config.py``::
@@ -17,40 +16,21 @@ Configured in the course's ``nbgrader_config.py``::
 import errno
 import glob
 import os
-import pwd
 import stat
-import struct
 
 from nbgrader.exchange.default import ExchangeReleaseFeedback
 from nbgrader.utils import notebook_hash
 
+from .acl import set_access
+
 PAGE_MODE = 0o640  # the grading account rw, the instructors r, others nothing
-ACL_ATTRIBUTE = "system.posix_acl_access"
-# linux/posix_acl_xattr.h: version 2, then (tag, permissions, id) per entry.
-_ACL_VERSION = 2
-_USER_OBJ, _USER, _GROUP_OBJ, _MASK, _OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
-_READ, _WRITE = 4, 2
-_NO_ID = 0xFFFFFFFF
-
-
-def acl_reader(uid: int) -> bytes:
-    """An access ACL: owner rw, one more reader ``uid``, group r, others nothing."""
-    entries = [
-        (_USER_OBJ, _READ | _WRITE, _NO_ID),
-        (_USER, _READ, uid),
-        (_GROUP_OBJ, _READ, _NO_ID),
-        (_MASK, _READ, _NO_ID),
-        (_OTHER, 0, _NO_ID),
-    ]
-    return struct.pack("<I", _ACL_VERSION) + b"".join(struct.pack("<HHI", *e) for e in entries)
+READ = 4
 
 
 def give_to(path: str, account: str) -> None:
     """Make ``path`` readable by ``account`` and no one else but its owner and group.
     Raises KeyError if the account does not exist, OSError if ACLs cannot be set."""
-    uid = pwd.getpwnam(account).pw_uid
-    os.chmod(path, PAGE_MODE)
-    os.setxattr(path, ACL_ATTRIBUTE, acl_reader(uid))
+    set_access(path, PAGE_MODE, users={account: READ})
 
 
 class PrivateFeedback(ExchangeReleaseFeedback):

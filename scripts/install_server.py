@@ -192,15 +192,24 @@ def set_up_course(course, grader, instructors):
     os.chmod(course, 0o2750)
 
 
-def set_up_exchange(exchange, course_id, grader, students):
+def set_up_exchange(exchange, grader, students, instructors, python):
+    """The exchange, and its course folder: the grading account's, entered by the
+    students' group and (an ACL, handnet_grader/acl.py) by the instructors'."""
     if not exchange.exists():
         exchange.mkdir(parents=True)
         say(f"made the exchange {exchange}")
     os.chmod(exchange, 0o1777)
-    course = exchange / course_id
+    course = exchange / COURSE_ID
     course.mkdir(exist_ok=True)
     run("chown", f"{grader}:{students}", course)
     os.chmod(course, 0o750)
+    add = subprocess.run(
+        [python, "-I", "-m", "handnet_grader.acl", course, "750", instructors, "5"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if add.returncode != 0:
+        say(f"WARNING: instructors outside the students' group cannot list {course}: "
+            f"{add.stderr.strip().splitlines()[-1:]}")  # fmt: skip
 
 
 def main(argv=None):
@@ -260,7 +269,8 @@ def main(argv=None):
     run("chown", "-R", "root:root", args.state)
     run("chmod", "-R", "go-rwx", args.state)
     set_up_course(args.course, args.grader, args.instructors)
-    set_up_exchange(args.exchange, COURSE_ID, args.grader, args.students)
+    python = args.prefix / "instructor" / "bin" / "python"
+    set_up_exchange(args.exchange, args.grader, args.students, args.instructors, python)
     say(f"the hub starts with {launcher} (as root)")
 
     check = subprocess.run(

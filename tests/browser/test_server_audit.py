@@ -27,7 +27,16 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
-from courseserver import ASSIGNMENT, BOB, GRADER, OUTSIDER, STUDENT, STUDENTS, skip_reason
+from courseserver import (
+    ASSIGNMENT,
+    BOB,
+    GRADER,
+    INSTRUCTOR,
+    OUTSIDER,
+    STUDENT,
+    STUDENTS,
+    skip_reason,
+)
 from nbgrader.utils import notebook_hash
 
 from handnet_grader.private_feedback import give_to
@@ -220,6 +229,9 @@ def test_no_student_or_outsider_reads_what_is_not_theirs(graded_class):
         own = [p for p in readable if p.name == NOTEBOOK and f"{student}+" in str(p)]
         assert own, f"{student} cannot read their own submission"
     assert not any(_under(p, exchange) for p in found[OUTSIDER][0])
+    # an instructor (not in the students' group) may see what was released, through the ACL
+    released = exchange / "outbound" / ASSIGNMENT / NOTEBOOK
+    assert server.accounts.readable(INSTRUCTOR, [released]) == {released}
     assert exposures(server.layout) == []
 
 

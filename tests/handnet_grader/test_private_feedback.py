@@ -1,5 +1,5 @@
-"""handnet_grader/private_feedback.py: a released feedback page readable by its student
-alone (the course server's whole flow is tests/browser/test_server_audit.py)."""
+"""handnet_grader/private_feedback.py and acl.py: a released feedback page readable by its
+student alone (the course server's whole flow is tests/browser/test_server_audit.py)."""
 
 import os
 import shutil
@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from handnet_grader.private_feedback import ACL_ATTRIBUTE, PAGE_MODE, acl_reader, give_to
+from handnet_grader.acl import ACL_ATTRIBUTE, access_acl
+from handnet_grader.private_feedback import PAGE_MODE, give_to
 
 
 def test_the_acl_names_the_student_and_nobody_else():
     """Owner rw, the student's uid r, group r, mask r, others nothing, in the kernel's
     layout (version 2, then tag, permissions, id per entry)?"""
-    blob = acl_reader(1234)
+    blob = access_acl(PAGE_MODE, users={1234: 4})
     assert struct.unpack("<I", blob[:4]) == (2,)
     entries = [struct.unpack("<HHI", blob[i : i + 8]) for i in range(4, len(blob), 8)]
     assert entries == [
@@ -43,7 +44,7 @@ def test_the_page_given_to_one_account_is_read_by_it_and_not_by_another():
     except OSError as e:
         pytest.skip(f"no ACLs on this file system: {e}")
     assert os.stat(page).st_mode & 0o777 == PAGE_MODE
-    assert os.getxattr(page, ACL_ATTRIBUTE) == acl_reader(65534)
+    assert os.getxattr(page, ACL_ATTRIBUTE) == access_acl(PAGE_MODE, users={65534: 4})
     read = {
         account: subprocess.run(
             ["runuser", "-u", account, "--", "cat", str(page)], capture_output=True
@@ -53,3 +54,16 @@ def test_the_page_given_to_one_account_is_read_by_it_and_not_by_another():
     shutil.rmtree(folder)
     assert read["nobody"].stdout == b"<p>your feedback</p>"
     assert read["daemon"].returncode != 0
+
+
+def test_a_group_added_to_a_folder_widens_the_mask_to_its_permissions():
+    """A 0750 folder that one more group may enter and list: group entry r-x, mask r-x?"""
+    blob = access_acl(0o750, groups={77: 5})
+    entries = [struct.unpack("<HHI", blob[i : i + 8]) for i in range(4, len(blob), 8)]
+    assert entries == [
+        (0x01, 7, 0xFFFFFFFF),
+        (0x04, 5, 0xFFFFFFFF),
+        (0x08, 5, 77),
+        (0x10, 5, 0xFFFFFFFF),
+        (0x20, 0, 0xFFFFFFFF),
+    ]
