@@ -136,12 +136,14 @@ c.Spawner.environment = {"PATH": f"{student_bin}:{SYSTEM_PATH}", "HANDNET_EXCHAN
 def close_home(name):
     """Close the home of the account ``name`` to other accounts (Debian's useradd makes it
     0755, and JupyterLab saves notebooks 0644); returns its former mode if it changed."""
-    home = Path(pwd.getpwnam(name).pw_dir)
+    account = pwd.getpwnam(name)
+    home = Path(account.pw_dir)
     try:
-        mode = stat.S_IMODE(os.stat(home).st_mode)
+        st = os.stat(home)
     except OSError:
         return None
-    if mode & 0o077 and home != Path("/"):
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077 and st.st_uid == account.pw_uid:  # never a folder the account shares
         os.chmod(home, mode & 0o700)
         return mode
     return None
