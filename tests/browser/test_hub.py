@@ -109,7 +109,8 @@ def run_in_terminal(page, command, timeout):
 
 def test_outsider_of_the_course_sees_no_assignment(page, course_hub):
     """Does an account that may log in but is in neither of the course's groups see no
-    course and no assignment in the Assignments tab, while 01_neuron is released?"""
+    course and no assignment in the Assignments tab, while 01_neuron is released, and no
+    Course List in the Nbgrader menu?"""
     outsider = log_in(page, course_hub, OUTSIDER)
     open_assignment_list(page, outsider)
     expect(page.locator(f"{PANEL} #course_list_default")).to_have_text(
@@ -120,6 +121,13 @@ def test_outsider_of_the_course_sees_no_assignment(page, course_hub):
     assert answer.ok and answer.json() == {"success": True, "value": []}, answer.text()
     released = course_hub.layout.course_exchange / "outbound" / ASSIGNMENT
     assert (released / f"{ASSIGNMENT}.ipynb").is_file(), "nothing was released to hide"
+    # and no Course List: it would be an empty panel, and a traceback in the hub's log
+    page.keyboard.press("Escape")
+    page.locator("#jp-MainMenu").get_by_role("menuitem", name="Nbgrader", exact=True).click()
+    menu = page.locator(".lm-Menu")
+    expect(menu.get_by_role("menuitem", name="Assignment List", exact=True)).to_be_visible()
+    expect(menu.get_by_role("menuitem", name="Course List", exact=True)).to_have_count(0)
+    page.keyboard.press("Escape")
 
 
 def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(

@@ -114,7 +114,7 @@ def graded_class(course_hub):
             _submit(server, student, samples[sample])
     for command in (
         ("nbgrader", "collect", "--update", ASSIGNMENT),
-        ("handnet", "autograde", "-a", ASSIGNMENT, "-j", "1"),
+        ("handnet", "autograde", "-a", ASSIGNMENT, "-j", "1", "--missing"),
         ("handnet", "feedback", "-a", ASSIGNMENT),
         ("nbgrader", "release_feedback", ASSIGNMENT),
     ):
