@@ -27,11 +27,12 @@ demo: $(STAMP) sandbox
 train: $(STAMP)
 	$(PY) scripts/train_reference.py
 
-# Unit and course tests; then every notebook run by nbval: source/ and release/ in lax
-# mode (the asserts are the checks; conftest.py makes release test cells fail on the
-# stubs), notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
+# Unit and course tests (the 30 slowest named at the end, for CI's time budget); then every
+# notebook run by nbval: source/ and release/ in lax mode (the asserts are the checks;
+# conftest.py makes release test cells fail on the stubs), notebooks/ in strict mode
+# (outputs compared, after notebooks/sanitize.cfg).
 test: $(STAMP) sandbox browser postgres hub-proxy lint
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=30
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 
