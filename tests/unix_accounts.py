@@ -1,6 +1,7 @@
 """Real Unix accounts for the tests that play a course's people on one machine (run as
 root): made with ``useradd``, commands run as them with ``runuser``, removed afterwards.
-Used by tests/course/test_exchange.py and tests/browser/test_hub.py.
+Used by tests/course/test_exchange.py and tests/browser/courseserver.py (test_hub.py,
+test_server_audit.py).
 """
 
 import json
