@@ -30,8 +30,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .kernel_manager import INSTRUCTOR_PACKAGES
+
 LAYOUT_FILE = "layout.json"
-INSTRUCTOR_ONLY = ("handnet_ref", "handnet_grader")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ class Layout:
     def instructor_only(self) -> list[Path]:
         """The instructor-only packages' folders in the instructors' environment."""
         found = self.instructor_env.glob("lib/python3*/site-packages")
-        return [site / name for site in found for name in INSTRUCTOR_ONLY if (site / name).is_dir()]
+        return [
+            site / name for site in found for name in INSTRUCTOR_PACKAGES if (site / name).is_dir()
+        ]
 
     def save(self, path: Path) -> None:
         record = {k: str(v) for k, v in asdict(self).items()}

@@ -130,7 +130,7 @@ def install_instructor_env(prefix):
 
 def close_instructor_only(env, instructors):
     for site in env.glob("lib/python3*/site-packages"):
-        for name in ("handnet_ref", "handnet_grader"):
+        for name in ("handnet_ref", "handnet_grader"):  # kernel_manager.INSTRUCTOR_PACKAGES
             if (site / name).is_dir():
                 run("chgrp", "-R", instructors, site / name)
                 run("chmod", "-R", "o-rwx,g-w", site / name)

@@ -9,14 +9,13 @@ its JupyterLab servers are saved in ``.browser-artifacts/<test>/``; the failure 
 names that folder.
 """
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from courseserver import course_server
-from labserver import REPO, start_lab, stop_lab
+from labserver import REPO, missing, start_lab, stop_lab
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,10 +53,7 @@ def jupyter_lab(request, tmp_path):
 def browser():
     """Headless Chromium (Debian's), shared by the tests of one session."""
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: `make browser` installs Debian's chromium (as root)"
-        if os.environ.get("HANDNET_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + "; HANDNET_REQUIRE_BROWSER=1 requires it")
-        pytest.skip(message)
+        missing(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium (as root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -19,8 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-from labserver import REPO, free_port, make_home, responds
+from labserver import REPO, free_port, make_home, missing, responds
 from unix_accounts import Accounts, others_can_read
 
 from handnet_grader.server_layout import Layout
@@ -84,14 +83,6 @@ class CourseServer:
         return self.accounts.run(name, list(command), home, bin_dir, check)
 
 
-def _require_proxy():
-    if not PROXY.exists():
-        message = f"{PROXY} is missing: `make hub-proxy` installs it (npm ci in hub/)"
-        if os.environ.get("HANDNET_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + "; HANDNET_REQUIRE_BROWSER=1 requires it")
-        pytest.skip(message)
-
-
 def _lab_settings(home, name):
     """JupyterLab settings of the account: the news question answered (make_home), and
     terminals that keep their text in the page (screen reader mode), so that a failed
@@ -117,7 +108,8 @@ def _stop(process):
 def course_server():
     """Install, set up and start the course server; yields a CourseServer, then stops
     the hub and removes the accounts, groups and folders."""
-    _require_proxy()
+    if not PROXY.exists():
+        missing(f"{PROXY} is missing: `make hub-proxy` installs it (npm ci in hub/)")
     base = Path(f"/tmp/handnet-hub-{SUFFIX}")
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(mode=0o755)

@@ -62,6 +62,14 @@ def clean_env(home, path):
     return env
 
 
+def missing(message):
+    """A browser test's tool is missing: skip, saying ``message``, or fail where
+    HANDNET_REQUIRE_BROWSER=1 (CI) requires every browser test to run."""
+    if os.environ.get("HANDNET_REQUIRE_BROWSER") == "1":
+        pytest.fail(message + "; HANDNET_REQUIRE_BROWSER=1 requires it")
+    pytest.skip(message)
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that no process listens on (at the time of asking)."""
     with socket.socket() as probe:

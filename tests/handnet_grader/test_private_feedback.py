@@ -14,13 +14,17 @@ from handnet_grader.acl import ACL_ATTRIBUTE, access_acl
 from handnet_grader.private_feedback import PAGE_MODE, give_to
 
 
+def _entries(blob):
+    """(tag, permissions, id) of each entry of an ACL attribute, after its version."""
+    return [struct.unpack("<HHI", blob[i : i + 8]) for i in range(4, len(blob), 8)]
+
+
 def test_the_acl_names_the_student_and_nobody_else():
     """Owner rw, the student's uid r, group r, mask r, others nothing, in the kernel's
     layout (version 2, then tag, permissions, id per entry)?"""
     blob = access_acl(PAGE_MODE, users={1234: 4})
     assert struct.unpack("<I", blob[:4]) == (2,)
-    entries = [struct.unpack("<HHI", blob[i : i + 8]) for i in range(4, len(blob), 8)]
-    assert entries == [
+    assert _entries(blob) == [
         (0x01, 6, 0xFFFFFFFF),
         (0x02, 4, 1234),
         (0x04, 4, 0xFFFFFFFF),
@@ -59,8 +63,7 @@ def test_the_page_given_to_one_account_is_read_by_it_and_not_by_another():
 def test_a_group_added_to_a_folder_widens_the_mask_to_its_permissions():
     """A 0750 folder that one more group may enter and list: group entry r-x, mask r-x?"""
     blob = access_acl(0o750, groups={77: 5})
-    entries = [struct.unpack("<HHI", blob[i : i + 8]) for i in range(4, len(blob), 8)]
-    assert entries == [
+    assert _entries(blob) == [
         (0x01, 7, 0xFFFFFFFF),
         (0x04, 5, 0xFFFFFFFF),
         (0x08, 5, 77),
