@@ -141,7 +141,7 @@ def root_writable_findings(roots: Iterable[Path]) -> list[str]:
         found += [f"{p}/ (above {root})" for p in _parents_writable(root.resolve())]
         for path, st in _tree(root):
             if writable_by_others(st):
-                owner = _name(pwd.getpwuid, st.st_uid)
+                owner = _owner(st.st_uid)
                 found.append(f"{path} (owner {owner}, mode {stat.filemode(st.st_mode)})")
     return sorted(set(found))
 
@@ -159,11 +159,11 @@ def hub_loads(layout: Layout) -> list[Path]:
     return sorted(paths)
 
 
-def _name(lookup, number: int) -> str:
+def _owner(uid: int) -> str:
     try:
-        return lookup(number)[0]
+        return pwd.getpwuid(uid).pw_name
     except KeyError:
-        return str(number)
+        return str(uid)
 
 
 def exposures(layout: Layout) -> list[str]:
@@ -185,9 +185,9 @@ def exposures(layout: Layout) -> list[str]:
                 "catalogues), gradebook.db, grades/ and every student's autograded/ and "
                 f"feedback/; fix: chmod o-rwx {course} (make install-server does)"
             )
-        if _name(pwd.getpwuid, st.st_uid) != layout.grader:
+        if _owner(st.st_uid) != layout.grader:
             found.append(
-                f"{course} belongs to {_name(pwd.getpwuid, st.st_uid)}, not to the grading "
+                f"{course} belongs to {_owner(st.st_uid)}, not to the grading "
                 f"account {layout.grader}: chown -R {layout.grader} {course}"
             )
     for folder, what in (
