@@ -23,12 +23,12 @@ from nbgrader.preprocessors import (
 
 from handnet import exchange
 from handnet.validate import show_whole_messages
-from handnet_grader.execute import GuardedExecute
-from handnet_grader.feedback import ChecklistCell, ShortTestErrors
-from handnet_grader.late import PercentPerDay
-from handnet_grader.layout import put_python_first
-from handnet_grader.outputs import CapOutputSize
-from handnet_grader.repairs import DropEmptyNbgraderMetadata
+from handnet_grader.course.late_policy import PercentPerDay
+from handnet_grader.course.root import put_python_first
+from handnet_grader.feedback.pages import ChecklistCell, ShortTestErrors
+from handnet_grader.kernel.execute import GuardedExecute
+from handnet_grader.kernel.output_caps import CapOutputSize
+from handnet_grader.notebook.empty_metadata import DropEmptyNbgraderMetadata
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -57,14 +57,14 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.CourseDirectory.course_id = exchange.COURSE_ID
 c.Exchange.root = exchange.exchange_root()
 c.ExchangeFactory.submit = "handnet.exchange.PrivateSubmit"
-c.ExchangeFactory.collect = "handnet_grader.exchange.CheckedCollect"
+c.ExchangeFactory.collect = "handnet_grader.course.collect.CheckedCollect"
 # Each feedback page readable by its own student alone (an ACL), not by every account.
-c.ExchangeFactory.release_feedback = "handnet_grader.private_feedback.PrivateFeedback"
+c.ExchangeFactory.release_feedback = "handnet_grader.feedback.private_release.PrivateFeedback"
 c.CourseDirectory.max_file_size = exchange.MAX_FILE_KB
 c.CourseDirectory.max_dir_size = exchange.MAX_SUBMISSION_KB
 
 # Late submissions lose 10% of their points per started day after a 15-minute grace
-# (handnet_grader/late.py); due dates live in the gradebook (formgrader, or
+# (handnet_grader/course/late_policy.py); due dates live in the gradebook (formgrader, or
 # `nbgrader db assignment add NAME --duedate="2027-01-15 17:00:00 UTC"`).
 c.AssignLatePenalties.plugin_class = PercentPerDay
 
@@ -113,7 +113,7 @@ c.GuardedExecute.interrupt_grace = 5
 c.LimitedKernelManager.memory_mb = 4096
 c.LimitedKernelManager.cpu_seconds = 1800
 c.LimitedKernelManager.file_mb = 200
-# In the bubblewrap sandbox (handnet_grader/sandbox.py): threads and processes of a kernel
+# In the bubblewrap sandbox (handnet_grader/kernel/sandbox.py): threads and processes of a kernel
 # (enforced when the grader runs as root: the kernel runs as nobody), and its private /tmp.
 c.LimitedKernelManager.processes = 256
 c.LimitedKernelManager.tmp_mb = 256

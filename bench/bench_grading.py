@@ -34,11 +34,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from handnet_grader.cluster import grade_on_cluster  # noqa: E402
-from handnet_grader.grading import grade_class  # noqa: E402
-from handnet_grader.layout import assignments, put_python_first  # noqa: E402
-from handnet_grader.release import generate_release  # noqa: E402
-from handnet_grader.samples import sample_class, write_sample_class  # noqa: E402
+from handnet_grader.classview.sample_class import sample_class, write_sample_class  # noqa: E402
+from handnet_grader.cluster.dask_backend import grade_on_cluster  # noqa: E402
+from handnet_grader.course.release import generate_release  # noqa: E402
+from handnet_grader.course.root import assignments, put_python_first  # noqa: E402
+from handnet_grader.run.grading import grade_class  # noqa: E402
 
 BASIC = ("reference", "untouched", "partial")
 

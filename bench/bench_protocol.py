@@ -118,7 +118,7 @@ def run_cases(tree, calls, checks):
     sys.path.insert(0, str(tree))
     os.environ["HANDNET_CHECK_SEED"] = "2026"
     import handnet_ref.checks as checks_package
-    from handnet_grader.verdicts import VerdictServer
+    from handnet_grader.trust.verdicts import VerdictServer
 
     if not Path(checks_package.__file__).is_relative_to(tree):
         raise SystemExit(f"the grader imported {checks_package.__file__}, not {tree}'s")

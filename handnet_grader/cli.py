@@ -23,15 +23,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cluster_connect import ClusterError
-from .gradebook import GradebookUnavailable, GradingStopped, prepare_gradebook
-from .layout import CourseNotFound, assignments, course_root, put_python_first
-from .release import ReleaseError, ensure_in_gradebook, generate_release, release_differences
+from .cluster.connect import ClusterError
+from .course.gradebook import GradebookUnavailable, prepare_gradebook
+from .course.release import ReleaseError, ensure_in_gradebook, generate_release, release_differences
+from .course.root import CourseNotFound, assignments, course_root, put_python_first
+from .run.grading import GradingStopped
 
 
 def _api(root):
     """nbgrader's API on the course (``grading.grading_api``), its gradebook made ready."""
-    from .grading import grading_api
+    from .run.grading import grading_api
 
     api = grading_api(root)
     prepare_gradebook(api.coursedir.db_url, api.coursedir.course_id)
@@ -76,8 +77,8 @@ def _progress(done, total, record):
 
 
 def cmd_autograde(root: Path, args: argparse.Namespace) -> int:
-    from .grading import grade_class
-    from .submissions import find_submissions, up_to_date
+    from .run.grading import grade_class
+    from .run.submissions import find_submissions, up_to_date
 
     if args.assignment:
         _check_names(root, [args.assignment])
@@ -87,7 +88,7 @@ def cmd_autograde(root: Path, args: argparse.Namespace) -> int:
         return 1
     scheduler = getattr(args, "scheduler", None)
     if scheduler:  # an unreachable cluster stops the run before anything is touched
-        from .cluster_connect import connect
+        from .cluster.connect import connect
 
         client = connect(scheduler)
     added, differences = ensure_in_gradebook(root, sorted({a for _, a in pairs}))
@@ -115,7 +116,7 @@ def cmd_autograde(root: Path, args: argparse.Namespace) -> int:
     print(f"grading {len(pairs)} submission(s) {where}")
     started = time.monotonic()
     if scheduler:
-        from .cluster import grade_on_cluster
+        from .cluster.dask_backend import grade_on_cluster
 
         try:
             run = grade_on_cluster(
@@ -157,22 +158,22 @@ def cmd_autograde(root: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(root: Path, args: argparse.Namespace) -> None:
-    from .feedback import generate_feedback
+    from .feedback.pages import generate_feedback
 
     n = generate_feedback(_api(root), root, args.assignment, args.student)
     print(f"wrote {n} feedback page(s) into {root / 'feedback'}")
 
 
 def cmd_export(root: Path, args: argparse.Namespace) -> None:
-    from .report import export
+    from .run.report import export
 
     for path in export(root):
         print(f"wrote {path}")
 
 
 def cmd_summary(root: Path, args: argparse.Namespace) -> int | None:
-    from .records import load_records
-    from .report import summary
+    from .run.records import load_records
+    from .run.report import summary
 
     records = load_records(root, args.assignment)
     if not records:
@@ -182,8 +183,8 @@ def cmd_summary(root: Path, args: argparse.Namespace) -> int | None:
 
 
 def cmd_mistakes(root: Path, args: argparse.Namespace) -> int | None:
-    from .classview import class_view, plot, text
-    from .records import load_records
+    from .classview.view import class_view, plot, text
+    from .run.records import load_records
 
     if args.assignment:
         _check_names(root, [args.assignment])
@@ -211,7 +212,7 @@ def cmd_mistakes(root: Path, args: argparse.Namespace) -> int | None:
 
 def cmd_demo(root: Path, args: argparse.Namespace) -> int | None:
     """The whole pipeline on the sample class."""
-    from .samples import sample_class, write_sample_class
+    from .classview.sample_class import sample_class, write_sample_class
 
     os.environ.setdefault("HANDNET_CELL_TIMEOUT", "15")
     names = assignments(root)

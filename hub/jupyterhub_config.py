@@ -27,7 +27,7 @@ accounts on one machine (``make hub``; tests/browser/test_hub.py runs it end to 
 The hub runs from the installed server (``make install-server``, as root: README, "A
 course server with JupyterHub"): this file, the proxy and the environments under the
 install's prefix, all root's; the paths and accounts come from ``layout.json`` beside this
-file (handnet_grader/server_layout.py). Each start logs a warning for everything that
+file (handnet_grader/server/layout.py). Each start logs a warning for everything that
 layout exposes (a course folder open to all, a grading account that is root, a file root
 runs that another account can change), and every spawn closes the user's home to other
 accounts. Servers of accounts outside the instructors' group have no Course List.
@@ -56,7 +56,7 @@ import sys
 from pathlib import Path
 
 from handnet import exchange
-from handnet_grader.server_layout import LAYOUT_FILE, Layout, exposures
+from handnet_grader.server.layout import LAYOUT_FILE, Layout, exposures
 
 c = get_config()  # noqa: F821 (provided by JupyterHub)
 

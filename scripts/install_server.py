@@ -6,7 +6,7 @@
 
 Run it from a checkout that only root can change (it runs that checkout's code as root);
 the checkout's environments must be built (``make venv student-env hub-proxy`` do it). It
-makes, and on every run makes again, what handnet_grader/server_layout.py describes:
+makes, and on every run makes again, what handnet_grader/server/layout.py describes:
 
 - the groups and the grading account, where missing (a system account whose primary group
   is the instructors' group: no password, no login; the formgrader runs as it);
@@ -22,7 +22,7 @@ makes, and on every run makes again, what handnet_grader/server_layout.py descri
 - the exchange (1777, as nbgrader needs), and its course folder, owned by the grading
   account, which only the students' group may enter.
 
-It ends by printing what the layout still exposes (handnet_grader.server_layout).
+It ends by printing what the layout still exposes (handnet_grader.server.layout).
 """
 
 import argparse
@@ -159,10 +159,10 @@ def install_hub(prefix):
 
 def write_layout(args):
     """layout.json, read by the hub's configuration, in the instructors' environment's
-    terms (handnet_grader.server_layout.Layout)."""
+    terms (handnet_grader.server.layout.Layout)."""
     code = (
         "import sys; from pathlib import Path; "
-        "from handnet_grader.server_layout import Layout; "
+        "from handnet_grader.server.layout import Layout; "
         "Layout(*map(Path, sys.argv[1:5]), *sys.argv[5:8]).save(Path(sys.argv[8]))"
     )
     python = args.prefix / "instructor" / "bin" / "python"
@@ -194,7 +194,7 @@ def set_up_course(course, grader, instructors):
 
 def set_up_exchange(exchange, grader, students, instructors, python):
     """The exchange, and its course folder: the grading account's, entered by the
-    students' group and (an ACL, handnet_grader/acl.py) by the instructors'."""
+    students' group and (an ACL, handnet_grader/server/acl.py) by the instructors'."""
     if not exchange.exists():
         exchange.mkdir(parents=True)
         say(f"made the exchange {exchange}")
@@ -204,7 +204,7 @@ def set_up_exchange(exchange, grader, students, instructors, python):
     run("chown", f"{grader}:{students}", course)
     os.chmod(course, 0o750)
     add = subprocess.run(
-        [python, "-I", "-m", "handnet_grader.acl", course, "750", instructors, "5"],
+        [python, "-I", "-m", "handnet_grader.server.acl", course, "750", instructors, "5"],
         capture_output=True, text=True,
     )  # fmt: skip
     if add.returncode != 0:
@@ -274,7 +274,7 @@ def main(argv=None):
     say(f"the hub starts with {launcher} (as root)")
 
     check = subprocess.run(
-        [instructor / "python", "-I", "-m", "handnet_grader.server_layout",
+        [instructor / "python", "-I", "-m", "handnet_grader.server.layout",
          args.prefix / "hub" / "layout.json"],
     )  # fmt: skip
     if check.returncode == 0:

@@ -547,7 +547,7 @@ CATALOGUE = (
 )
 
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
+# check, when the grader runs it (handnet_grader.trust.grader_link); any other is not lent.
 HELPERS = {
     "check_backprop_output": ("cost_derivative",),
     "check_backprop_shallow": ("cost_derivative",),

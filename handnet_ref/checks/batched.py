@@ -306,7 +306,7 @@ def check_speedup_answer(answer):
 
 CATALOGUE = BACKPROP_MATRIX_MISTAKES + UPDATE_MINI_BATCH_MATRIX_MISTAKES
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
+# check, when the grader runs it (handnet_grader.trust.grader_link); any other is not lent.
 HELPERS = {
     "check_backprop_matrix": ("cost_derivative",),
     "check_update_mini_batch_matrix": ("backprop_matrix", "backprop"),

@@ -536,7 +536,7 @@ def check_vectorized_result(fn):
 CATALOGUE = INIT_MISTAKES + FEEDFORWARD_MISTAKES + EVALUATE_MISTAKES + VECTORIZED_RESULT_MISTAKES
 
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
+# check, when the grader runs it (handnet_grader.trust.grader_link); any other is not lent.
 HELPERS = {"check_evaluate": ("feedforward",)}
 
 CHECKS = {

@@ -330,7 +330,7 @@ CATALOGUE = (
 )
 
 # The methods of the stand-ins that the student's code may call during each check, when
-# the grader runs it (handnet_grader.grader_link); any other is not lent.
+# the grader runs it (handnet_grader.trust.grader_link); any other is not lent.
 HELPERS = {"check_train_neuron": ("fn", "delta")}
 
 CHECKS = {

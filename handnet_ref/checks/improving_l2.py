@@ -8,7 +8,7 @@ The notebook's network is matrix-based: data is ``(X, labels)`` with X of shape
 The references are ``network2``'s code: ``Network.update_mini_batch`` (given the batch's
 columns as the book's (x, y) pairs), ``Network.total_cost``, ``Network.accuracy`` and
 ``monitoring.EarlyStopping``. The mistakes are built from the pieces that a written-out
-mistake sample can carry (``handnet_grader.mistake_source`` cannot write out ``network2``'s
+mistake sample can carry (``handnet_grader.classview.mistake_code`` cannot write out ``network2``'s
 ``Network``, a subclass of ``network.Network``): ``self.backprop``, ``training.l2_term``,
 ``EarlyStopping``, each with one slip; ``test_references_follow_the_network`` holds every
 generator without its slip equal to the reference.
@@ -422,7 +422,7 @@ def check_epochs_to_run(epochs_to_run):
 CATALOGUE = UPDATE_MISTAKES + TOTAL_COST_MISTAKES + ACCURACY_MISTAKES + EPOCHS_TO_RUN_MISTAKES
 
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
+# check, when the grader runs it (handnet_grader.trust.grader_link); any other is not lent.
 HELPERS = {
     "check_l2_update": ("backprop",),
     "check_total_cost": ("feedforward", "fn"),

@@ -512,7 +512,7 @@ def check_eta_answer(answer):
 
 CATALOGUE = UPDATE_MINI_BATCH_MISTAKES + SGD_MISTAKES
 # The methods of the stand-ins (``self``) that the student's code may call during each
-# check, when the grader runs it (handnet_grader.grader_link); any other is not lent.
+# check, when the grader runs it (handnet_grader.trust.grader_link); any other is not lent.
 HELPERS = {"check_update_mini_batch": ("backprop",), "check_SGD": ("update_mini_batch", "evaluate")}
 
 CHECKS = {"update_mini_batch": check_update_mini_batch, "SGD": check_SGD}

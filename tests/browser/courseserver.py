@@ -22,7 +22,7 @@ from pathlib import Path
 from labserver import REPO, free_port, make_home, missing, responds
 from unix_accounts import Accounts, others_can_read
 
-from handnet_grader.server_layout import Layout
+from handnet_grader.server.layout import Layout
 
 SUFFIX = f"{os.getpid() % 100000}"
 STUDENT, BOB, INSTRUCTOR, OUTSIDER, GRADER = (

@@ -39,9 +39,9 @@ from courseserver import (
 )
 from nbgrader.utils import notebook_hash
 
-from handnet_grader.private_feedback import give_to
-from handnet_grader.samples import sample_class
-from handnet_grader.server_layout import exposures, root_writable_findings
+from handnet_grader.classview.sample_class import sample_class
+from handnet_grader.feedback.private_release import give_to
+from handnet_grader.server.layout import exposures, root_writable_findings
 
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 SPAWN_TIMEOUT = 240  # s
@@ -361,7 +361,7 @@ def test_root_runs_nothing_another_account_can_change(graded_class):
     layout = graded_class.layout
     code = (
         "import json; from pathlib import Path; "
-        "from handnet_grader.server_layout import Layout, hub_loads, root_writable_findings; "
+        "from handnet_grader.server.layout import Layout, hub_loads, root_writable_findings; "
         f"layout = Layout.load(Path({str(layout.hub / 'layout.json')!r})); "
         "print(json.dumps(root_writable_findings([*hub_loads(layout), layout.student_env])))"
     )

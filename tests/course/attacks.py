@@ -26,8 +26,8 @@ from pathlib import Path
 
 import nbformat
 
-from handnet_grader.cells import nbgrader_metadata
-from handnet_grader.exercises import filled, solutions
+from handnet_grader.notebook.cells import nbgrader_metadata
+from handnet_grader.notebook.exercises import filled, solutions
 
 FORBIDDEN = ("READ ", "WROTE ", "CONNECTED ", "FORKED ", "LEAKED ", "KILLED ")
 
@@ -65,7 +65,7 @@ package = os.path.dirname(os.path.dirname(handnet.__file__))
 for path in [course + "/gradebook.db", course + "/source", course + "/submitted",
              course + "/autograded", course + "/nbgrader_config.py",
              package + "/handnet_ref", package + "/handnet_ref/checks/neuron.py",
-             package + "/handnet_grader", package + "/handnet_grader/integrity.py",
+             package + "/handnet_grader", package + "/handnet_grader/trust/integrity.py",
              package + "/source", os.path.expanduser("~root"), "/root", "/home",
              "/proc/1/environ"]:
     _attempt(path)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from handnet_grader.layout import python_first_path
+from handnet_grader.course.root import python_first_path
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,7 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
-from handnet_grader.layout import assignments, put_python_first
+from handnet_grader.course.root import assignments, put_python_first
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = assignments(ROOT)

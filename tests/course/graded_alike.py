@@ -1,7 +1,7 @@
 """What two gradings of the same submission must agree on, wherever they ran (two
 gradebooks, a cluster and this machine)."""
 
-from handnet_grader.records import Record
+from handnet_grader.run.records import Record
 
 
 def outcome(record: Record) -> tuple:

@@ -23,10 +23,10 @@ import pytest
 from course_files import ROOT, copy_course, grading_environment
 from graded_alike import outcome
 
-from handnet_grader import scratch
-from handnet_grader.grading import grade_class
-from handnet_grader.records import GRADER_FAILURE, load_records
-from handnet_grader.samples import sample_class, write_sample_class
+from handnet_grader.classview.sample_class import sample_class, write_sample_class
+from handnet_grader.run import scratch_folders as scratch
+from handnet_grader.run.grading import grade_class
+from handnet_grader.run.records import GRADER_FAILURE, load_records
 
 ASSIGNMENT = "01_neuron"
 PICKED = ("reference", "untouched", "partial", "mistake-sigmoid-tanh")
@@ -105,7 +105,7 @@ class Cluster:
                     str(self.file),
                     "--no-dashboard",
                     "--preload",
-                    "handnet_grader.cluster",
+                    "handnet_grader.cluster.preload",
                 ],
                 env,
                 "scheduler",
@@ -128,7 +128,7 @@ class Cluster:
                         "127.0.0.1",
                         "--no-dashboard",
                         "--preload",
-                        "handnet_grader.cluster",
+                        "handnet_grader.cluster.preload",
                         "--preload",
                         "dask_poison",
                     ],
@@ -275,7 +275,7 @@ def test_the_cluster_grades_as_locally_through_lost_workers_and_a_restarted_driv
 
     with grading_environment(**SETTINGS):
         from handnet_grader.cli import _api
-        from handnet_grader.feedback import generate_feedback
+        from handnet_grader.feedback.pages import generate_feedback
 
         assert generate_feedback(_api(root), root, ASSIGNMENT) == total
     page = (root / "feedback" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
@@ -298,10 +298,10 @@ def test_writing_a_result_twice_changes_nothing(tmp_path):
     """A task Dask ran twice brings its result twice: graded by the worker's function in
     this process, is the second write of the same result a no-op (the same record bytes,
     autograded notebook and gradebook row, one submission)?"""
-    from handnet_grader.cluster_writes import write_result
-    from handnet_grader.grading import grading_api
-    from handnet_grader.release import ensure_in_gradebook
-    from handnet_grader.remote import course_bundle, grade_bundle, submission_bundle
+    from handnet_grader.course.release import ensure_in_gradebook
+    from handnet_grader.run.grading import grading_api
+    from handnet_grader.run.jobs import course_bundle, grade_bundle, submission_bundle
+    from handnet_grader.run.write_back import write_result
 
     root = copy_course(tmp_path / "course")
     write_sample_class(root, [s for s in SAMPLES if s.student == "partial"])

@@ -30,7 +30,7 @@ import pytest
 from course_files import ROOT, copy_course
 from unix_accounts import Accounts, others_can_enter
 
-from handnet_grader.samples import sample_class
+from handnet_grader.classview.sample_class import sample_class
 
 ASSIGNMENT = "01_neuron"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -198,7 +198,7 @@ def round_trip(tmp_path_factory):
             s: accounts.run(s, ["nbgrader", "fetch_feedback", ASSIGNMENT], homes[s], student_bin)
             for s in (ALICE, BOB)
         }
-        from handnet_grader.records import load_records
+        from handnet_grader.run.records import load_records
 
         yield dict(
             course=course,

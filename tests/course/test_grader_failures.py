@@ -14,12 +14,12 @@ import sys
 import pytest
 from course_files import copy_course, grading_environment
 
+from handnet_grader.classview.sample_class import sample_class, write_sample_class
 from handnet_grader.cli import _api as course_api
-from handnet_grader.feedback import generate_feedback
-from handnet_grader.grading import grade_class, grade_submission
-from handnet_grader.records import GRADER_FAILURE, write_record
-from handnet_grader.release import generate_release
-from handnet_grader.samples import sample_class, write_sample_class
+from handnet_grader.course.release import generate_release
+from handnet_grader.feedback.pages import generate_feedback
+from handnet_grader.run.grading import grade_class, grade_submission
+from handnet_grader.run.records import GRADER_FAILURE, write_record
 
 
 class FailingFirst:

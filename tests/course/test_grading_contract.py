@@ -1,7 +1,7 @@
 """The grading contract: the sample class gets exactly the scores it should.
 
 The whole pipeline runs once (module fixture) on a copy of the course: the release is
-generated with a gradebook, the sample class of ``handnet_grader.samples`` is written to
+generated with a gradebook, the sample class of ``handnet_grader.classview.sample_class`` is written to
 submitted/, and two worker processes grade it. Each sample then has its own test.
 """
 
@@ -12,12 +12,12 @@ import os
 import pytest
 from course_files import ROOT, copy_course, grading_environment
 
-from handnet_grader.feedback import generate_feedback
-from handnet_grader.grading import grade_class
-from handnet_grader.records import load_records
-from handnet_grader.release import generate_release
-from handnet_grader.report import export, summary
-from handnet_grader.samples import sample_class, write_sample_class
+from handnet_grader.classview.sample_class import sample_class, write_sample_class
+from handnet_grader.course.release import generate_release
+from handnet_grader.feedback.pages import generate_feedback
+from handnet_grader.run.grading import grade_class
+from handnet_grader.run.records import load_records
+from handnet_grader.run.report import export, summary
 
 SAMPLES = sample_class(ROOT)
 CELL_TIMEOUT = "30"  # the sample class runs two infinite loops; real grading allows 120 s

@@ -18,10 +18,10 @@ import pytest
 from course_files import ROOT, copy_course, grading_environment
 from graded_alike import outcome
 
-from handnet_grader.gradebook import GradebookUnavailable, GradingStopped, prepare_gradebook
-from handnet_grader.grading import grade_class
-from handnet_grader.records import Record, load_records, write_record
-from handnet_grader.samples import sample_class, write_sample_class
+from handnet_grader.classview.sample_class import sample_class, write_sample_class
+from handnet_grader.course.gradebook import GradebookUnavailable, prepare_gradebook
+from handnet_grader.run.grading import GradingStopped, grade_class
+from handnet_grader.run.records import Record, load_records, write_record
 
 ASSIGNMENT = "01_neuron"
 PICKED = (
@@ -110,7 +110,7 @@ def test_postgres_gives_the_same_records_and_scores_as_sqlite(tmp_path, postgres
 
 GRADER = """
 import json, sys
-from handnet_grader.grading import grade_class
+from handnet_grader.run.grading import grade_class
 records = grade_class(sys.argv[1], student=sys.argv[2].split(","), workers=2)
 print(json.dumps([r.to_json() for r in records]))
 """
@@ -123,7 +123,7 @@ import os, sys, time, warnings
 warnings.simplefilter("ignore")
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
-from handnet_grader.layout import load_config
+from handnet_grader.course.root import load_config
 root, assignment, stop = sys.argv[1:]
 os.chdir(root)
 config = load_config(root)
@@ -195,7 +195,7 @@ def test_graders_setting_up_a_new_database_at_once_take_turns(tmp_path, postgres
     url = postgres.create_database("new_at_once")
     root = copy_course(tmp_path / "course")
     code = (
-        "import sys; from handnet_grader.release import ensure_in_gradebook; "
+        "import sys; from handnet_grader.course.release import ensure_in_gradebook; "
         "print(ensure_in_gradebook(sys.argv[1], ['01_neuron'])[0])"
     )
     with _grading(url):

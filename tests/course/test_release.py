@@ -5,7 +5,7 @@ import json
 import pytest
 from course_files import ASSIGNMENTS, ROOT, notebooks
 
-from handnet_grader.release import generate_release, release_differences
+from handnet_grader.course.release import generate_release, release_differences
 
 RELEASE_NOTEBOOKS = notebooks("release")
 FORBIDDEN = [

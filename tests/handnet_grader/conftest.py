@@ -7,7 +7,7 @@ import pytest
 
 from handnet import probe
 from handnet.wire import ProtocolError
-from handnet_grader.grader_link import GraderLink
+from handnet_grader.trust.grader_link import GraderLink
 
 
 class Kernel:

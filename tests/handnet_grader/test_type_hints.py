@@ -42,8 +42,8 @@ def test_every_public_function_of_the_grader_is_annotated():
     """Does every public function of handnet_grader annotate all its parameters and its
     return?"""
     lacking = [
-        f"{path.name}:{entry}"
-        for path in sorted(PACKAGE.glob("*.py"))
+        f"{path.relative_to(PACKAGE)}:{entry}"
+        for path in sorted(PACKAGE.rglob("*.py"))
         for entry in unannotated(path.read_text())
     ]
     assert not lacking, "public functions without annotations:\n" + "\n".join(lacking)

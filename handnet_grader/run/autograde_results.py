@@ -1,0 +1,124 @@
+"""The Record of a graded submission, read from what nbgrader left: points and each test
+cell's grade from the gradebook, the student's message of each failed cell, the status,
+events and integrity findings from the autograded notebooks; then finished (the integrity
+scan of the submitted notebooks, the time, the files' hash) and written. Shared by local
+grading (``grading``) and the driver of a cluster run (``cluster_writes``).
+"""
+
+from pathlib import Path
+
+import nbformat
+
+from ..notebook.cells import error_message, is_test_cell, nbgrader_metadata
+from ..trust.integrity import scan_notebook
+from .records import (
+    MESSAGE_CHARS,
+    STATUSES,
+    CellResult,
+    Record,
+    grader_failure,
+    log_path,
+    write_record,
+)
+from .submissions import expected_notebooks, submitted_folder
+
+
+def _cell_messages(notebook_path):
+    """{grade_id: short message} for failed test cells of an autograded notebook."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    messages = {}
+    for cell in filter(is_test_cell, nb.cells):
+        stderr = [
+            o
+            for o in cell.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        ]
+        text = error_message(cell) or (stderr and "wrote to stderr: " + stderr[-1].get("text", ""))
+        if text:
+            messages[nbgrader_metadata(cell)["grade_id"]] = text[:MESSAGE_CHARS]
+    return nb.metadata.get("handnet", {}), messages
+
+
+def _collect(root, gradebook, student, assignment, record):
+    """Fill the record's points and cells from the gradebook and the graded notebook."""
+    submission = gradebook.find_submission(assignment, student)
+    record.late_penalty = sum(float(nb.late_submission_penalty or 0) for nb in submission.notebooks)
+    for nb in submission.notebooks:
+        path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
+        meta, messages = _cell_messages(path) if path.exists() else ({}, {})
+        record.events += meta.get("events", [])
+        record.integrity += meta.get("integrity", [])
+        record.sandbox = meta.get("sandbox", record.sandbox)
+        record.execution_seconds += meta.get("seconds", 0.0)
+        if meta.get("status") and STATUSES.index(meta["status"]) > STATUSES.index(record.status):
+            record.status = meta["status"]
+        for grade in sorted(nb.grades, key=lambda g: g.cell.name):
+            if grade.cell.cell_type != "code":
+                continue
+            record.cells.append(
+                CellResult(
+                    grade.cell.name,
+                    float(grade.score or 0),
+                    float(grade.max_score),
+                    messages.get(grade.cell.name, ""),
+                )
+            )
+    record.points = sum(c.points for c in record.cells) - record.late_penalty
+    record.max_points = sum(c.max_points for c in record.cells)
+    if record.events and not record.message:
+        first = record.events[0]
+        record.message = f"cell {first['cell'] + 1}: {first['message']}"  # cells counted from 1
+
+
+def graded_record(
+    db_url: str, root: str | Path, student: str, assignment: str, note: str = ""
+) -> Record:
+    """The Record of a submission nbgrader has autograded: points and cells from the
+    gradebook at ``db_url``, status, events and integrity findings from the graded
+    notebooks in autograded/; a grader failure when the gradebook has no grades for it.
+    ``note`` (a repair, e.g. a renamed notebook) goes first in the message."""
+    from nbgrader.api import Gradebook
+
+    retried = log_path(root, assignment, student)
+    record = Record(
+        student,
+        assignment,
+        "graded",
+        notebooks=expected_notebooks(root, assignment),
+        log=str(retried.relative_to(root)) if retried.exists() else "",
+    )
+    with Gradebook(db_url) as gradebook:
+        try:
+            _collect(root, gradebook, student, assignment, record)
+        except Exception as e:  # no submission row: nbgrader failed before grading
+            record = grader_failure(
+                root, student, assignment, "no grades recorded", f"{type(e).__name__}: {e}"
+            )
+    if note:
+        record.message = "; ".join(m for m in (note, record.message) if m)
+    return record
+
+
+def finish_record(
+    db_url: str, root: str | Path, record: Record, seconds: float, sha256: str
+) -> Record:
+    """Complete a Record (integrity scan of the submitted notebooks, the assignment's
+    points when nothing was graded, the time taken, the files' hash) and write it."""
+    for path in sorted(submitted_folder(root, record.student, record.assignment).glob("*.ipynb")):
+        record.integrity += scan_notebook(path)
+    if not record.max_points:
+        record.max_points = _max_points(db_url, record.assignment)
+    record.seconds = round(seconds, 3)
+    record.submission_sha256 = sha256
+    write_record(root, record)
+    return record
+
+
+def _max_points(db_url, assignment):
+    from nbgrader.api import Gradebook
+
+    try:
+        with Gradebook(db_url) as gradebook:
+            return float(gradebook.find_assignment(assignment).max_score)
+    except Exception:
+        return 0.0
