@@ -38,7 +38,7 @@ from handnet_grader.classview.sample_class import sample_class, write_sample_cla
 from handnet_grader.cluster.dask_backend import grade_on_cluster  # noqa: E402
 from handnet_grader.course.release import generate_release  # noqa: E402
 from handnet_grader.course.root import assignments, put_python_first  # noqa: E402
-from handnet_grader.run.grading import grade_class  # noqa: E402
+from handnet_grader.run.driver import grade_class  # noqa: E402
 
 BASIC = ("reference", "untouched", "partial")
 

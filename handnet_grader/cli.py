@@ -25,14 +25,14 @@ from pathlib import Path
 
 from .cluster.connect import ClusterError
 from .course.gradebook import GradebookUnavailable, prepare_gradebook
-from .course.release import ReleaseError, ensure_in_gradebook, generate_release, release_differences
+from .course.release import ReleaseError, generate_release, release_differences
 from .course.root import CourseNotFound, assignments, course_root, put_python_first
-from .run.grading import GradingStopped
+from .run.driver import GradingStopped
 
 
 def _api(root):
-    """nbgrader's API on the course (``grading.grading_api``), its gradebook made ready."""
-    from .run.grading import grading_api
+    """nbgrader's API on the course (``autograde.grading_api``), its gradebook made ready."""
+    from .run.autograde import grading_api
 
     api = grading_api(root)
     prepare_gradebook(api.coursedir.db_url, api.coursedir.course_id)
@@ -77,80 +77,64 @@ def _progress(done, total, record):
 
 
 def cmd_autograde(root: Path, args: argparse.Namespace) -> int:
-    from .run.grading import grade_class
-    from .run.submissions import find_submissions, up_to_date
+    from .run.backends import LocalBackend
+    from .run.driver import drive, make_ready, prepare
 
     if args.assignment:
         _check_names(root, [args.assignment])
-    pairs = find_submissions(root, args.assignment, args.student)
-    if not pairs:
+    scheduler = getattr(args, "scheduler", None)
+    missing = getattr(args, "missing", False)
+    plan = prepare(root, args.assignment, args.student, missing)
+    if not plan.pairs and not plan.skipped:
         print("nothing to grade: no matching submissions in submitted/<student>/<assignment>/")
         return 1
-    scheduler = getattr(args, "scheduler", None)
     if scheduler:  # an unreachable cluster stops the run before anything is touched
-        from .cluster.connect import connect
+        from .cluster.dask_backend import DaskBackend
 
-        client = connect(scheduler)
-    added, differences = ensure_in_gradebook(root, sorted({a for _, a in pairs}))
-    if added:
-        print(f"recorded {', '.join(added)} in the gradebook (generated from source/)")
-    if differences:
+        backend = DaskBackend.connect(scheduler)
+        where = f"on the Dask cluster at {scheduler}"
+    else:
+        backend = LocalBackend(args.workers)
+        where = f"with {args.workers} worker(s)"
+    try:
+        make_ready(plan)
+    except BaseException:
+        backend.close()
+        raise
+    if plan.added:
+        print(f"recorded {', '.join(plan.added)} in the gradebook (generated from source/)")
+    if plan.differences:
         print(
             "WARNING: release/ differs from what source/ generates, so students may have "
             "notebooks the gradebook does not describe (run `handnet release`):\n"
-            + "\n".join(f"  {d}" for d in differences)
+            + "\n".join(f"  {d}" for d in plan.differences)
         )
-    missing = getattr(args, "missing", False)
     if missing:
-        fresh = up_to_date(root, pairs)
         print(
-            f"{len(fresh)} of {len(pairs)} submission(s) already graded from the same "
-            "files: left as they are"
+            f"{len(plan.skipped)} of {len(plan.skipped) + len(plan.pairs)} submission(s) "
+            "already graded from the same files: left as they are"
         )
-        pairs = [p for p in pairs if p not in fresh]
-        if not pairs:
-            if scheduler:
-                client.close()
-            return 0
-    where = f"on the Dask cluster at {scheduler}" if scheduler else f"with {args.workers} worker(s)"
-    print(f"grading {len(pairs)} submission(s) {where}")
+    if not plan.pairs:
+        backend.close()
+        return 0
+    print(f"grading {len(plan.pairs)} submission(s) {where}")
     started = time.monotonic()
-    if scheduler:
-        from .cluster.dask_backend import grade_on_cluster
-
-        try:
-            run = grade_on_cluster(
-                root,
-                scheduler,
-                args.assignment,
-                args.student,
-                missing,
-                report=_progress,
-                client=client,
-            )
-        finally:
-            client.close()
-        records = run.records
-    else:
-        try:
-            records = grade_class(
-                root, args.assignment, args.student, args.workers, report=_progress, missing=missing
-            )
-        except GradingStopped as e:  # the records written stay
-            print(
-                f"handnet: {e}: run `handnet autograde --missing` when it is back", file=sys.stderr
-            )
-            return 1
+    try:
+        run = drive(plan, backend, report=_progress)
+    except GradingStopped as e:  # the records written stay
+        print(f"handnet: {e}: run `handnet autograde --missing` when it is back", file=sys.stderr)
+        return 1
     seconds = time.monotonic() - started
     print(
-        f"graded {len(records)} submission(s) in {seconds:.1f} s "
-        f"({seconds / max(len(records), 1):.2f} s each)"
+        f"graded {len(run.records)} submission(s) in {seconds:.1f} s "
+        f"({seconds / max(len(run.records), 1):.2f} s each)"
     )
-    if scheduler and run.not_graded:
+    if run.not_graded:
         print(
-            f"{len(run.not_graded)} submission(s) not graded: the scheduler at {scheduler} "
-            "went away or has no workers left; run `handnet autograde --scheduler "
-            f"{scheduler} --missing` again when it is back",
+            f"{len(run.not_graded)} submission(s) not graded: {backend.gone or 'the grading stopped'}; "
+            "run `handnet autograde"
+            + (f" --scheduler {scheduler}" if scheduler else "")
+            + " --missing` again when it is back",
             file=sys.stderr,
         )
         return 1

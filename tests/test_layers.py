@@ -140,11 +140,11 @@ def test_the_room_check_finds_an_import_from_a_room_above(tmp_path):
     kernel = tmp_path / "handnet_grader" / "kernel"
     (kernel / "leak.py").write_text(
         "from ..run.records import Record\nfrom . import sandbox\n"
-        "def f():\n    import handnet_grader.run.grading\n"
+        "def f():\n    import handnet_grader.run.driver\n"
     )
     (tmp_path / "handnet_grader" / "run" / "peek.py").write_text("from ..classview import view\n")
     assert room_violations(tmp_path) == [
         "handnet_grader/kernel/leak.py:1 imports handnet_grader.run.records",
-        "handnet_grader/kernel/leak.py:4 imports handnet_grader.run.grading",
+        "handnet_grader/kernel/leak.py:4 imports handnet_grader.run.driver",
         "handnet_grader/run/peek.py:1 imports handnet_grader.classview",
     ]

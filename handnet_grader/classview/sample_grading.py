@@ -89,7 +89,7 @@ def grade_sample_class(
     The records end up in ``folder``/grades/records/<assignment>/, for ``class_view``.
     """
     from ..course.root import put_python_first
-    from ..run.grading import grade_class
+    from ..run.driver import grade_class
     from .outcomes import catalogue
     from .sample_class import sample_class
 

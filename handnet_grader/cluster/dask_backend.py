@@ -1,63 +1,155 @@
-"""Grade a class on a Dask cluster: one task per submission, one writer.
+"""The Dask backend of a run: one task per submission, on the workers of a Dask cluster.
 
     dask scheduler --preload handnet_grader.cluster.preload                    # one machine
     dask worker tcp://HOST:8786 --nthreads 1 --nworkers N --preload handnet_grader.cluster.preload
     handnet autograde --scheduler tcp://HOST:8786 [--missing]           # in the course
 
 Workers need the instructor's environment (handnet, handnet_grader, handnet_ref: checked
-against this machine's before anything is sent, ``cluster_connect``) and no shared files:
-each task carries its submission and, once per run, the assignments' source and gradebook
-(``remote``), and brings back the record and the autograded notebook. This process, the
-driver, alone writes the course (``cluster_writes``: keyed and idempotent, as Dask runs a
-task again when its worker is lost).
+against this machine's before anything is sent, ``connect``) and no shared files: each
+task carries its submission and, once per run, the course bundle (``run.jobs``), and
+brings back the result, which the driver alone writes (``run.driver``).
 
-A submission whose task kills its worker is tried on another; after ``grading.ATTEMPTS``
-dead workers (the scheduler's ``allowed-failures``, which the preload sets) Dask gives
-up with ``KilledWorker`` and the record is a grader failure that "needs a look". The
-driver keeps no more submissions in flight than the cluster has threads, so a task
-rarely waits on a worker beside one that kills it (a dying worker counts against every
-task it holds).
+A submission whose task kills its worker is tried on another; after ``ATTEMPTS`` dead
+workers (the scheduler's ``allowed-failures``, which the preload sets) Dask gives up
+with ``KilledWorker``, which the driver records as ``WorkerDied``: a grader failure that
+"needs a look". The driver keeps no more submissions in flight than the cluster has
+threads, so a task rarely waits on a worker beside one that kills it (a dying worker
+counts against every task it holds).
+
+The backend is ``gone`` when the scheduler went away (the client gave up reconnecting, or
+cancelled what it held) or has had no worker for ``workers_timeout`` seconds.
 """
 
 import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
-from ..run.grading import grading_api
-from ..run.jobs import course_bundle, grade_bundle, submission_bundle
+from ..run.backends import Backend, Outcome, WorkerDied
+from ..run.driver import Run, drive, prepare
+from ..run.jobs import grade_bundle
 from ..run.records import Record
-from ..run.submissions import find_submissions, up_to_date
-from ..run.write_back import failed_record, write_result
 from .connect import WORKERS_SECONDS, connect
 
 if TYPE_CHECKING:
     from distributed import Client
 
-POLL_SECONDS = 2.0
 
+class DaskBackend(Backend):
+    """The cluster behind ``client`` (closed with the backend when ``own``)."""
 
-class ClusterRun:
-    """What a cluster run did: ``records`` (written), ``not_graded`` (pairs left without
-    a new record because the scheduler went away) and ``skipped`` (pairs up to date)."""
+    def __init__(
+        self, client: "Client", own: bool = False, workers_timeout: float = WORKERS_SECONDS
+    ) -> None:
+        self.client, self.own, self.workers_timeout = client, own, workers_timeout
+        self.gone = ""
+        self._course = None
+        self._futures: dict[Any, str] = {}  # future: key
+        self._no_workers_since: float | None = None
 
-    def __init__(self) -> None:
-        self.records, self.not_graded, self.skipped = [], [], []
-        self.writer_seconds = 0.0  # time the driver spent writing results
+    @classmethod
+    def connect(
+        cls,
+        address: str,
+        timeout: float | None = None,
+        workers_timeout: float = WORKERS_SECONDS,
+    ) -> Self:
+        """The cluster at ``address``; ClusterError when it cannot grade (nothing sent)."""
+        return cls(connect(address, timeout, workers_timeout), True, workers_timeout)
 
-    def __repr__(self):
-        return (
-            f"ClusterRun({len(self.records)} graded, {len(self.not_graded)} not graded, "
-            f"{len(self.skipped)} up to date)"
+    def start(self, course: dict[str, Any]) -> None:
+        # a task that returns the bundle, which the grading tasks take: sent once, and
+        # computed again if the worker holding it dies
+        self._course = self.client.submit(
+            _given,
+            course,
+            pure=False,
+            key=f"handnet-course-{course['digest'][:16]}-{os.urandom(4).hex()}",
         )
 
+    def capacity(self) -> int:
+        if self.client.status != "running":
+            return 0
+        try:
+            return sum(self.client.nthreads().values())
+        except Exception:  # the scheduler is going away: the next wait says so
+            return 0
 
-def _threads(client):
-    try:
-        return sum(client.nthreads().values())
-    except Exception:  # the scheduler is going away: the next wait says so
-        return 0
+    def submit(self, key: str, submission: dict[str, Any]) -> None:
+        future = self.client.submit(grade_bundle, self._course, submission, pure=False, key=key)
+        self._futures[future] = key
+
+    def wait(self, timeout: float) -> list[Outcome]:
+        from distributed import KilledWorker, wait
+        from distributed.client import FuturesCancelledError
+
+        if not self._futures:  # nothing could be sent: no workers (yet, or any more)
+            try:
+                self.client.wait_for_workers(1, timeout=timeout)
+            except Exception:  # TimeoutError, or the scheduler going away
+                self._check_workers()
+            return []
+        try:
+            with self.client.as_current():
+                done, _ = wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except FuturesCancelledError:  # the scheduler went away
+            done = {future for future in self._futures if future.done()}
+        except TimeoutError:
+            if self.client.status in ("closing", "closed"):
+                self.gone = "the scheduler went away"
+            else:
+                self._check_workers()
+            return []
+        outcomes = []
+        for future in done:
+            key = self._futures.pop(future)
+            if future.status == "cancelled":
+                self.gone = "the scheduler went away"
+                outcomes.append(Outcome(key, lost=True))
+            elif future.status == "finished":
+                outcomes.append(Outcome(key, result=future.result()))
+            else:
+                error, tb = future.exception(), future.traceback()
+                if isinstance(error, KilledWorker):
+                    error = WorkerDied(key, error.allowed_failures + 1, f" (KilledWorker: {error})")
+                outcomes.append(Outcome(key, error=error, traceback=_text(error, tb)))
+            future.release()
+        return outcomes
+
+    def _check_workers(self) -> None:
+        """``gone`` once the client has given up on the scheduler, or the cluster has had
+        no worker for ``workers_timeout`` seconds."""
+        if self.client.status in ("closing", "closed"):
+            self.gone = "the scheduler went away"
+        elif self.capacity():
+            self._no_workers_since = None
+        elif self._no_workers_since is None:
+            self._no_workers_since = time.monotonic()
+        elif time.monotonic() - self._no_workers_since > self.workers_timeout:
+            self.gone = f"the cluster has had no workers for {self.workers_timeout:g} s"
+
+    def cancel(self) -> None:
+        try:
+            self.client.cancel(list(self._futures))
+        except Exception:  # the scheduler went away: nothing left to cancel
+            pass
+        self._futures.clear()
+
+    def close(self) -> None:
+        if self.own:
+            self.client.close()
+
+
+def _text(error, tb):
+    import traceback
+
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+def _given(bundle):
+    """A task's way of holding the course bundle (see DaskBackend.start)."""
+    return bundle
 
 
 def grade_on_cluster(
@@ -70,116 +162,15 @@ def grade_on_cluster(
     timeout: float | None = None,
     workers_timeout: float = WORKERS_SECONDS,
     client: "Client | None" = None,
-) -> ClusterRun:
-    """Grade the matching submissions on the Dask cluster at ``address`` (or ``client``);
-    returns a ClusterRun. ``missing``: leave out submissions whose record is up to date
-    (``submissions.up_to_date``). ``report(done, total, record)`` as in ``grade_class``.
-
-    Raises ClusterError before anything is graded when the cluster cannot grade, and
-    GradebookUnavailable when the course's gradebook cannot be opened."""
-    from distributed import wait
-    from distributed.client import FuturesCancelledError
-
-    from ..course.release import ensure_in_gradebook
-
-    root = Path(root).resolve()
-    run = ClusterRun()
-    pairs = find_submissions(root, assignment, student)
-    if missing:
-        fresh = up_to_date(root, pairs)
-        run.skipped = [p for p in pairs if p in fresh]
-        pairs = [p for p in pairs if p not in fresh]
-    if not pairs:
-        return run
-    ensure_in_gradebook(root, sorted({a for _, a in pairs}))
-    own = client is None
-    client = connect(address, timeout, workers_timeout) if own else client
-    try:
-        api = grading_api(root)
-        ignore = api.coursedir.ignore
-        token = os.urandom(4).hex()  # a restarted driver's tasks are new tasks
-        bundle = course_bundle(root, sorted({a for _, a in pairs}))
-        # a task that returns the bundle, which the grading tasks take: sent once, and
-        # computed again if the worker holding it dies
-        course = client.submit(
-            _given, bundle, pure=False, key=f"handnet-course-{bundle['digest'][:16]}-{token}"
-        )
-        queue, pending = list(pairs), {}
-        no_workers_since = None
-
-        def send():
-            """Keep as many submissions in flight as the cluster has threads."""
-            while queue and client.status == "running" and len(pending) < max(_threads(client), 1):
-                s, a = queue[0]
-                bundle = submission_bundle(root, s, a, ignore)
-                future = client.submit(
-                    grade_bundle,
-                    course,
-                    bundle,
-                    pure=False,
-                    key=f"handnet-grade-{a}-{s}-{bundle['sha256'][:16]}-{token}",
-                )
-                pending[future] = (s, a, bundle["sha256"])
-                queue.pop(0)
-
-        while queue or pending:
-            send()
-            if not pending:  # nothing could be sent: the scheduler is gone
-                run.not_graded = sorted(queue)
-                return run
-            try:
-                with client.as_current():
-                    done, _ = wait(
-                        list(pending), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED"
-                    )
-            except FuturesCancelledError:  # the scheduler went away: handled below
-                done = {future for future in pending if future.done()}
-            except TimeoutError:
-                if client.status in ("closing", "closed"):  # gave up reconnecting
-                    run.not_graded = sorted([p[:2] for p in pending.values()] + queue)
-                    return run
-                if _threads(client):
-                    no_workers_since = None
-                elif no_workers_since is None:
-                    no_workers_since = time.monotonic()
-                elif time.monotonic() - no_workers_since > workers_timeout:
-                    run.not_graded = sorted([p[:2] for p in pending.values()] + queue)
-                    return run
-                continue
-            finished = [(future, pending.pop(future)) for future in done]
-            if any(future.status == "cancelled" for future, _ in finished):
-                # the scheduler went away: what it held is lost, the rest cannot be sent
-                run.not_graded = sorted(
-                    [(s, a) for f, (s, a, _) in finished if f.status == "cancelled"]
-                    + [p[:2] for p in pending.values()]
-                    + queue
-                )
-                finished = [(f, p) for f, p in finished if f.status != "cancelled"]
-                queue.clear()
-            else:
-                send()  # the workers grade the next ones while this process writes
-            for future, (s, a, sha256) in finished:
-                started = time.monotonic()
-                if future.status == "finished":
-                    record = write_result(api, root, future.result())
-                else:
-                    record = failed_record(
-                        api, root, s, a, sha256, future.exception(), future.traceback()
-                    )
-                run.writer_seconds += time.monotonic() - started
-                run.records.append(record)
-                if report:
-                    report(len(run.records), len(pairs), record)
-                future.release()
-            if run.not_graded:
-                return run
-    finally:
-        if own:
-            client.close()
-    run.records.sort(key=lambda r: (r.assignment, r.student))
-    return run
-
-
-def _given(bundle):
-    """A task's way of holding the course bundle (see grade_on_cluster)."""
-    return bundle
+) -> Run:
+    """Grade the matching submissions on the Dask cluster at ``address`` (or ``client``,
+    left open); ``missing`` and ``report`` as in ``run.driver.grade_class``. Raises
+    ClusterError before anything is graded when the cluster cannot grade,
+    GradebookUnavailable when the course's gradebook cannot be opened, GradingStopped
+    when it stops answering meanwhile."""
+    plan = prepare(root, assignment, student, missing)
+    if client is None:
+        backend = DaskBackend.connect(address, timeout, workers_timeout)
+    else:
+        backend = DaskBackend(client, False, workers_timeout)
+    return drive(plan, backend, report)

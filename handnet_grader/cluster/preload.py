@@ -3,7 +3,7 @@
 
 from typing import TYPE_CHECKING
 
-from ..run.grading import ATTEMPTS
+from ..run.autograde import ATTEMPTS
 
 if TYPE_CHECKING:
     from distributed import Scheduler, Worker

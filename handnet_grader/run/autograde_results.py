@@ -1,11 +1,12 @@
 """The Record of a graded submission, read from what nbgrader left: points and each test
 cell's grade from the gradebook, the student's message of each failed cell, the status,
 events and integrity findings from the autograded notebooks; then finished (the integrity
-scan of the submitted notebooks, the time, the files' hash) and written. Shared by local
-grading (``grading``) and the driver of a cluster run (``cluster_writes``).
+scan of the submitted notebooks, the time, the files' hash) and written. Used where a
+submission is graded (``autograde``) and where the driver writes it back (``write_back``).
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
@@ -21,6 +22,9 @@ from .records import (
     write_record,
 )
 from .submissions import expected_notebooks, submitted_folder
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
 
 
 def _cell_messages(notebook_path):
@@ -70,15 +74,13 @@ def _collect(root, gradebook, student, assignment, record):
         record.message = f"cell {first['cell'] + 1}: {first['message']}"  # cells counted from 1
 
 
-def graded_record(
-    db_url: str, root: str | Path, student: str, assignment: str, note: str = ""
+def read_record(
+    gradebook: "Gradebook", root: str | Path, student: str, assignment: str, note: str = ""
 ) -> Record:
-    """The Record of a submission nbgrader has autograded: points and cells from the
-    gradebook at ``db_url``, status, events and integrity findings from the graded
-    notebooks in autograded/; a grader failure when the gradebook has no grades for it.
-    ``note`` (a repair, e.g. a renamed notebook) goes first in the message."""
-    from nbgrader.api import Gradebook
-
+    """The Record of a submission nbgrader has autograded: points and cells from the open
+    ``gradebook``, status, events and integrity findings from the graded notebooks in
+    autograded/; a grader failure when the gradebook has no grades for it. ``note`` (a
+    repair, e.g. a renamed notebook) goes first in the message."""
     retried = log_path(root, assignment, student)
     record = Record(
         student,
@@ -87,38 +89,50 @@ def graded_record(
         notebooks=expected_notebooks(root, assignment),
         log=str(retried.relative_to(root)) if retried.exists() else "",
     )
-    with Gradebook(db_url) as gradebook:
-        try:
-            _collect(root, gradebook, student, assignment, record)
-        except Exception as e:  # no submission row: nbgrader failed before grading
-            record = grader_failure(
-                root, student, assignment, "no grades recorded", f"{type(e).__name__}: {e}"
-            )
+    try:
+        _collect(root, gradebook, student, assignment, record)
+    except Exception as e:  # no submission row: nbgrader failed before grading
+        record = grader_failure(
+            root, student, assignment, "no grades recorded", f"{type(e).__name__}: {e}"
+        )
     if note:
         record.message = "; ".join(m for m in (note, record.message) if m)
     return record
 
 
+def graded_record(
+    db_url: str, root: str | Path, student: str, assignment: str, note: str = ""
+) -> Record:
+    """``read_record`` on the gradebook at ``db_url``."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gradebook:
+        return read_record(gradebook, root, student, assignment, note)
+
+
 def finish_record(
-    db_url: str, root: str | Path, record: Record, seconds: float, sha256: str
+    gradebook: "str | Gradebook", root: str | Path, record: Record, seconds: float, sha256: str
 ) -> Record:
     """Complete a Record (integrity scan of the submitted notebooks, the assignment's
-    points when nothing was graded, the time taken, the files' hash) and write it."""
+    points when nothing was graded, the time taken, the files' hash) and write it.
+    ``gradebook``: its URL, or nbgrader's Gradebook open on it."""
     for path in sorted(submitted_folder(root, record.student, record.assignment).glob("*.ipynb")):
         record.integrity += scan_notebook(path)
     if not record.max_points:
-        record.max_points = _max_points(db_url, record.assignment)
+        record.max_points = _max_points(gradebook, record.assignment)
     record.seconds = round(seconds, 3)
     record.submission_sha256 = sha256
     write_record(root, record)
     return record
 
 
-def _max_points(db_url, assignment):
+def _max_points(gradebook, assignment):
     from nbgrader.api import Gradebook
 
     try:
-        with Gradebook(db_url) as gradebook:
+        if not isinstance(gradebook, str):
             return float(gradebook.find_assignment(assignment).max_score)
+        with Gradebook(gradebook) as opened:
+            return float(opened.find_assignment(assignment).max_score)
     except Exception:
         return 0.0

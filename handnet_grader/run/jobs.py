@@ -1,8 +1,8 @@
 """Grade one submission away from the course: what a task carries, and what a worker
 does with it.
 
-A Dask worker shares no files with the course. A task carries two bundles (plain dicts
-of strings and bytes):
+A worker (a Dask worker, or a process of this machine's pool) shares no files with the
+course. A job carries two bundles (plain dicts of strings and bytes):
 
 - the **course bundle** (``course_bundle``): ``nbgrader_config.py``, every file of
   ``source/<assignment>/`` for the run's assignments and a gradebook generated from them
@@ -14,11 +14,11 @@ of strings and bytes):
 
 ``grade_bundle`` builds a throw-away course in this process's scratch folder (the config,
 the source, the gradebook and the submission), grades the
-submission with the course's own pipeline (``grading.autograde_submission``: the sandbox,
-limits and retries of a local run) and returns the **result**: the raw Record, whether
+submission with the course's own pipeline (``autograde.autograde_submission``: the
+sandbox, limits and retries) and returns the **result**: the raw Record, whether
 nbgrader graded it, the autograded folder's files and the grader-failure log. The
 worker writes nothing outside its scratch folder; the driver alone writes the course
-(``cluster_writes.write_result``).
+(``write_back.Writer``).
 """
 
 import contextlib
@@ -35,7 +35,7 @@ from typing import Any
 
 from ..course.root import CONFIG_NAME
 from . import scratch_folders as scratch
-from .grading import autograde_submission, grading_api
+from .autograde import autograde_submission, grading_api
 from .records import GRADER_FAILURE, log_path
 from .submissions import course_ignore, submission_files, submission_hash, submitted_folder
 

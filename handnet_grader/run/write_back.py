@@ -1,24 +1,35 @@
-"""What the driver of a cluster run writes into the course for each submission: the
-autograded folder, nbgrader's gradebook (the rows ``nbgrader autograde`` writes: student,
-submission and its timestamp, each test cell's grade, the late penalty) and the record,
-in that order, so a driver killed between two writes leaves a submission without an
-up-to-date record, and a run with ``missing`` grades it again. Every write is keyed by
-student, assignment and the SHA-256 of the submission's files, and writing the same
-result twice leaves the same state: Dask runs a task again when its worker is lost.
+"""What the driver of a run writes into the course for each submission: the autograded
+folder, nbgrader's gradebook (the rows ``nbgrader autograde`` writes: student, submission
+and its timestamp, each test cell's grade, the late penalty) and the record, in that
+order, so a driver killed between two writes leaves a submission without an up-to-date
+record, and a run with ``missing`` grades it again. Every write is keyed by student,
+assignment and the SHA-256 of the submission's files, and writing the same result twice
+leaves the same state: a backend runs a job again when its worker is lost.
+
+One ``Writer`` serves a whole run: one gradebook session (nbgrader's ``Gradebook`` costs a
+new engine and a look at every table each time it opens), and one transaction for each
+batch of results. A batch that fails is written again one result at a time, so one bad
+result costs only its own submission; unless the gradebook stopped answering
+(``GradebookLost``), which stops the run.
 """
 
 import shutil
+import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from .autograde_results import finish_record, graded_record
+from ..course.gradebook import ensure_answering
+from .autograde_results import finish_record, read_record
+from .backends import WorkerDied
 from .jobs import write_files
 from .records import Record, grader_failure, log_path
 from .submissions import expected_notebooks, submitted_folder
 
 if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
 
 
@@ -41,59 +52,169 @@ def _install_autograded(root, student, assignment, files):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def save_grades(api: "NbGraderAPI", root: str | Path, student: str, assignment: str) -> None:
-    """Write into the course's gradebook what ``nbgrader autograde`` writes for the
-    graded notebooks now in autograded/<student>/<assignment>/: the student, the
-    submission (with submitted/'s timestamp), each cell's automatic grade and comment
-    (nbgrader's SaveAutoGrades) and the late penalty (AssignLatePenalties, the course's
-    policy and due date). Repeating it changes nothing."""
-    import nbformat
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+class _OneTransaction:
+    """A gradebook session whose ``commit`` only flushes (nbgrader's methods commit after
+    each row), so that the batch commits once."""
 
-    db_url = api.coursedir.db_url
-    submitted = str(submitted_folder(root, student, assignment))
-    timestamp = api.coursedir.get_existing_timestamp(submitted)
-    with Gradebook(db_url, api.coursedir.course_id) as gradebook:
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def commit(self) -> None:
+        self.session.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+class Writer:
+    """Writes a run's results into the course at ``root`` (``api``: nbgrader's API on
+    it); ``seconds`` counts the time spent writing. Use it as a context manager."""
+
+    def __init__(self, api: "NbGraderAPI", root: str | Path) -> None:
+        from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+
+        self.api, self.root = api, Path(root)
+        self.db_url = api.coursedir.db_url
+        self.seconds = 0.0
+        self._save = SaveAutoGrades(config=api.config)
+        self._late = AssignLatePenalties(config=api.config)
+        self._late.init_plugin()
+        self._gradebook: Gradebook | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._gradebook is not None:
+            self._gradebook.close()
+            self._gradebook = None
+
+    def _open(self) -> "Gradebook":
+        from nbgrader.api import Gradebook
+
+        if self._gradebook is None:
+            self._gradebook = Gradebook(self.db_url, self.api.coursedir.course_id)
+            self._gradebook.db = _OneTransaction(self._gradebook.db)
+        return self._gradebook
+
+    def write(self, results: Sequence[dict[str, Any]]) -> list[Record]:
+        """Write each result (``jobs.grade_bundle``'s) and return its Record (written):
+        the same as grading in the course would leave. Raises GradebookLost, committing
+        nothing of the batch, when the gradebook stopped answering."""
+        started = time.monotonic()
+        try:
+            try:
+                return self._write(results)
+            except Exception:
+                self._reset()
+                ensure_answering(self.db_url)  # GradebookLost: the run stops
+            return [self._write_alone(result) for result in results]
+        finally:
+            self.seconds += time.monotonic() - started
+
+    def _reset(self) -> None:
+        if self._gradebook is not None:
+            try:
+                self._gradebook.db.session.rollback()
+            finally:
+                self.close()
+
+    def _write_alone(self, result: dict[str, Any]) -> Record:
+        try:
+            return self._write([result])[0]
+        except Exception:  # the course's side: never lose the class over one write
+            self._reset()
+            ensure_answering(self.db_url)
+            s, a = result["student"], result["assignment"]
+            record = grader_failure(
+                self.root, s, a, "the driver could not save it", traceback.format_exc()
+            )
+            return finish_record(
+                self.db_url, self.root, record, result["seconds"], result["sha256"]
+            )
+
+    def _write(self, results: Sequence[dict[str, Any]]) -> list[Record]:
+        for result in results:
+            _write_log(self.root, result)
+            if result["graded"]:
+                _install_autograded(
+                    self.root, result["student"], result["assignment"], result["autograded"]
+                )
+        gradebook = self._open()
+        session = gradebook.db.session
+        graded = [(r["student"], r["assignment"]) for r in results if r["graded"]]
+        for student, assignment in graded:
+            self._save_grades(gradebook, student, assignment)
+        session.flush()
+        session.expire_all()  # scores are computed by the database: read them afresh
+        for student, assignment in graded:
+            self._assign_late_penalties(gradebook, student, assignment)
+        session.commit()
+        records = []
+        for result in results:
+            s, a = result["student"], result["assignment"]
+            if result["graded"]:
+                record = read_record(gradebook, self.root, s, a, result["note"])
+            else:
+                record = Record.from_json(result["record"])
+            records.append(
+                finish_record(gradebook, self.root, record, result["seconds"], result["sha256"])
+            )
+        return records
+
+    def _save_grades(self, gradebook: "Gradebook", student: str, assignment: str) -> None:
+        """What ``nbgrader autograde`` writes for the graded notebooks now in
+        autograded/<student>/<assignment>/: the student, the submission (with
+        submitted/'s timestamp), each cell's automatic grade and comment (nbgrader's
+        SaveAutoGrades, run on this session)."""
+        import nbformat
+        from nbgrader.preprocessors import NbGraderPreprocessor
+
+        submitted = str(submitted_folder(self.root, student, assignment))
+        timestamp = self.api.coursedir.get_existing_timestamp(submitted)
         gradebook.update_or_create_student(student)
         gradebook.update_or_create_submission(
             assignment, student, **({"timestamp": timestamp} if timestamp else {})
         )
-    for name in expected_notebooks(root, assignment):
-        nb = nbformat.read(Path(root) / "autograded" / student / assignment / name, as_version=4)
-        resources = {
-            "nbgrader": {
-                "notebook": Path(name).stem,
-                "assignment": assignment,
-                "student": student,
-                "db_url": db_url,
-            }
-        }
-        for step in (SaveAutoGrades, AssignLatePenalties):
-            nb, resources = step(config=api.config).preprocess(nb, resources)
+        save = self._save
+        save.gradebook, save.assignment_id, save.student_id = gradebook, assignment, student
+        for name in expected_notebooks(self.root, assignment):
+            path = self.root / "autograded" / student / assignment / name
+            save.notebook_id = Path(name).stem
+            NbGraderPreprocessor.preprocess(save, nbformat.read(path, as_version=4), {})
+
+    def _assign_late_penalties(self, gradebook: "Gradebook", student: str, assignment: str) -> None:
+        """Each notebook's late penalty, by nbgrader's AssignLatePenalties rule with the
+        course's plugin and due date (0 when on time)."""
+        submission = gradebook.find_submission(assignment, student)
+        for name in expected_notebooks(self.root, assignment):
+            notebook = gradebook.find_submission_notebook(Path(name).stem, assignment, student)
+            notebook.late_submission_penalty = None
+            if submission.total_seconds_late > 0:
+                penalty = self._late.plugin_inst.late_submission_penalty(
+                    student, notebook.score, submission.total_seconds_late
+                )
+                if penalty is not None:
+                    notebook.late_submission_penalty = self._late._check_late_penalty(
+                        notebook, penalty
+                    )
 
 
-def write_result(api: "NbGraderAPI", root: str | Path, result: dict[str, Any]) -> Record:
-    """Write one worker's result into the course (autograded folder, gradebook, log,
-    record) and return the Record: the same as a local run writes for that submission."""
-    student, assignment = result["student"], result["assignment"]
-    log = log_path(root, assignment, student)
+def _write_log(root, result):
+    log = log_path(root, result["assignment"], result["student"])
     log.unlink(missing_ok=True)
     if result["log"]:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(result["log"])
-    try:
-        if result["graded"]:
-            _install_autograded(root, student, assignment, result["autograded"])
-            save_grades(api, root, student, assignment)
-            record = graded_record(api.coursedir.db_url, root, student, assignment, result["note"])
-        else:
-            record = Record.from_json(result["record"])
-    except Exception:  # the course's side again: never lose the class over one write
-        record = grader_failure(
-            root, student, assignment, "the driver could not save it", traceback.format_exc()
-        )
-    return finish_record(api.coursedir.db_url, root, record, result["seconds"], result["sha256"])
+
+
+def write_result(api: "NbGraderAPI", root: str | Path, result: dict[str, Any]) -> Record:
+    """Write one result into the course (``Writer.write`` for a batch of one)."""
+    with Writer(api, root) as writer:
+        return writer.write([result])[0]
 
 
 def failed_record(
@@ -103,23 +224,28 @@ def failed_record(
     assignment: str,
     sha256: str,
     error: BaseException,
-    tb: TracebackType | None = None,
+    tb: TracebackType | str | None = None,
 ) -> Record:
-    """The grader-failure Record (written) of a task that did not return a result:
-    Dask's KilledWorker (the submission's task killed ``ATTEMPTS`` workers: it needs a
-    look, not another run) or an exception in the task."""
-    from distributed import KilledWorker
-
-    if isinstance(error, KilledWorker):
+    """The grader-failure Record (written) of a job that brought back no result: its
+    worker died ``ATTEMPTS`` times (``WorkerDied``: the submission needs a look, not
+    another run), or the job raised."""
+    if isinstance(error, WorkerDied):
         record = grader_failure(
-            root, student, assignment, "it stopped its grading worker", f"--- KilledWorker: {error}"
+            root, student, assignment, "it stopped its grading worker", f"--- {error}"
         )
         record.message = (
-            f"needs a look: grading it stopped the grading worker "
-            f"{error.allowed_failures + 1} times (a worker process died each "
-            f"time); full log: {record.log}"
+            f"needs a look: grading it stopped the grading worker {error.deaths} times "
+            f"(a worker process died each time); full log: {record.log}"
         )
     else:
-        text = "".join(traceback.format_exception(type(error), error, tb))
+        text = (
+            tb
+            if isinstance(tb, str) and tb
+            else "".join(
+                traceback.format_exception(
+                    type(error), error, tb if not isinstance(tb, str) else None
+                )
+            )
+        )
         record = grader_failure(root, student, assignment, "the grading task raised", text)
     return finish_record(api.coursedir.db_url, root, record, 0.0, sha256)

@@ -24,7 +24,7 @@ from course_files import ROOT, copy_course, grading_environment
 from handnet_grader.classview.sample_class import sample_class, write_sample_class
 from handnet_grader.course.release import generate_release
 from handnet_grader.kernel.sandbox import sandbox_status
-from handnet_grader.run.grading import grade_class
+from handnet_grader.run.driver import grade_class
 from handnet_grader.run.report import integrity_evidence, summary
 
 ATTACKS = attack_class(ROOT)

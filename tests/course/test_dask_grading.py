@@ -25,7 +25,7 @@ from graded_alike import outcome
 
 from handnet_grader.classview.sample_class import sample_class, write_sample_class
 from handnet_grader.run import scratch_folders as scratch
-from handnet_grader.run.grading import grade_class
+from handnet_grader.run.driver import grade_class
 from handnet_grader.run.records import GRADER_FAILURE, load_records
 
 ASSIGNMENT = "01_neuron"
@@ -207,7 +207,7 @@ def _driver(root, address, *extra):
 
 def _kill_a_worker_mid_task(cluster, not_key, timeout=120):
     """kill -9 a worker process while it runs a grading task whose key does not contain
-    ``not_key``; returns its pid."""
+    ``not_key`` and that task's kernel runs; returns its pid."""
     pids = cluster.worker_pids()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -215,12 +215,33 @@ def _kill_a_worker_mid_task(cluster, not_key, timeout=120):
             busy = [
                 k for k in map(str, keys) if k.startswith("handnet-grade-") and not_key not in k
             ]
-            if busy and address in pids:
-                time.sleep(1.5)  # well inside the task: its kernel is running
-                os.kill(pids[address], signal.SIGKILL)
+            if busy and address in pids and _runs_a_kernel(pids[address]):
+                os.kill(pids[address], signal.SIGKILL)  # well inside the task
                 return pids[address]
         time.sleep(0.2)
-    raise AssertionError("no grading task started on the cluster")
+    raise AssertionError("no grading task started a kernel on the cluster")
+
+
+def _runs_a_kernel(pid):
+    """Has process ``pid`` a grading kernel (an ipykernel) among its descendants?"""
+    parents, kernels = {}, []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # it ended while we looked
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        if b"ipykernel" in command:
+            kernels.append(int(entry.name))
+    for kernel in kernels:
+        while kernel in parents and kernel != pid:
+            kernel = parents[kernel]
+        if kernel == pid:
+            return True
+    return False
 
 
 def _record_bytes(root):
@@ -299,7 +320,7 @@ def test_writing_a_result_twice_changes_nothing(tmp_path):
     this process, is the second write of the same result a no-op (the same record bytes,
     autograded notebook and gradebook row, one submission)?"""
     from handnet_grader.course.release import ensure_in_gradebook
-    from handnet_grader.run.grading import grading_api
+    from handnet_grader.run.autograde import grading_api
     from handnet_grader.run.jobs import course_bundle, grade_bundle, submission_bundle
     from handnet_grader.run.write_back import write_result
 

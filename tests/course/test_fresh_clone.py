@@ -7,7 +7,7 @@ from course_files import copy_course, grading_environment
 
 from handnet_grader.classview.sample_class import sample_class, write_sample_class
 from handnet_grader.course.release import ensure_in_gradebook, missing_from_gradebook
-from handnet_grader.run.grading import grade_class
+from handnet_grader.run.driver import grade_class
 
 
 def _tree_hash(folder):

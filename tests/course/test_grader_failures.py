@@ -18,7 +18,8 @@ from handnet_grader.classview.sample_class import sample_class, write_sample_cla
 from handnet_grader.cli import _api as course_api
 from handnet_grader.course.release import generate_release
 from handnet_grader.feedback.pages import generate_feedback
-from handnet_grader.run.grading import grade_class, grade_submission
+from handnet_grader.run.autograde import grade_submission
+from handnet_grader.run.driver import grade_class
 from handnet_grader.run.records import GRADER_FAILURE, write_record
 
 

@@ -20,7 +20,7 @@ from graded_alike import outcome
 
 from handnet_grader.classview.sample_class import sample_class, write_sample_class
 from handnet_grader.course.gradebook import GradebookUnavailable, prepare_gradebook
-from handnet_grader.run.grading import GradingStopped, grade_class
+from handnet_grader.run.driver import GradingStopped, grade_class
 from handnet_grader.run.records import Record, load_records, write_record
 
 ASSIGNMENT = "01_neuron"
@@ -110,7 +110,7 @@ def test_postgres_gives_the_same_records_and_scores_as_sqlite(tmp_path, postgres
 
 GRADER = """
 import json, sys
-from handnet_grader.run.grading import grade_class
+from handnet_grader.run.driver import grade_class
 records = grade_class(sys.argv[1], student=sys.argv[2].split(","), workers=2)
 print(json.dumps([r.to_json() for r in records]))
 """
@@ -250,13 +250,29 @@ def test_an_unreachable_gradebook_stops_grading_before_anything_is_graded(tmp_pa
     assert not (root / "grades").exists() and not (root / "autograded").exists()
 
 
-def test_a_server_gone_mid_run_stops_it_and_missing_grades_the_rest(tmp_path, postgres):
+def _grade_on(backend, root, **kwargs):
+    """grade_class's records, on this machine's processes or on a local Dask cluster
+    (two one-thread worker processes), two jobs at a time either way."""
+    if backend == "local":
+        return grade_class(root, workers=2, **kwargs)
+    from distributed import LocalCluster
+
+    from handnet_grader.cluster.dask_backend import grade_on_cluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        return grade_on_cluster(root, cluster.scheduler_address, **kwargs).records
+
+
+@pytest.mark.parametrize("backend", ["local", "dask"])
+def test_a_server_gone_mid_run_stops_it_and_missing_grades_the_rest(tmp_path, postgres, backend):
     """The server stops while the class is graded: does the run stop with GradingStopped,
     the submissions graded before keeping their records and the rest having none (no
     grader failure, not even the stale record an earlier run left), and does a
     ``missing`` run, with the server back, grade exactly the rest, each with its right
-    result and one gradebook row?"""
-    url = postgres.create_database("went_away")
+    result and one gradebook row? The same on this machine's processes and on Dask."""
+    url = postgres.create_database(f"went_away_{backend}")
     root = _course(tmp_path / "course")
     picked = STUDENTS[:4]
     for student in picked:  # an earlier run's records, made from other files
@@ -271,7 +287,7 @@ def test_a_server_gone_mid_run_stops_it_and_missing_grades_the_rest(tmp_path, po
     with _grading(url):
         try:
             with pytest.raises(GradingStopped) as raised:
-                grade_class(root, student=picked, workers=2, report=stop_after_the_first)
+                _grade_on(backend, root, student=picked, report=stop_after_the_first)
         finally:
             postgres.start()
         run = raised.value
@@ -281,11 +297,13 @@ def test_a_server_gone_mid_run_stops_it_and_missing_grades_the_rest(tmp_path, po
         assert all(a == ASSIGNMENT for _, a in run.left) and run.total == len(picked)
         assert all(r.status == "graded" for r in run.records), [r.message for r in run.records]
         assert sorted(r.student for r in load_records(root)) == graded
-        shown = postgres.url("went_away", password=False).replace("handnet@", "handnet:***@")
+        shown = postgres.url(f"went_away_{backend}", password=False).replace(
+            "handnet@", "handnet:***@"
+        )
         assert f"the gradebook {shown} stopped answering after {len(graded)} of 4" in str(run)
         assert f"{len(left)} were not graded and have no record" in str(run)
         assert postgres.password not in str(run)
-        again = {r.student: r for r in grade_class(root, student=picked, workers=2, missing=True)}
+        again = {r.student: r for r in _grade_on(backend, root, student=picked, missing=True)}
     assert sorted(again) == left
     expected = {s.student: s for s in SAMPLES}
     records = {r.student: r for r in load_records(root)}

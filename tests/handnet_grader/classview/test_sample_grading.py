@@ -17,7 +17,7 @@ from handnet_grader.classview.sample_grading import (
     grade_sample_class,
     planted,
 )
-from handnet_grader.run import grading
+from handnet_grader.run import driver
 
 ROOT = Path(__file__).resolve().parents[3]
 A = "01_neuron"
@@ -79,7 +79,7 @@ def test_the_sample_class_is_graded_in_its_own_folder_never_into_the_course_data
         )
         return []
 
-    monkeypatch.setattr(grading, "grade_class", grade_class)
+    monkeypatch.setattr(driver, "grade_class", grade_class)
     monkeypatch.setenv("HANDNET_DB_URL", "postgresql+psycopg://grader@db/course")
     monkeypatch.delenv("HANDNET_CHECK_SEED", raising=False)
     students = grade_sample_class(ROOT, tmp_path / "copy", A, seed=5)

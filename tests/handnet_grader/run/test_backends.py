@@ -1,0 +1,82 @@
+"""This machine's backend with real worker processes: a job that kills its process is
+charged only its own deaths, the jobs beside it are graded, and nothing is left running.
+
+The jobs here stand in for ``jobs.grade_bundle`` (same signature: the course bundle and
+one submission bundle) so that a death can be planted."""
+
+import os
+from pathlib import Path
+
+from handnet_grader.run.backends import LocalBackend, WorkerDied
+
+
+def stand_in_job(course, submission):
+    """Kills its own process when asked, raises when asked, else says who ran it where."""
+    if submission["how"] == "die":
+        os._exit(3)
+    if submission["how"] == "raise":
+        raise ValueError(f"{submission['name']} raised")
+    return {"name": submission["name"], "course": course["course"], "pid": os.getpid()}
+
+
+def run_all(backend, submissions):
+    """Submit as many as the backend takes, wait, until each has an outcome."""
+    waiting, in_flight, outcomes = list(submissions), set(), {}
+    while waiting or in_flight:
+        while waiting and len(in_flight) < backend.capacity():
+            name, how = waiting.pop(0)
+            backend.submit(name, {"name": name, "how": how})
+            in_flight.add(name)
+        for outcome in backend.wait(60):
+            in_flight.discard(outcome.key)
+            outcomes[outcome.key] = outcome
+    return outcomes
+
+
+def alive(pid):
+    return Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid)
+
+
+def _state(pid):
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return "zombie"
+
+
+def test_a_job_that_kills_its_process_is_given_up_alone(tmp_path):
+    """With two processes, does a job that kills its process every time end as
+    WorkerDied after three deaths of its own, while the jobs beside it (one raising)
+    end as they should, each with the course bundle, and no worker process outlive
+    ``close``?"""
+    backend = LocalBackend(workers=2, job=stand_in_job)
+    backend.start({"course": "handnet"})
+    try:
+        outcomes = run_all(
+            backend, [("ann", "ok"), ("poison", "die"), ("bob", "ok"), ("cat", "raise")]
+        )
+        pids = {o.result["pid"] for o in outcomes.values() if o.result}
+        pids |= {p.pid for p in backend._pool._processes.values()}
+    finally:
+        backend.close()
+    assert sorted(outcomes) == ["ann", "bob", "cat", "poison"]
+    assert outcomes["ann"].result["course"] == outcomes["bob"].result["course"] == "handnet"
+    assert (
+        isinstance(outcomes["cat"].error, ValueError) and "cat raised" in outcomes["cat"].traceback
+    )
+    died = outcomes["poison"].error
+    assert isinstance(died, WorkerDied) and died.deaths == 3
+    assert [pid for pid in pids if alive(pid)] == []
+
+
+def test_cancel_drops_what_was_sent(tmp_path):
+    """After ``cancel``, does the backend give back only the jobs sent after it?"""
+    backend = LocalBackend(workers=1, job=stand_in_job)
+    backend.start({"course": "handnet"})
+    try:
+        for name in ["ann", "bob"]:
+            backend.submit(name, {"name": name, "how": "ok"})
+        backend.cancel()
+        assert list(run_all(backend, [("cat", "ok")])) == ["cat"]
+    finally:
+        backend.close()
