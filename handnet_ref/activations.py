@@ -10,7 +10,7 @@ failure. Here the overflow is expected and silenced, so the formula stays the pl
 import numpy as np
 
 
-def sigmoid_inplace(z):
+def sigmoid_inplace(z: np.ndarray) -> np.ndarray:
     """Overwrite the float array ``z`` with sigma(z) and return it.
 
     The caller must silence overflow (``np.errstate(over="ignore")``); the training
@@ -22,7 +22,7 @@ def sigmoid_inplace(z):
     return np.reciprocal(z, out=z)
 
 
-def sigmoid(z):
+def sigmoid(z: float | np.ndarray) -> float | np.ndarray:
     """sigma(z) = 1 / (1 + e^-z), elementwise, for a number or an array of any shape.
 
     Never warns: ``sigmoid(-1000.0)`` is 0.0, ``sigmoid(1000.0)`` is 1.0. A float32
@@ -32,7 +32,7 @@ def sigmoid(z):
         return 1.0 / (1.0 + np.exp(-np.asarray(z)))
 
 
-def sigmoid_prime(z):
+def sigmoid_prime(z: float | np.ndarray) -> float | np.ndarray:
     """sigma'(z) = sigma(z) (1 - sigma(z)), the derivative with respect to z (not a)."""
     s = sigmoid(z)
     return s * (1.0 - s)

@@ -7,10 +7,16 @@ N(0, 1) weights, saturated units make some derivatives tiny, and the relative er
 tiny number is noise: check small networks, or compare with an absolute tolerance.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from .network import Network
 
-def rel_error(a, b, eps=1e-12):
+
+def rel_error(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> float:
     """||a - b|| / max(||a|| + ||b||, eps), with Euclidean norms over all entries.
 
     Whole-array norms rather than entry by entry: an entry whose true derivative is
@@ -23,7 +29,7 @@ def rel_error(a, b, eps=1e-12):
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), eps))
 
 
-def numerical_gradient(f, x, h=1e-5):
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Centred-difference gradient of the scalar function ``f()`` with respect to ``x``.
 
     ``x`` is a float64 array that ``f`` reads; it is perturbed in place one entry at a
@@ -43,7 +49,9 @@ def numerical_gradient(f, x, h=1e-5):
     return grad
 
 
-def network_numerical_gradients(net, x, y, h=1e-5):
+def network_numerical_gradients(
+    net: "Network", x: np.ndarray, y: np.ndarray, h: float = 1e-5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(nabla_b, nabla_w) of ``net.cost.fn(net.feedforward(x), y)``, numerically.
 
     x: (sizes[0], m), y: (sizes[-1], m); the cost is summed over the m columns, which is

@@ -11,16 +11,22 @@ Shapes: ``weights[l]`` is (sizes[l+1], sizes[l]), ``biases[l]`` is (sizes[l+1], 
 """
 
 import numpy as np
+from numpy.typing import DTypeLike
+
+# What an ``rng`` argument may be: a seed, a Generator, or None for fresh entropy.
+RngLike = int | np.random.Generator | None
 
 
-def as_rng(rng):
+def as_rng(rng: RngLike) -> np.random.Generator:
     """A ``numpy.random.Generator`` from a seed (int), a Generator, or None (fresh entropy)."""
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
 
 
-def large_weights(sizes, rng, dtype=np.float64):
+def large_weights(
+    sizes: list[int], rng: RngLike, dtype: DTypeLike = np.float64
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(weights, biases) with every entry drawn from N(0, 1)."""
     rng = as_rng(rng)
     biases = [rng.standard_normal((y, 1)).astype(dtype) for y in sizes[1:]]
@@ -28,7 +34,9 @@ def large_weights(sizes, rng, dtype=np.float64):
     return weights, biases
 
 
-def scaled_weights(sizes, rng, dtype=np.float64):
+def scaled_weights(
+    sizes: list[int], rng: RngLike, dtype: DTypeLike = np.float64
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(weights, biases): weights from N(0, 1/n_in), biases from N(0, 1)."""
     rng = as_rng(rng)
     biases = [rng.standard_normal((y, 1)).astype(dtype) for y in sizes[1:]]

@@ -14,13 +14,26 @@ buffer, works in place and folds eta/m into delta, because at a mini-batch of 10
 of an epoch is numpy's per-call overhead (about 30 calls a batch), not arithmetic.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .activations import sigmoid, sigmoid_inplace
 from .costs import QuadraticCost
 
+if TYPE_CHECKING:
+    # Quoted where used: a mistake sample written out with backprop_batch
+    # (handnet_grader.mistake_source) would otherwise carry both cost classes.
+    from .costs import Cost
 
-def backprop_batch(weights, biases, X, Y, cost=QuadraticCost):
+
+def backprop_batch(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    cost: "Cost" = QuadraticCost,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Gradients of the cost summed over a batch.
 
     weights[l]: (n_{l+1}, n_l); biases[l]: (n_{l+1}, 1);
@@ -48,7 +61,9 @@ def backprop_batch(weights, biases, X, Y, cost=QuadraticCost):
     return nabla_b, nabla_w
 
 
-def feedforward_rows(weights, biases, X_rows):
+def feedforward_rows(
+    weights: list[np.ndarray], biases: list[np.ndarray], X_rows: np.ndarray
+) -> np.ndarray:
     """Output activations for examples given as rows: X_rows (m, n_0) -> (m, n_L)."""
     a = X_rows
     with np.errstate(over="ignore"):
@@ -87,7 +102,15 @@ class BatchTrainer:
             )
         return self._buffers[m]
 
-    def epoch(self, X_rows, Y_rows, order, mini_batch_size, eta, decay=1.0):
+    def epoch(
+        self,
+        X_rows: np.ndarray,
+        Y_rows: np.ndarray,
+        order: np.ndarray,
+        mini_batch_size: int,
+        eta: float,
+        decay: float = 1.0,
+    ) -> None:
         """Run SGD once over the rows, taking them in the given order.
 
         X_rows: (N, n_0) and Y_rows: (N, n_L), of the network's dtype; order: a

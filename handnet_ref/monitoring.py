@@ -13,11 +13,11 @@ class History:
     ``evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = history``.
     """
 
-    evaluation_cost: list = field(default_factory=list)
-    evaluation_accuracy: list = field(default_factory=list)
-    training_cost: list = field(default_factory=list)
-    training_accuracy: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
+    evaluation_cost: list[float] = field(default_factory=list)
+    evaluation_accuracy: list[float] = field(default_factory=list)
+    training_cost: list[float] = field(default_factory=list)
+    training_accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
     stopped_early: bool = False
 
     def __iter__(self):
@@ -31,18 +31,18 @@ class History:
         )
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         """Number of epochs run."""
         return len(self.seconds)
 
     @property
-    def best_epoch(self):
+    def best_epoch(self) -> int | None:
         """Index of the epoch with the highest evaluation accuracy (first on ties), or None."""
         acc = self.evaluation_accuracy
         return max(range(len(acc)), key=acc.__getitem__) if acc else None
 
     @property
-    def best_accuracy(self):
+    def best_accuracy(self) -> float | None:
         """Highest evaluation accuracy, or None when it was not monitored."""
         return max(self.evaluation_accuracy) if self.evaluation_accuracy else None
 
@@ -61,7 +61,7 @@ class EarlyStopping:
         self.best = None
         self.epochs_without_improvement = 0
 
-    def update(self, accuracy):
+    def update(self, accuracy: float) -> bool:
         if self.best is None or accuracy > self.best:
             self.best = accuracy
             self.epochs_without_improvement = 0

@@ -22,10 +22,10 @@ import numpy as np
 
 from .activations import sigmoid, sigmoid_prime
 from .costs import QuadraticCost
-from .initializers import as_rng, large_weights
+from .initializers import RngLike, as_rng, large_weights
 from .monitoring import History
 from .progress import progress_bar
-from .training import as_rows
+from .training import Data, as_rows
 
 
 class Network:
@@ -44,21 +44,23 @@ class Network:
         self.num_layers = len(self.sizes)
         self.weights, self.biases = self.initial_parameters(rng, np.dtype(dtype))
 
-    def initial_parameters(self, rng, dtype):
+    def initial_parameters(
+        self, rng: RngLike, dtype: np.dtype
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(weights, biases) for a new network: N(0, 1) entries."""
         return large_weights(self.sizes, rng, dtype)
 
-    def feedforward(self, a):
+    def feedforward(self, a: np.ndarray) -> np.ndarray:
         """Output for input ``a``: (sizes[0], 1) -> (sizes[-1], 1), or (sizes[0], m) -> (sizes[-1], m)."""
         for b, w in zip(self.biases, self.weights):
             a = sigmoid(w @ a + b)
         return a
 
-    def output_delta(self, z, a, y):
+    def output_delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Error of the output layer, dC/dz^L, for one example (equation BP1)."""
         return self.cost_derivative(a, y) * sigmoid_prime(z)
 
-    def backprop(self, x, y):
+    def backprop(self, x: np.ndarray, y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(nabla_b, nabla_w): the gradient of the cost for one example.
 
         x: (sizes[0], 1); y: (sizes[-1], 1). The lists are shaped like ``biases`` and
@@ -85,7 +87,13 @@ class Network:
             nabla_w[-l] = delta @ activations[-l - 1].T
         return nabla_b, nabla_w
 
-    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=None):
+    def update_mini_batch(
+        self,
+        mini_batch: list[tuple[np.ndarray, np.ndarray]],
+        eta: float,
+        lmbda: float = 0.0,
+        n: int | None = None,
+    ) -> None:
         """One gradient step from a list of (x, y) pairs, by backprop on each example.
 
         w -> (1 - eta lmbda / n) w - (eta / m) sum nabla_w, b -> b - (eta / m) sum nabla_b,
@@ -111,15 +119,15 @@ class Network:
 
     def SGD(
         self,
-        training_data,
-        epochs,
-        mini_batch_size,
-        eta,
-        test_data=None,
+        training_data: Data,
+        epochs: int,
+        mini_batch_size: int,
+        eta: float,
+        test_data: Data | None = None,
         *,
-        rng=None,
-        progress=None,
-    ):
+        rng: RngLike = None,
+        progress: bool | None = None,
+    ) -> History:
         """Train with mini-batch stochastic gradient descent; return a ``History``.
 
         training_data: a list of (x, y) pairs, x (sizes[0], 1), y one-hot (sizes[-1], 1)
@@ -156,7 +164,7 @@ class Network:
             bar.close()
         return history
 
-    def evaluate(self, test_data):
+    def evaluate(self, test_data: Data) -> int:
         """Number of examples whose most active output neuron is the right digit.
 
         test_data: a list of (x, label) pairs, or arrays (X (sizes[0], N), labels (N,)).
@@ -165,12 +173,16 @@ class Network:
         outputs = self.feedforward(X.T)
         return int(np.sum(np.argmax(outputs, axis=0) == labels))
 
-    def cost_derivative(self, output_activations, y):
+    def cost_derivative(self, output_activations: np.ndarray, y: np.ndarray) -> np.ndarray:
         """dC_x/da for the quadratic cost: a - y."""
         return output_activations - y
 
 
-def mini_batches(training_data, mini_batch_size, rng):
+def mini_batches(
+    training_data: list[tuple[np.ndarray, np.ndarray]],
+    mini_batch_size: int,
+    rng: np.random.Generator,
+) -> list[list[tuple[np.ndarray, np.ndarray]]]:
     """One epoch's mini-batches: the list ``training_data`` shuffled with ``rng`` (a
     Generator) and cut into lists of ``mini_batch_size`` examples (the last may be
     smaller)."""

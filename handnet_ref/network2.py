@@ -14,10 +14,10 @@ import numpy as np
 
 from . import network
 from .costs import CrossEntropyCost, cost_by_name
-from .initializers import INITIALIZERS, as_rng
+from .initializers import INITIALIZERS, RngLike, as_rng
 from .monitoring import EarlyStopping, History
 from .progress import progress_bar
-from .training import accuracy_and_cost, as_rows, l2_term
+from .training import Data, accuracy_and_cost, as_rows, l2_term
 
 
 class Network(network.Network):
@@ -34,29 +34,31 @@ class Network(network.Network):
         self.init = init
         super().__init__(sizes, rng=rng, dtype=dtype)
 
-    def initial_parameters(self, rng, dtype):
+    def initial_parameters(
+        self, rng: RngLike, dtype: np.dtype
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         return INITIALIZERS[self.init](self.sizes, rng, dtype)
 
-    def output_delta(self, z, a, y):
+    def output_delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         return self.cost.delta(z, a, y)
 
     def SGD(
         self,
-        training_data,
-        epochs,
-        mini_batch_size,
-        eta,
-        lmbda=0.0,
-        evaluation_data=None,
-        monitor_evaluation_cost=False,
-        monitor_evaluation_accuracy=False,
-        monitor_training_cost=False,
-        monitor_training_accuracy=False,
-        early_stopping_n=0,
+        training_data: Data,
+        epochs: int,
+        mini_batch_size: int,
+        eta: float,
+        lmbda: float = 0.0,
+        evaluation_data: Data | None = None,
+        monitor_evaluation_cost: bool = False,
+        monitor_evaluation_accuracy: bool = False,
+        monitor_training_cost: bool = False,
+        monitor_training_accuracy: bool = False,
+        early_stopping_n: int = 0,
         *,
-        rng=None,
-        progress=None,
-    ):
+        rng: RngLike = None,
+        progress: bool | None = None,
+    ) -> History:
         """Train with mini-batch SGD and L2 strength ``lmbda``; return a ``History``.
 
         The book's per-example algorithm, as ``network.Network.SGD`` (data formats as
@@ -108,17 +110,17 @@ class Network(network.Network):
             bar.close()
         return history
 
-    def accuracy(self, data):
+    def accuracy(self, data: Data) -> int:
         """Number of examples classified correctly (either data format)."""
         return self.evaluate(data)
 
-    def total_cost(self, data, lmbda=0.0):
+    def total_cost(self, data: Data, lmbda: float = 0.0) -> float:
         """Mean cost over ``data`` plus the L2 term lmbda / (2 len(data)) sum ||w||^2."""
         X, Y, labels = as_rows(data, self.sizes[0], self.sizes[-1], self.weights[0].dtype)
         _, c = accuracy_and_cost(self.weights, self.biases, X, Y, labels, self.cost)
         return c / len(X) + l2_term(self.weights, lmbda, len(X))
 
-    def save(self, filename):
+    def save(self, filename: str | Path) -> None:
         """Write sizes, weights, biases, cost, init and dtype to a JSON file."""
         data = {
             "sizes": self.sizes,
@@ -131,7 +133,7 @@ class Network(network.Network):
         Path(filename).write_text(json.dumps(data))
 
 
-def load(filename):
+def load(filename: str | Path) -> Network:
     """A ``Network`` from a file written by ``Network.save``; errors name what is wrong."""
     try:
         data = json.loads(Path(filename).read_text())

@@ -6,9 +6,13 @@ stderr, and nbgrader scores any stderr in a test cell as a failure.
 """
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
-def progress_enabled(progress=None):
+def progress_enabled(progress: bool | None = None) -> bool:
     """Resolve a ``progress`` argument (True, False or None for the default) to a bool."""
     if os.environ.get("NBGRADER_EXECUTION"):
         return False
@@ -18,17 +22,17 @@ def progress_enabled(progress=None):
 
 
 class _NoBar:
-    def update(self, n=1):
+    def update(self, n: int = 1) -> None:
         pass
 
-    def set_postfix_str(self, s):
+    def set_postfix_str(self, s: str) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
-def progress_bar(total, desc, progress=None):
+def progress_bar(total: int, desc: str, progress: bool | None = None) -> "tqdm | _NoBar":
     """A tqdm bar over ``total`` steps (``tqdm.auto``: a widget in Jupyter), or a silent stand-in."""
     if not progress_enabled(progress):
         return _NoBar()

@@ -13,13 +13,22 @@ Internally examples are rows (N, n_0), so that a mini-batch is a contiguous slic
 """
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import DTypeLike
 
-from .initializers import as_rng
+from .costs import Cost
+from .initializers import RngLike, as_rng
 from .matrix import BatchTrainer, feedforward_rows
 from .monitoring import EarlyStopping, History
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from .network import Network
+
+# A data set in either format: (x, y) pairs, or the arrays (X, y).
+Data = list[tuple[np.ndarray, np.ndarray | int]] | tuple[np.ndarray, np.ndarray]
 
 
 def _is_pair_list(data):
@@ -28,7 +37,9 @@ def _is_pair_list(data):
     )
 
 
-def as_rows(data, n_in, n_out, dtype=np.float64):
+def as_rows(
+    data: Data, n_in: int, n_out: int, dtype: DTypeLike = np.float64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(X_rows (N, n_in), Y_rows (N, n_out) targets, labels (N,) int) from either format."""
     if _is_pair_list(data):
         if not data:
@@ -66,7 +77,15 @@ def as_rows(data, n_in, n_out, dtype=np.float64):
     return X, Y, labels
 
 
-def accuracy_and_cost(weights, biases, X_rows, Y_rows, labels, cost, chunk=10_000):
+def accuracy_and_cost(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    X_rows: np.ndarray,
+    Y_rows: np.ndarray,
+    labels: np.ndarray,
+    cost: Cost,
+    chunk: int = 10_000,
+) -> tuple[int, float]:
     """(number correct, summed cost) of the network over row data, in chunks."""
     correct, total = 0, 0.0
     for k in range(0, len(X_rows), chunk):
@@ -76,28 +95,28 @@ def accuracy_and_cost(weights, biases, X_rows, Y_rows, labels, cost, chunk=10_00
     return correct, total
 
 
-def l2_term(weights, lmbda, n):
+def l2_term(weights: list[np.ndarray], lmbda: float, n: int) -> float:
     """The regularisation part of the cost: lmbda / (2n) * sum of squared weights."""
     return 0.5 * (lmbda / n) * sum(float(np.sum(w.astype(np.float64) ** 2)) for w in weights)
 
 
 def run_sgd(
-    net,
-    training_data,
-    epochs,
-    mini_batch_size,
-    eta,
-    lmbda=0.0,
-    evaluation_data=None,
-    monitor_evaluation_cost=False,
-    monitor_evaluation_accuracy=False,
-    monitor_training_cost=False,
-    monitor_training_accuracy=False,
-    early_stopping_n=0,
+    net: "Network",
+    training_data: Data,
+    epochs: int,
+    mini_batch_size: int,
+    eta: float,
+    lmbda: float = 0.0,
+    evaluation_data: Data | None = None,
+    monitor_evaluation_cost: bool = False,
+    monitor_evaluation_accuracy: bool = False,
+    monitor_training_cost: bool = False,
+    monitor_training_accuracy: bool = False,
+    early_stopping_n: int = 0,
     *,
-    rng=None,
-    progress=None,
-):
+    rng: RngLike = None,
+    progress: bool | None = None,
+) -> History:
     """``net.SGD(...)`` of ``network2.Network``, a whole mini-batch at a time; trains
     ``net`` (any network with ``sizes``, ``weights``, ``biases`` and ``cost``) in place and
     returns a ``History``.
@@ -157,8 +176,16 @@ def run_sgd(
 
 
 def train_matrix(
-    net, training_data, epochs, mini_batch_size, eta, test_data=None, *, rng=None, progress=None
-):
+    net: "Network",
+    training_data: Data,
+    epochs: int,
+    mini_batch_size: int,
+    eta: float,
+    test_data: Data | None = None,
+    *,
+    rng: RngLike = None,
+    progress: bool | None = None,
+) -> History:
     """``net.SGD(...)`` of the chapter-1 ``Network``, a whole mini-batch at a time.
 
     The same arguments, the same shuffles and mini-batches, the same ``History`` (test
