@@ -1,6 +1,7 @@
 """handnet.wire, the grading protocol: what crosses between grader and kernel, what is
 refused, and how lent objects' attributes are kept in step."""
 
+import re
 import socket
 import struct
 
@@ -150,9 +151,17 @@ def test_a_closed_connection_is_told_apart_from_a_bad_message():
             receive(b)
 
 
-def test_every_operation_and_tag_has_its_own_name():
-    assert len(OPS) == 8 and len(TAGS) == 8 and len(KINDS) == 3
-    assert all(tag.startswith("$") for tag in TAGS) and Op.CALL in OPS and Tag.BACK in TAGS
+def test_the_specification_names_every_operation_and_tag_and_no_other():
+    """Does the module's docstring (the protocol's specification) describe exactly the
+    operations (``CALL {...}``) and data tags (``{"$array": ...}``) the code knows, and
+    has every constant a value of its own?"""
+    import handnet.wire as wire
+
+    spec = wire.__doc__
+    assert {op.upper() for op in OPS} == set(re.findall(r"\b([A-Z]{4,}) +\{", spec))
+    assert TAGS == set(re.findall(r'\{"(\$[a-z]+)"', spec))
+    for constants, values in [(Op, OPS), (Tag, TAGS), (Kind, KINDS)]:
+        assert len(values) == sum(name.isupper() for name in vars(constants))
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,6 @@ from handnet_ref.gradcheck import numerical_gradient
 from handnet_ref.network import Network as ReferenceNetwork
 
 
-@pytest.fixture(autouse=True)
-def fixed_seed(monkeypatch):
-    monkeypatch.setenv("HANDNET_CHECK_SEED", "5")
-
-
 def book_style_backprop(self, x, y):
     """backprop written with np.dot and a list of deltas, as a student might."""
     activations, zs = [x], []

@@ -15,11 +15,6 @@ from handnet_ref.checks.inside import (
 )
 
 
-@pytest.fixture(autouse=True)
-def fixed_seed(monkeypatch):
-    monkeypatch.setenv("HANDNET_CHECK_SEED", "7")
-
-
 def test_lists_and_tuples_are_as_good_as_arrays():
     """Do answers given as lists, tuples or NumPy ints pass?"""
     check_hidden_weight_images(lambda weights: [row.reshape(28, 28) for row in weights[0]])

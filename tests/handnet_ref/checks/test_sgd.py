@@ -17,11 +17,6 @@ from handnet_ref.checks.sgd import (
 )
 
 
-@pytest.fixture(autouse=True)
-def fixed_seed(monkeypatch):
-    monkeypatch.setenv("HANDNET_CHECK_SEED", "7")
-
-
 class Student:
     """Stands for the notebook's Network class: checks accept the class as well."""
 
