@@ -164,7 +164,7 @@ postgres:
 # --- hub: JupyterHub for the course's students and instructors (hub/jupyterhub_config.py) -
 # `make install-server` (as root, from a checkout only root can change) installs the course
 # server where only root can write and lays out its folders safely (scripts/install_server.py,
-# README "A course server with JupyterHub"); `make hub` does that, then starts JupyterHub as
+# docs/course-server.md); `make hub` does that, then starts JupyterHub as
 # root from the installed copy. Its proxy, configurable-http-proxy, is an npm package pinned
 # in hub/package-lock.json and installed into hub/node_modules (npm from Debian where missing).
 HUB_PORT          ?= 8000

@@ -52,8 +52,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Submissions are readable by their author and the instructors' group only (the
 # group of inbound/, which the first release_assignment makes); collect refuses a
 # submission made by another account in a student's name, skips oversized ones without
-# stopping, and never lets a submission look earlier than its files (README, "Running the
-# course on a server").
+# stopping, and never lets a submission look earlier than its files
+# (docs/course-server.md, "The exchange").
 c.CourseDirectory.course_id = exchange.COURSE_ID
 c.Exchange.root = exchange.exchange_root()
 c.ExchangeFactory.submit = "handnet.exchange.PrivateSubmit"
@@ -82,7 +82,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Grading runs each submission with HandNet's GuardedExecute in place of nbgrader's
 # Execute (a timeout or a dead kernel costs the cell it happened in, not the whole
 # submission; the kernel is sandboxed; hidden checks and visible tests are judged in the
-# grader's process, see README "Grading that the graded code cannot cheat or break"),
+# grader's process, see docs/grading-design.md),
 # and caps output by size as well as by lines.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,

@@ -61,7 +61,7 @@ def main(argv=None):
     mnist = load_data_arrays(args.mnist)
     if not mnist.source.full:
         print(
-            "warning: not the full MNIST; figures are not comparable with the README's",
+            "warning: not the full MNIST; figures are not comparable with docs/reference-package.md's",
             file=sys.stderr,
         )
     training, test = mnist.training, mnist.test

@@ -24,8 +24,8 @@ accounts on one machine (``make hub``; tests/browser/test_hub.py runs it end to 
   'none'. Instructors get no access to students' servers (no admin), so no page a student
   controls can be opened by an instructor's browser to frame the formgrader.
 
-The hub runs from the installed server (``make install-server``, as root: README, "A
-course server with JupyterHub"): this file, the proxy and the environments under the
+The hub runs from the installed server (``make install-server``, as root:
+docs/course-server.md): this file, the proxy and the environments under the
 install's prefix, all root's; the paths and accounts come from ``layout.json`` beside this
 file (handnet_grader/server/layout.py). Each start logs a warning for everything that
 layout exposes (a course folder open to all, a grading account that is root, a file root
@@ -65,7 +65,7 @@ COURSE_ID = exchange.COURSE_ID
 STUDENTS = f"nbgrader-{COURSE_ID}"  # hub groups named as nbgrader's JupyterHubAuthPlugin
 INSTRUCTORS = f"formgrade-{COURSE_ID}"  # expects them: nbgrader-<course>, formgrade-<course>
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
-# The grader's settings (README) that the formgrader service takes from the hub's environment.
+# The grader's settings (docs/instructors.md) that the formgrader service takes from the hub's environment.
 GRADER_SETTINGS = (
     "HANDNET_DB_URL",
     "HANDNET_CELL_TIMEOUT",

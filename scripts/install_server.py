@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 COURSE_ID = "handnet"  # handnet/exchange.py's COURSE_ID: the exchange's course folder
 HUB_FILES = ("jupyterhub_config.py", "user_server_config.py", "formgrader_server_config.py")
 LAUNCHER = """#!/bin/sh
-# Starts the course's JupyterHub (as root): made by make install-server; see README.
+# Starts the course's JupyterHub (as root): made by make install-server; see docs/course-server.md.
 cd {state} || exit 1
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PYTHONUSERBASE JUPYTER_CONFIG_DIR JUPYTER_CONFIG_PATH

@@ -112,6 +112,6 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def course_hub():
-    """The course server as the README's recipe makes it, running (courseserver.py),
+    """The course server as docs/course-server.md's recipe makes it, running (courseserver.py),
     shared by test_hub.py and test_server_audit.py; stopped and removed at the end."""
     yield from course_server()

@@ -1,4 +1,4 @@
-"""The course server as the README's recipe makes it, for the tests that run it as root
+"""The course server as docs/course-server.md's recipe makes it, for the tests that run it as root
 with real accounts (test_hub.py, test_server_audit.py).
 
 ``make install-server`` (the recipe's own command, with a prefix, state, course folder and

@@ -2,7 +2,7 @@
 students' environment (``.venv-student``), through a real exchange: the instructor
 releases assignment 1 with ``.venv/bin/nbgrader release_assignment`` into a fresh
 exchange folder (``HANDNET_EXCHANGE``), and the student fetches and submits it with the
-tab's buttons, as README "For students" says.
+tab's buttons, as docs/students.md says.
 
 The submission must be the course's private one (``handnet.exchange.PrivateSubmit``,
 configured in ``.venv-student/etc/jupyter/nbgrader_config.py``): its folder 0770 and its

@@ -1,7 +1,7 @@
 """The course's JupyterHub (hub/jupyterhub_config.py, ``make hub``) in a real browser, with
 real Unix accounts logging in with their passwords (PAM). Run as root, like the hub.
 
-The server is installed and set up by the README's recipe (courseserver.py: ``make
+The server is installed and set up by docs/course-server.md's recipe (courseserver.py: ``make
 install-server``, the grading account, two students, an instructor and an account outside
 the course); the grading account has released assignment 1. Then:
 
@@ -182,7 +182,7 @@ def test_student_work_graded_in_the_hub_formgrader_comes_back_with_full_marks(
         submitted = course_hub.course / "submitted" / STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert submitted.read_bytes() == fetched.read_bytes(), "collected another notebook"
 
-        # HandNet's grading, as the course's README tells instructors, in the service's
+        # HandNet's grading, as docs/instructors.md tells instructors, in the service's
         # terminal (the course folder, as the instructor)
         status, shown = run_in_terminal(
             grader,

@@ -1,5 +1,5 @@
-"""What the students and an outsider can reach on the course server the README's recipe
-makes (courseserver.py: ``make install-server``, the hub from the install), after a whole
+"""What the students and an outsider can reach on the course server the recipe of
+docs/course-server.md makes (courseserver.py: ``make install-server``, the hub from the install), after a whole
 course flow: assignment 1 released, both students submit (Alice in the browser when
 test_hub.py ran first, here otherwise; Bob from his terminal), the grading account
 collects, grades and releases the feedback, and each student fetches their own.

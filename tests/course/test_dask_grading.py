@@ -2,7 +2,7 @@
 poison submission and a driver killed mid-run.
 
 A scheduler and two workers (each with a nanny, which restarts a killed worker) run as
-separate processes on 127.0.0.1, started the way the README says, plus the test-only
+separate processes on 127.0.0.1, started the way docs/instructors.md says, plus the test-only
 preload ``dask_poison`` (a worker that starts grading the student ``poison`` dies). The
 class is assignment 1's reference, untouched and partial submissions, a catalogued
 mistake (graded right only if the driver's settings travel with the task) and the
