@@ -154,7 +154,9 @@ print(json.dumps(tree(NbGraderApp)))
 
 
 def _start(args):
-    return subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _finish(process):
@@ -265,7 +267,9 @@ def command_problems(command):
                 problems.append(f"handnet has no subcommand {sub}")
                 continue
             known = set(OPTION.findall(helptext))
-            problems += [f"handnet {sub} has no option {o}" for o in _options(args) if o not in known]
+            problems += [
+                f"handnet {sub} has no option {o}" for o in _options(args) if o not in known
+            ]
         elif name == "nbgrader":
             node, path = tools()["nbgrader"], ["nbgrader"]
             for word in args:
@@ -317,9 +321,7 @@ def _subcommands(tool):
                 simple = [c for words in split_commands(line) for c in _resolve(words)]
             except ValueError:
                 continue
-            subs.update(
-                _first_word(w[1:]) or "" for w in simple if _tool(w[0])[0] == tool
-            )
+            subs.update(_first_word(w[1:]) or "" for w in simple if _tool(w[0])[0] == tool)
     return tuple(sorted(subs))
 
 
