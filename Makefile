@@ -27,12 +27,17 @@ demo: $(STAMP) sandbox
 train: $(STAMP)
 	$(PY) scripts/train_reference.py
 
-# Unit and course tests (the 30 slowest named at the end, for CI's time budget); then every
-# notebook run by nbval: source/ and release/ in lax mode (the asserts are the checks;
-# conftest.py makes release test cells fail on the stubs), notebooks/ in strict mode
-# (outputs compared, after notebooks/sanitize.cfg).
+# The tests that grade whole submissions, run servers or drive a browser use both cores
+# themselves: they run one at a time. Every other test runs on two pytest-xdist workers.
+HEAVY_TESTS = tests/course tests/student tests/browser
+
+# Unit tests in parallel, then the heavy ones (the 30 slowest of each named at the end, for
+# CI's time budget); then every notebook run by nbval: source/ and release/ in lax mode
+# (the asserts are the checks; conftest.py makes release test cells fail on the stubs),
+# notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
 test: $(STAMP) sandbox browser postgres hub-proxy lint
-	$(PY) -m pytest --durations=30
+	$(PY) -m pytest -n 2 --durations=30 $(HEAVY_TESTS:%=--ignore=%)
+	$(PY) -m pytest --durations=30 $(HEAVY_TESTS)
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 
@@ -59,6 +64,7 @@ bench: $(STAMP)
 
 bench-grading: $(STAMP)
 	$(PY) bench/bench_grading.py
+	$(PY) bench/bench_writer.py
 
 # Rebuild the bundled MNIST subset from the full IDX files (deterministic).
 subset: $(STAMP)
