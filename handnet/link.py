@@ -17,7 +17,18 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from handnet.wire import CallRequest, Data, Message, Mirror, Op, Reply, Tag, decode, encode
+from handnet.wire import (
+    CallRequest,
+    Data,
+    Message,
+    Mirror,
+    Op,
+    ProtocolError,
+    Reply,
+    Tag,
+    decode,
+    encode,
+)
 from handnet.wire import receive as receive_message
 from handnet.wire import send as send_message
 
@@ -69,6 +80,11 @@ class Link:
     def settle(self, message: Reply, args: Sequence) -> None:
         """What else the answer to our request carries (``args``: our CALL's arguments)."""
 
+    def breach(self, error: ProtocolError) -> ProtocolError:
+        """The error to raise for a message or data of the other side's that the protocol
+        does not allow."""
+        return error
+
     def remote_error(self, message: Reply) -> Exception:
         """The exception to raise for the other side's RAISE."""
         raise NotImplementedError
@@ -89,7 +105,10 @@ class Link:
         return encode(value, self.as_handle)
 
     def decode(self, data: Data) -> Any:
-        return decode(data, self.from_handle)
+        try:
+            return decode(data, self.from_handle)
+        except ProtocolError as e:
+            raise self.breach(e) from None
 
     def call_request(self, ref: int, method: str | None, args: tuple, kwargs: dict) -> CallRequest:
         """The CALL of the other side's object ``ref`` (or its ``method``)."""
@@ -147,7 +166,10 @@ class Link:
     # -- requests ------------------------------------------------------------------------
 
     def receive(self) -> Message:
-        return receive_message(self.sock)
+        try:
+            return receive_message(self.sock)
+        except ProtocolError as e:
+            raise self.breach(e) from None
 
     def wait(self, args: Sequence = ()) -> Any:
         """Serve the other side's requests until it answers ours: the value of its

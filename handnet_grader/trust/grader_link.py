@@ -80,7 +80,8 @@ class GraderLink(Link):
 
     def breach(self, error: ProtocolError) -> ProtocolError:
         """A message or data of the kernel's that the protocol does not allow, refused
-        and recorded; a closed connection or a breach already recorded, as it is."""
+        and recorded (a ProtocolBreach); a closed connection or a breach already
+        recorded, as it is."""
         if type(error) is not ProtocolError:
             return error
         return self.refuse(f"the kernel sent a forged message or malformed data ({error})")
@@ -159,13 +160,6 @@ class GraderLink(Link):
         if ref is None:
             raise ProtocolError("a handle from another conversation")
         return ref
-
-    def decode(self, data: Data) -> Any:
-        """The kernel's data as values; a breach is recorded and raised as ProtocolBreach."""
-        try:
-            return super().decode(data)
-        except ProtocolError as e:
-            raise self.breach(e) from None
 
     # -- lent objects' attributes --------------------------------------------------------
 
@@ -253,12 +247,6 @@ class GraderLink(Link):
             raise
         finally:
             self.depth -= 1
-
-    def receive(self) -> Message:
-        try:
-            return super().receive()
-        except ProtocolError as e:
-            raise self.breach(e) from None
 
     def settle(self, message: Reply, args: Sequence) -> None:
         """The kernel's answer: its changes to list and array arguments made here too,
