@@ -14,6 +14,7 @@ kernel sends; the kernel trusts the grader.
 
 import contextlib
 import itertools
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ class Link:
     """One conversation over ``sock``. ``keep_lent``: a session, whose lent objects live
     until it ends (in a check, until the outermost CALL returns)."""
 
-    def __init__(self, sock, keep_lent: bool = False):
+    def __init__(self, sock: socket.socket, keep_lent: bool = False):
         self.sock = sock
         self.keep_lent = keep_lent
         self.mine: dict[int, Any] = {}  # ref -> an object of this side the other holds
@@ -105,6 +106,7 @@ class Link:
         return encode(value, self.as_handle)
 
     def decode(self, data: Data) -> Any:
+        """The other side's data as values (what breaks the protocol, through ``breach``)."""
         try:
             return decode(data, self.from_handle)
         except ProtocolError as e:
@@ -122,9 +124,8 @@ class Link:
 
     def arguments(self, message: CallRequest) -> tuple[Any, Any]:
         """(args, kwargs) of a CALL, decoded."""
-        return self.decode(message.get("args", [])), self.decode(
-            message.get("kwargs", {Tag.DICT: []})
-        )
+        args = self.decode(message.get("args", []))
+        return args, self.decode(message.get("kwargs", {Tag.DICT: []}))
 
     # -- lent objects' attributes --------------------------------------------------------
 
@@ -142,9 +143,12 @@ class Link:
         for key, attributes in state.items() if isinstance(state, dict) else ():
             ref = int(key) if str(key).isdigit() else None
             obj = self.lent.get(ref)
-            if obj is None or not isinstance(attributes, dict) or not attributes:
-                continue
-            if not self.may_change(obj):
+            if (
+                obj is None
+                or not isinstance(attributes, dict)
+                or not attributes
+                or not self.may_change(obj)
+            ):
                 continue
             for name, data in attributes.items():
                 if self.may_set(obj, name):
@@ -166,6 +170,7 @@ class Link:
     # -- requests ------------------------------------------------------------------------
 
     def receive(self) -> Message:
+        """The other side's next message (what breaks the protocol, through ``breach``)."""
         try:
             return receive_message(self.sock)
         except ProtocolError as e:
