@@ -16,11 +16,9 @@ grader. The messages, the data and the handles are specified in ``handnet.wire``
 
 Nothing here decides a verdict: the student can change anything in this process,
 including this module, and the grader still compares the raw results with the reference
-itself. The verdict comes back only so that the cell shows it.
-
-(Over 300 lines: the kernel's whole side of the protocol, one ``KernelLink`` whose
-methods share one conversation's state, the lent objects it hands the student's code, and
-the entry points the stand-in package calls.)
+itself. The verdict comes back only so that the cell shows it. What the kernel's side
+shares with the grader's is ``handnet.link.Link``; ``KernelLink`` adds what the kernel
+does: the handles it describes, the ``Lent`` objects, and how it serves the grader.
 """
 
 import builtins
@@ -31,20 +29,17 @@ import warnings
 
 import numpy as np
 
+from handnet.link import Link
 from handnet.wire import (
     SOCKET_ENV,
     CheckFailed,
     Kind,
     Message,
-    Mirror,
     Op,
     ProtocolError,
     Reply,
     Tag,
-    decode,
-    encode,
     error_reply,
-    receive,
     same,
     send,
     snapshot,
@@ -83,44 +78,25 @@ class Lent:
         return self._text
 
 
-def _public(obj):
-    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
-
-
 def _kind(obj):
     return Kind.CLASS if isinstance(obj, type) else Kind.FUNCTION if callable(obj) else Kind.OBJECT
 
 
-class KernelLink:
-    """One conversation with the grader, from the kernel's side. ``keep_lent``: a
-    session, whose lent objects live until it ends (in a check, until the outermost
-    CALL returns)."""
-
-    def __init__(self, sock: socket.socket, keep_lent: bool = False):
-        self.sock = sock
-        self.keep_lent = keep_lent
-        self.mine = []  # objects of this kernel the grader holds handles to
-        self.mine_ids = {}  # id(object) -> its handle, one handle per object
-        self.lent = {}  # grader's ref -> Lent
-        self.mirror = Mirror()
-        self.depth = 0  # CALLs being served
-
-    # -- data and handles ----------------------------------------------------------------
+class KernelLink(Link):
+    """One conversation with the grader, from the kernel's side: ``mine`` holds the
+    student's objects the grader has handles to, ``lent`` the grader's ``Lent`` objects."""
 
     def as_handle(self, obj):
         if isinstance(obj, Lent):
             return {Tag.BACK: obj._lent[1]}
         if isinstance(obj, types.ModuleType):
             return {Tag.MODULE: obj.__name__}
-        known = self.mine_ids.get(id(obj))
-        if known is not None:
-            return {Tag.OBJECT: known}
-        self.mine.append(obj)
-        self.mine_ids[id(obj)] = ref = len(self.mine) - 1
+        return self.handle(obj)
+
+    def describe(self, obj):
         kind = _kind(obj)
         name = getattr(obj, "__name__", None) if kind != Kind.OBJECT else None
         return {
-            Tag.OBJECT: ref,
             "kind": kind,
             "type": type(obj).__name__[:100],
             "name": name[:100] if isinstance(name, str) else None,
@@ -128,7 +104,7 @@ class KernelLink:
 
     def from_handle(self, data):
         if Tag.BACK in data:
-            if not 0 <= data[Tag.BACK] < len(self.mine):
+            if data[Tag.BACK] not in self.mine:
                 raise ProtocolError("the grader sent an unknown handle")
             return self.mine[data[Tag.BACK]]
         if Tag.OBJECT not in data:
@@ -142,52 +118,11 @@ class KernelLink:
             )
         return lent
 
-    def encode(self, value):
-        return encode(value, self.as_handle)
+    def attributes(self, obj):
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 
-    def decode(self, data):
-        return decode(data, self.from_handle)
-
-    # -- messages ------------------------------------------------------------------------
-
-    def send(self, message: Message) -> None:
-        """Send ``message`` with the lent objects' attributes that changed here."""
-        state = self.mirror.state(self.lent, _public, self.encode)
-        if state:
-            message["state"] = state
-        send(self.sock, message)
-
-    def apply_state(self, message: Message) -> None:
-        """The grader's changes to lent objects' attributes, applied here."""
-        state = message.get("state")
-        for key, attributes in state.items() if isinstance(state, dict) else ():
-            lent = self.lent.get(int(key)) if str(key).isdigit() else None
-            if lent is None or not isinstance(attributes, dict):
-                continue
-            values = {
-                name: self.decode(data)
-                for name, data in attributes.items()
-                if isinstance(name, str) and not name.startswith("_")
-            }
-            self.mirror.saw(int(key), values)
-            lent.__dict__.update(values)
-
-    def wait(self):
-        """Serve the grader's requests until it answers ours."""
-        while True:
-            message = receive(self.sock)
-            op = message["op"]
-            if op == Op.RETURN:
-                value = self.decode(message.get("value"))
-                self.apply_state(message)
-                return value
-            if op == Op.RAISE:
-                self.apply_state(message)
-                raise _remote_error(message)
-            self.send(self.serve(message))
-            if op == Op.CALL and self.depth == 0 and not self.keep_lent:
-                self.lent.clear()
-                self.mirror.forget()
+    def remote_error(self, message):
+        return _remote_error(message)
 
     def serve(self, message: Message) -> Reply:
         """The reply to one of the grader's requests."""
@@ -201,7 +136,7 @@ class KernelLink:
                     return {"op": Op.RAISE, "type": "NameError", "message": str(name)}
                 return {"op": Op.RETURN, "value": self.encode(namespace[name])}
             ref = message.get("ref")
-            if type(ref) is not int or not 0 <= ref < len(self.mine):
+            if type(ref) is not int or ref not in self.mine:
                 return {"op": Op.RAISE, "type": "ProtocolError", "message": "unknown handle"}
             target = self.mine[ref]
             if op == Op.GETATTR:
@@ -229,8 +164,7 @@ class KernelLink:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                args = self.decode(message.get("args", []))
-                kwargs = self.decode(message.get("kwargs", {Tag.DICT: []}))
+                args, kwargs = self.arguments(message)
                 self.apply_state(message)
                 watched = {
                     i: snapshot(a)
@@ -252,15 +186,7 @@ class KernelLink:
 
     def callback(self, ref: int, method: str | None, args: tuple, kwargs: dict):
         """Call the grader's lent object ``ref`` (or its ``method``)."""
-        self.send(
-            {
-                "op": Op.CALL,
-                "ref": ref,
-                "method": method,
-                "args": self.encode(list(args)),
-                "kwargs": self.encode(dict(kwargs)),
-            }
-        )
+        self.send(self.call_request(ref, method, args, kwargs))
         return self.wait()
 
 

@@ -1,8 +1,9 @@
 """The grading protocol between the grader and a grading kernel: its specification, and
 everything both sides share (message kinds, data tags, framing, plain data, the sync of
-lent objects' attributes). The kernel's side is ``handnet.probe``; the grader's is
-``handnet_grader.trust.grader_link`` and ``handnet_grader.trust.verdicts``. (Over 300 lines: this
-docstring is the protocol's specification, kept beside the code it specifies.)
+lent objects' attributes); ``handnet.link`` holds a conversation as both sides do. The
+kernel's side is ``handnet.probe``; the grader's is ``handnet_grader.trust.grader_link``
+and ``handnet_grader.trust.verdicts``. (Over 300 lines: this docstring is the protocol's
+specification, kept beside the code it specifies.)
 
 Transport. While a submission is graded the grader listens on a Unix socket whose path
 a kernel finds in ``$HANDNET_VERDICT_SOCKET``; the kernel opens one connection per

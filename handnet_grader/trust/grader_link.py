@@ -2,9 +2,10 @@
 protocol): the student's objects as handles, the check's objects lent to the student's
 code, and everything the grader refuses.
 
-Over 300 lines, as one class: the handles, the lent objects, the mirror of their
-attributes and the requests in flight are the state of one conversation, which every
-method reads and changes; split into modules, each would reach into the others' state.
+Over 300 lines, as one class: what the two sides share is ``handnet.link.Link``; what is
+left here is the grader's trust at every step of a conversation (handles, lent objects'
+attributes, callbacks, answers), each step reading and changing the one conversation's
+state; split into modules, each would reach into the others' state.
 
 A handle (``student_objects``) sends a CALL when it is called and a GETATTR when an
 attribute is asked for, and waits for the result, as data. Objects of the check (a
@@ -22,7 +23,6 @@ import builtins
 import contextlib
 import functools
 import inspect
-import itertools
 import socket
 import types
 import warnings
@@ -31,22 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from handnet.wire import (
-    CallRequest,
-    Data,
-    Kind,
-    Message,
-    Mirror,
-    Op,
-    ProtocolError,
-    Reply,
-    Tag,
-    decode,
-    encode,
-    error_reply,
-    receive,
-    send,
-)
+from handnet.link import Link
+from handnet.wire import Data, Kind, Message, Op, ProtocolError, Reply, Tag, error_reply
 
 from .student_objects import (
     StudentCallable,
@@ -66,10 +52,12 @@ def _is_function(obj):
     return inspect.isroutine(obj) or isinstance(obj, functools.partial)
 
 
-class GraderLink:
+class GraderLink(Link):
     """One conversation with the kernel, from the grader's side. ``helpers``: the
-    methods of the check's own objects that the kernel may call back; ``keep_lent``: a
-    session, whose lent objects live until it ends."""
+    methods of the check's own objects that the kernel may call back; ``incident``
+    records each breach; ``keep_lent``: a session, whose lent objects live until it
+    ends. ``handles`` holds the grader's handles on the student's objects; everything
+    the grader hands over is lent, so ``mine`` is ``lent``."""
 
     def __init__(
         self,
@@ -78,22 +66,25 @@ class GraderLink:
         incident: Callable[[str], None] | None = None,
         keep_lent: bool = False,
     ):
-        self.sock = sock
+        super().__init__(sock, keep_lent)
         self.helpers = frozenset(helpers)
         self.incident = incident or (lambda text: None)
-        self.keep_lent = keep_lent
-        self.lent = {}  # ref -> object lent (for the current call)
-        self.lent_refs = {}  # id(object) -> ref
-        self.counter = itertools.count()
-        self.mirror = Mirror()
+        self.lent = self.mine
         self.handles = {}  # kernel ref -> StudentObject (one per object)
         self.handle_refs = {}  # id(StudentObject) -> kernel ref
-        self.depth = 0  # requests in flight
 
     def refuse(self, text: str) -> ProtocolBreach:
         """Record ``text`` as an incident; the error to raise."""
         self.incident(text)
         return ProtocolBreach(text)
+
+    def breach(self, error: ProtocolError) -> ProtocolError:
+        """A message or data of the kernel's that the protocol does not allow, refused
+        and recorded (a ProtocolBreach); a closed connection or a breach already
+        recorded, as it is."""
+        if type(error) is not ProtocolError:
+            return error
+        return self.refuse(f"the kernel sent a forged message or malformed data ({error})")
 
     # -- data and handles ----------------------------------------------------------------
 
@@ -119,11 +110,9 @@ class GraderLink:
             return {Tag.BACK: self.ref_of(obj)}
         if isinstance(obj, types.ModuleType):
             raise ProtocolError("a module cannot be lent to the kernel")
-        ref = self.lent_refs.get(id(obj))
-        if ref is not None:
-            return {Tag.OBJECT: ref}
-        ref = self.lent_refs[id(obj)] = next(self.counter)
-        self.lent[ref] = obj
+        return self.handle(obj)
+
+    def describe(self, obj: Any) -> dict:
         kind = (
             Kind.FUNCTION
             if _is_function(obj)
@@ -132,7 +121,6 @@ class GraderLink:
             else Kind.OBJECT
         )
         return {
-            Tag.OBJECT: ref,
             "kind": kind,
             "name": getattr(obj, "__name__", type(obj).__name__),
             "repr": repr(obj)[:200] if kind == Kind.CLASS else None,
@@ -173,21 +161,9 @@ class GraderLink:
             raise ProtocolError("a handle from another conversation")
         return ref
 
-    def encode(self, value: Any) -> Data:
-        return encode(value, self.as_handle)
-
-    def decode(self, data: Data) -> Any:
-        """The kernel's data as values; a breach is recorded and raised as ProtocolBreach."""
-        try:
-            return decode(data, self.from_handle)
-        except ProtocolBreach:
-            raise
-        except ProtocolError as e:
-            raise self.refuse(f"the kernel sent a forged message or malformed data ({e})") from None
-
     # -- lent objects' attributes --------------------------------------------------------
 
-    def _attributes(self, obj):
+    def attributes(self, obj: Any) -> dict[str, Any]:
         """The public data attributes of a lent object: its own, and its class's that are
         not methods (``sizes = [2, 2]``, a nested ``class cost``)."""
         if isinstance(obj, type) or _is_function(obj):
@@ -203,42 +179,29 @@ class GraderLink:
             attributes.update(vars(obj))
         return {k: v for k, v in attributes.items() if not k.startswith("_")}
 
-    def send(self, message: Message) -> None:
-        """Send ``message`` with the lent objects' attributes that changed here."""
-        state = self.mirror.state(self.lent, self._attributes, self.encode)
-        if state:
-            message["state"] = state
-        send(self.sock, message)
+    def may_change(self, obj: Any) -> bool:
+        """Never a class or a function lent by the grader."""
+        if isinstance(obj, type) or _is_function(obj):
+            self.incident(
+                "the student's code changed a class or function lent by the grader; ignored"
+            )
+            return False
+        return True
 
-    def apply_state(self, message: Message) -> None:
-        """The kernel's changes to lent objects' data attributes, applied here (public
-        names only, never over a method of the object's class, never to a class)."""
-        state = message.get("state")
-        for key, attributes in state.items() if isinstance(state, dict) else ():
-            ref = int(key) if str(key).isdigit() else None
-            obj = self.lent.get(ref)
-            if obj is None or not isinstance(attributes, dict) or not attributes:
-                continue
-            if isinstance(obj, type) or _is_function(obj):
-                self.incident(
-                    "the student's code changed a class or function lent by the grader; ignored"
-                )
-                continue
-            for name, data in attributes.items():
-                if (
-                    not isinstance(name, str)
-                    or not name.isidentifier()
-                    or name.startswith("_")
-                    or callable(getattr(type(obj), name, None))
-                ):
-                    self.incident(
-                        f"the student's code set {str(name)[:80]!r} on a lent object; ignored"
-                    )
-                    continue
-                value = self.decode(data)
-                self.mirror.saw(ref, {name: value})
-                with contextlib.suppress(TypeError, ValueError, AttributeError):
-                    setattr(obj, name, value)
+    def may_set(self, obj: Any, name: Any) -> bool:
+        """Public names only, never over a method of the object's class."""
+        if (
+            super().may_set(obj, name)
+            and name.isidentifier()
+            and not callable(getattr(type(obj), name, None))
+        ):
+            return True
+        self.incident(f"the student's code set {str(name)[:80]!r} on a lent object; ignored")
+        return False
+
+    def forget(self) -> None:
+        super().forget()
+        self.refs.clear()
 
     # -- requests ------------------------------------------------------------------------
 
@@ -246,19 +209,9 @@ class GraderLink:
         """target(*args, **kwargs) in the kernel; the result as data or handles. Lists
         and arrays among ``args`` that the call changed in place are changed here too."""
         try:
-            message = {
-                "op": Op.CALL,
-                "ref": self.ref_of(target),
-                "method": None,
-                "args": self.encode(list(args)),
-                "kwargs": self.encode(dict(kwargs)),
-            }
-            return self._ask(message, args)
+            return self._ask(self.call_request(self.ref_of(target), None, args, kwargs), args)
         finally:
-            if self.depth == 0 and not self.keep_lent:
-                self.lent.clear()
-                self.lent_refs.clear()
-                self.mirror.forget()
+            self.call_ended()
 
     def getattr(self, target: StudentObject, name: str) -> Any:
         return self._ask(
@@ -295,37 +248,18 @@ class GraderLink:
         finally:
             self.depth -= 1
 
-    def _receive(self):
-        try:
-            return receive(self.sock)
-        except ProtocolError as e:
-            if type(e) is ProtocolError:
-                raise self.refuse(
-                    f"the kernel sent a forged message or malformed data ({e})"
-                ) from None
-            raise
+    def settle(self, message: Reply, args: Sequence) -> None:
+        """The kernel's answer: its changes to list and array arguments made here too,
+        its warnings warned again here."""
+        self._apply_mutations(args, message.get("mutated"))
+        warned = message.get("warnings")
+        for category, text in warned[:20] if isinstance(warned, list) else ():
+            kind = getattr(builtins, str(category), None)
+            kind = kind if isinstance(kind, type) and issubclass(kind, Warning) else UserWarning
+            warnings.warn_explicit(str(text), kind, "student", 0)
 
-    def wait(self, args: Sequence = ()) -> Any:
-        """Serve the kernel's callbacks until it answers the request in flight."""
-        while True:
-            message = self._receive()
-            op = message["op"]
-            if op == Op.CALL:
-                self.send(self.serve_call(message))
-                continue
-            if op not in (Op.RETURN, Op.RAISE):
-                raise self.refuse(f"the kernel sent an unexpected {op!r} message during a check")
-            value = self.decode(message.get("value")) if op == Op.RETURN else None
-            self.apply_state(message)
-            self._apply_mutations(args, message.get("mutated"))
-            warned = message.get("warnings")
-            for category, text in warned[:20] if isinstance(warned, list) else ():
-                kind = getattr(builtins, str(category), None)
-                kind = kind if isinstance(kind, type) and issubclass(kind, Warning) else UserWarning
-                warnings.warn_explicit(str(text), kind, "student", 0)
-            if op == Op.RAISE:
-                raise student_error(message)
-            return value
+    def remote_error(self, message: Reply) -> Exception:
+        return student_error(message)
 
     def _apply_mutations(self, args, mutated):
         """The kernel changed some list or array arguments in place: change ours."""
@@ -340,9 +274,12 @@ class GraderLink:
                 elif isinstance(original, np.ndarray) and np.shape(value) == original.shape:
                     original[...] = value
 
-    def serve_call(self, message: CallRequest) -> Reply:
-        """The reply to the kernel's call of a lent function or method."""
-        ref, method = message.get("ref"), message.get("method")
+    def serve(self, message: Message) -> Reply:
+        """The reply to the kernel's call of a lent function or method (the only request
+        the kernel may make)."""
+        op, ref, method = message["op"], message.get("ref"), message.get("method")
+        if op != Op.CALL:
+            raise self.refuse(f"the kernel sent an unexpected {op!r} message during a check")
         obj = self.lent.get(ref) if type(ref) is int else None
         if obj is None:
             self.incident(
@@ -369,8 +306,7 @@ class GraderLink:
                     "type": "AttributeError",
                     "message": f"{str(method)[:80]!r} is not available here",
                 }
-            args = self.decode(message.get("args", []))
-            kwargs = self.decode(message.get("kwargs", {Tag.DICT: []}))
+            args, kwargs = self.arguments(message)
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 value = target(*args, **dict(kwargs))

@@ -16,7 +16,10 @@ import nbformat
 PATTERNS = (
     ("the gradebook", re.compile(r"gradebook|\.db\b", re.I)),
     ("the reference package", re.compile(r"\bhandnet_ref\b")),
-    ("the grading protocol", re.compile(r"handnet\.(?:probe|wire)|\bHANDNET_\w*|\b[Vv]erdict")),
+    (
+        "the grading protocol",
+        re.compile(r"handnet\.(?:probe|wire|link)|\bHANDNET_\w*|\b[Vv]erdict"),
+    ),
     ("the course folders", re.compile(r"(\.\./){2,}|\b(source|autograded|submitted|release)/")),
     ("nbgrader", re.compile(r"\bnbgrader\b")),
     ("NumPy's functions (replaced)", re.compile(r"\b(np|numpy)(\.\w+)+\s*=(?!=)")),
