@@ -1,14 +1,15 @@
-"""Every public function and method of the grader says what it takes and what it gives
-back (issue 12): each parameter but ``self`` and ``cls`` is annotated, and so is the
-return. Public: a module-level function or a method of a class (nested classes too) whose
-name does not start with ``_``; functions defined inside functions are local."""
+"""Every public function and method of the grader (issue 12) and of the hidden reference
+(issue 19) says what it takes and what it gives back: each parameter but ``self`` and
+``cls`` is annotated, and so is the return. Public: a module-level function or a method
+of a class (nested classes too) whose name does not start with ``_``; functions defined
+inside functions are local."""
 
 import ast
 from pathlib import Path
 
-import handnet_grader
+import pytest
 
-PACKAGE = Path(handnet_grader.__file__).parent
+REPO = Path(__file__).resolve().parents[1]
 
 
 def unannotated(source: str) -> list[str]:
@@ -38,12 +39,13 @@ def unannotated(source: str) -> list[str]:
     return found
 
 
-def test_every_public_function_of_the_grader_is_annotated():
-    """Does every public function of handnet_grader annotate all its parameters and its
+@pytest.mark.parametrize("package", ["handnet_grader", "handnet_ref"])
+def test_every_public_function_of_the_package_is_annotated(package):
+    """Does every public function of the package annotate all its parameters and its
     return?"""
     lacking = [
-        f"{path.relative_to(PACKAGE)}:{entry}"
-        for path in sorted(PACKAGE.rglob("*.py"))
+        f"{path.relative_to(REPO)}:{entry}"
+        for path in sorted((REPO / package).rglob("*.py"))
         for entry in unannotated(path.read_text())
     ]
     assert not lacking, "public functions without annotations:\n" + "\n".join(lacking)

@@ -29,11 +29,11 @@ class _Net(ReferenceNetwork):
         self.weights = weights
         self.biases = biases
 
-    def backprop(self, X, Y):
+    def backprop(self, X: np.ndarray, Y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         return backprop_batch(self.weights, self.biases, X, Y, self.cost)
 
 
-def columns(X, Y):
+def columns(X: np.ndarray, Y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """The batch (X (n_0, m), Y (n_L, m)) as the book's list of m (x, y) column pairs."""
     return [(X[:, [j]], Y[:, [j]]) for j in range(X.shape[1])]
 

@@ -18,6 +18,8 @@ mistakes, each with its hint, kept in one module so that the notebook, this modu
 and its test file line up.)
 """
 
+from typing import Any
+
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_prime
@@ -87,7 +89,7 @@ COST_DERIVATIVE_MISTAKES = (
 )
 
 
-def check_cost_derivative(obj):
+def check_cost_derivative(obj: Any) -> None:
     """cost_derivative(self, output_activations, y) on columns and batches."""
     fn = student_function(obj, "cost_derivative")
     rng, seed = check_rng()
@@ -121,7 +123,7 @@ class _OutputErrorWithoutSigmaPrime:
     """A cost whose BP1 forgets sigma'(z^L): delta^L = a - y."""
 
     @staticmethod
-    def delta(z, a, y):
+    def delta(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         return a - y
 
 
@@ -129,7 +131,7 @@ class _OutputErrorSigmaPrimeOfA:
     """A cost whose BP1 takes sigma' of the activations: delta^L = (a - y) sigma'(a)."""
 
     @staticmethod
-    def delta(z, a, y):
+    def delta(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (a - y) * sigmoid_prime(a)
 
 
@@ -326,7 +328,7 @@ def _check_backprop(obj, square_depths, general, part=None):
         )
 
 
-def check_backprop_output(obj):
+def check_backprop_output(obj: Any) -> None:
     """The output layer's gradients, nabla_b[-1] and nabla_w[-1] (BP1, BP3, BP4), on
     networks of two to four layers; the hidden layers are not compared."""
     # Besides square networks, shapes whose layers after the input all have one size, so
@@ -334,12 +336,12 @@ def check_backprop_output(obj):
     _check_backprop(obj, (2, 3, 4), [[4, 3], [2, 6], [5, 3, 3], [6, 4, 4, 4]], _output_layer)
 
 
-def check_backprop_shallow(obj):
+def check_backprop_shallow(obj: Any) -> None:
     """All gradients on networks with one hidden layer (sizes of three entries)."""
     _check_backprop(obj, (3, 3), [[4, 6, 3], [7, 3, 5], [2, 5, 1]])
 
 
-def check_backprop(obj):
+def check_backprop(obj: Any) -> None:
     """All gradients on deeper networks: two and three hidden layers."""
     _check_backprop(obj, (4, 5), [[4, 6, 5, 3], [3, 5, 4, 6, 2], [8, 3, 7, 2]])
 
@@ -448,7 +450,7 @@ NUMERICAL_GRADIENT_MISTAKES = (
 )
 
 
-def check_numerical_gradient(fn):
+def check_numerical_gradient(fn: Any) -> None:
     """numerical_gradient(net, x, y, h) on small networks with h = 1e-3 and 1e-4 (large
     enough that a one-sided difference shows): the same numbers as the reference's centred
     differences, and the network's parameters unchanged afterwards."""
@@ -517,7 +519,7 @@ REL_ERROR_MISTAKES = (
 )
 
 
-def check_rel_error(fn):
+def check_rel_error(fn: Any) -> None:
     """rel_error(a, b) on random arrays of several shapes, near and far apart, and on
     two arrays of zeros."""
     rng, seed = check_rng()

@@ -13,6 +13,7 @@ and its test file line up.)
 """
 
 import copy
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,9 @@ ASSIGNMENT = "05_matrix"
 # --- backprop_matrix -------------------------------------------------------------------
 
 
-def reference_backprop_matrix(self, X, Y):
+def reference_backprop_matrix(
+    self, X: np.ndarray, Y: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(nabla_b, nabla_w) summed over the columns of X (n_0, m) and Y (n_L, m)."""
     return backprop_batch(self.weights, self.biases, X, Y)
 
@@ -107,7 +110,7 @@ def _on_network(method):
     return lambda weights, biases, X, Y: method(network_with(weights, biases), X, Y)
 
 
-def check_backprop_matrix(obj):
+def check_backprop_matrix(obj: Any) -> None:
     """backprop_matrix(self, X, Y) on random small networks, batches of 8 to 11 columns
     (more than any layer has neurons, so misplaced axes show) and one of a single column."""
     fn = getattr(obj, "backprop_matrix", obj)
@@ -139,7 +142,9 @@ class _RecordingNetwork(ReferenceNetwork):
 
     _batch_size = None
 
-    def backprop_matrix(self, X, Y):
+    def backprop_matrix(
+        self, X: np.ndarray, Y: np.ndarray
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         self._log.append("backprop_matrix")
         X, Y = np.asarray(X), np.asarray(Y)
         n_in, n_out, m = self.sizes[0], self.sizes[-1], self._batch_size
@@ -154,7 +159,7 @@ class _RecordingNetwork(ReferenceNetwork):
             )
         return backprop_batch(self.weights, self.biases, X, Y)
 
-    def backprop(self, x, y):
+    def backprop(self, x: np.ndarray, y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         self._log.append("backprop")
         return super().backprop(x, y)
 
@@ -171,7 +176,9 @@ def _stack(mini_batch):
     return np.hstack([x for x, _ in mini_batch]), np.hstack([y for _, y in mini_batch])
 
 
-def reference_update_mini_batch_matrix(self, mini_batch, eta):
+def reference_update_mini_batch_matrix(
+    self, mini_batch: list[tuple[np.ndarray, np.ndarray]], eta: float
+) -> None:
     """One gradient step from the whole mini-batch at once, by backprop_matrix."""
     X, Y = _stack(mini_batch)
     nabla_b, nabla_w = self.backprop_matrix(X, Y)
@@ -244,7 +251,7 @@ UPDATE_MINI_BATCH_MATRIX_MISTAKES = (
 _NUMERIC_MISTAKES = UPDATE_MINI_BATCH_MATRIX_MISTAKES[2:]
 
 
-def check_update_mini_batch_matrix(obj):
+def check_update_mini_batch_matrix(obj: Any) -> None:
     """update_mini_batch_matrix(self, mini_batch, eta) on random small networks and
     mini-batches of 8 to 11 examples, with a recording reference network as ``self``."""
     fn = getattr(obj, "update_mini_batch_matrix", obj)
@@ -299,7 +306,7 @@ QUESTIONS = {
 }
 
 
-def check_speedup_answer(answer):
+def check_speedup_answer(answer: Any) -> None:
     """The answer to: why is the matrix version faster at a mini-batch of 10?"""
     check_choice("speedup_answer", answer, QUESTIONS)
 

@@ -21,12 +21,16 @@ import os
 import secrets
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from handnet.wire import CheckFailed, Kind, RemoteError, remote
+
+# A value as ``as_plain`` gives it: float64 arrays, nested in lists or tuples.
+Plain = np.ndarray | list[Any] | tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -39,20 +43,20 @@ class Mistake:
     variant: Callable
 
 
-def check_rng():
+def check_rng() -> tuple[np.random.Generator, int]:
     """(Generator, seed) for one check: the seed is ``$HANDNET_CHECK_SEED`` if set (to
     replay a failure), else drawn fresh, so the inputs cannot be known in advance."""
     seed = int(os.environ.get("HANDNET_CHECK_SEED") or secrets.randbits(32))
     return np.random.default_rng(seed), seed
 
 
-def is_class(obj):
+def is_class(obj: Any) -> bool:
     """Whether ``obj`` is a class: here, or (seen from the grader) in the student's kernel."""
     described = remote(obj)
     return isinstance(obj, type) or (described is not None and described.kind == Kind.CLASS)
 
 
-def type_name(obj):
+def type_name(obj: Any) -> str:
     """The name of ``obj``'s type, as the student would see it in their kernel (for an
     exception raised there, the student's exception's type)."""
     if isinstance(obj, RemoteError):
@@ -61,7 +65,7 @@ def type_name(obj):
     return described.type_name if described is not None else type(obj).__name__
 
 
-def student_function(obj, name):
+def student_function(obj: Any, name: str) -> Callable[..., Any]:
     """The function to check: ``obj.<name>`` when ``obj`` is the student's class (their
     ``Network``), else ``obj`` itself (the function, as written before it is attached)."""
     if is_class(obj):
@@ -80,7 +84,9 @@ def student_function(obj, name):
     return fn
 
 
-def call_student(fn, args, what, copy_args=True):
+def call_student(
+    fn: Any, args: tuple[Any, ...], what: str, copy_args: bool = True
+) -> tuple[Any, list[warnings.WarningMessage]]:
     """fn(*args), with the student's warnings kept off stderr.
 
     The arguments are deep copies unless ``copy_args`` is False (for checks that inspect
@@ -106,7 +112,7 @@ def call_student(fn, args, what, copy_args=True):
     return result, caught
 
 
-def as_plain(value, like=None):
+def as_plain(value: Any, like: Plain | None = None) -> Plain | None:
     """The value as float64 arrays, nested in lists/tuples, or None if it is not numbers.
 
     Without ``like``, lists and tuples keep their structure (as in a reference's
@@ -129,7 +135,7 @@ def as_plain(value, like=None):
     return array.astype(np.float64)
 
 
-def outputs_match(got, expected, rtol=1e-6, atol=1e-9):
+def outputs_match(got: Plain, expected: Plain, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """Whether two plain values (see ``as_plain``) have the same structure, shapes and
     numbers, within the tolerances."""
     if isinstance(expected, (list, tuple)):
@@ -146,7 +152,7 @@ def outputs_match(got, expected, rtol=1e-6, atol=1e-9):
     )
 
 
-def describe_difference(got, expected, what):
+def describe_difference(got: Plain, expected: Plain, what: str) -> str:
     """One or two sentences: what was expected, what came back, where they differ."""
     if isinstance(expected, (list, tuple)):
         if not isinstance(got, (list, tuple)):
@@ -171,7 +177,15 @@ def describe_difference(got, expected, what):
     )
 
 
-def judge(results, expected, variants, what, seed=None, rtol=1e-6, atol=1e-9):
+def judge(
+    results: Sequence[Any],
+    expected: Sequence[Plain | None],
+    variants: Sequence[tuple[Mistake, Sequence[Plain | None]]],
+    what: str,
+    seed: int | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> None:
     """Pass (return) if every result matches its expected output; otherwise raise
     CheckFailed with the hint of the first mistake that explains every result, or else a
     description of the first difference.
@@ -201,7 +215,7 @@ _scratch = contextvars.ContextVar("handnet_check_scratch", default=None)
 
 
 @contextlib.contextmanager
-def scratch_in(folder):
+def scratch_in(folder: str | None) -> Iterator[None]:
     """Within this block (in this thread), ``temporary_folder`` makes its folders in
     ``folder`` (one that the student's kernel can see, when the kernel runs in a sandbox)."""
     token = _scratch.set(folder)
@@ -211,7 +225,7 @@ def scratch_in(folder):
         _scratch.reset(token)
 
 
-def temporary_folder():
+def temporary_folder() -> tempfile.TemporaryDirectory[str]:
     """A TemporaryDirectory for files that the student's code reads or writes (open to
     the sandboxed kernel's user when made in a scratch folder)."""
     scratch = _scratch.get()
@@ -221,7 +235,7 @@ def temporary_folder():
     return folder
 
 
-def quietly(fn, case):
+def quietly(fn: Callable[..., Any], case: tuple[Any, ...]) -> Plain | None:
     """fn(*copy of case) with warnings silenced, or None if it raises: for running the
     reference and the wrong variants, whose warnings are not the student's."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -233,17 +247,17 @@ def quietly(fn, case):
 
 
 def compare_function(
-    fn,
-    reference,
-    cases,
-    mistakes=(),
-    what="your function",
-    seed=None,
-    rtol=1e-6,
-    atol=1e-9,
-    describe=None,
-    part=None,
-):
+    fn: Any,
+    reference: Callable[..., Any],
+    cases: Sequence[tuple[Any, ...]],
+    mistakes: Sequence[Mistake] = (),
+    what: str = "your function",
+    seed: int | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    describe: Callable[..., str] | None = None,
+    part: Callable[[Any], Any] | None = None,
+) -> None:
     """Check ``fn(*case)`` against ``reference(*case)`` for every case (a tuple of
     arguments), naming a catalogued mistake when one explains the difference.
 

@@ -11,6 +11,7 @@ and its test file line up.)
 """
 
 import types
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ ASSIGNMENT = "02_feedforward"
 # --- __init__ ---------------------------------------------------------------------------
 
 
-def reference_init(self, sizes, rng):
+def reference_init(self, sizes: list[int], rng: np.random.Generator) -> None:
     """Biases (y, 1) and weights (y, x) from N(0, 1), drawn with the Generator ``rng``."""
     self.sizes = list(sizes)
     self.num_layers = len(sizes)
@@ -211,7 +212,7 @@ def _describe_init(got, expected, cases):
     return "your network differs from the expected one."
 
 
-def check_init(obj):
+def check_init(obj: Any) -> None:
     """__init__(self, sizes, rng): shapes, reproducibility with the given Generator, and
     (loosely) the N(0, 1) distribution of the biases and weights."""
     fn = student_function(obj, "__init__")
@@ -336,7 +337,7 @@ def _describe_case(net, a):
     return f"network {net.sizes}, input of shape {a.shape}"
 
 
-def check_feedforward(obj):
+def check_feedforward(obj: Any) -> None:
     """feedforward(self, a) for a single input column (n, 1): first on networks whose
     layers all have the same size (so transposed weights still compute, and show), then on
     networks of different layer sizes, [784, 30, 10] among them."""
@@ -357,7 +358,7 @@ def check_feedforward(obj):
         )
 
 
-def check_feedforward_batch(obj):
+def check_feedforward_batch(obj: Any) -> None:
     """feedforward(self, a) for a batch (n, m), one input per column: every column of the
     output must be the output for that column alone."""
     fn = student_function(obj, "feedforward")
@@ -399,7 +400,7 @@ def _hits(net, test_data):
     return [int(np.argmax(net.feedforward(x))) == y for x, y in test_data]
 
 
-def reference_evaluate(self, test_data):
+def reference_evaluate(self, test_data: list[tuple[np.ndarray, int]]) -> int:
     """How many (x, label) pairs have argmax(feedforward(x)) == label."""
     return sum(int(np.argmax(self.feedforward(x)) == y) for x, y in test_data)
 
@@ -465,7 +466,7 @@ def _diagonal_network(sizes, rng):
     return net
 
 
-def check_evaluate(obj):
+def check_evaluate(obj: Any) -> None:
     """evaluate(self, test_data) on lists of (x, label) pairs for random networks."""
     fn = student_function(obj, "evaluate")
     rng, seed = check_rng()
@@ -489,7 +490,7 @@ def check_evaluate(obj):
 # --- vectorized_result ------------------------------------------------------------------
 
 
-def reference_vectorized_result(j):
+def reference_vectorized_result(j: int) -> np.ndarray:
     """The one-hot column (10, 1) with 1.0 in row j."""
     e = np.zeros((10, 1))
     e[j] = 1.0
@@ -521,7 +522,7 @@ VECTORIZED_RESULT_MISTAKES = (
 )
 
 
-def check_vectorized_result(fn):
+def check_vectorized_result(fn: Any) -> None:
     """vectorized_result(j) for every digit, in a random order."""
     rng, seed = check_rng()
     cases = [(int(j),) for j in rng.permutation(10)]

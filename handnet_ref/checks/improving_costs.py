@@ -15,10 +15,12 @@ mistakes, each with its hint, kept in one module so that the notebook, this modu
 and its test file line up.)
 """
 
+from typing import Any
+
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_prime
-from ..costs import CrossEntropyCost, QuadraticCost
+from ..costs import Cost, CrossEntropyCost, QuadraticCost
 from ..network2 import Network as ReferenceNetwork
 from ._improving_net import _one_hot
 from .core import (
@@ -72,7 +74,7 @@ def _delta_cases(rng):
     return cases
 
 
-def check_quadratic_delta(obj):
+def check_quadratic_delta(obj: Any) -> None:
     """QuadraticCost.delta(z, a, y) on random batches with a = sigma(z)."""
     fn = student_function(obj, "delta")
     rng, seed = check_rng()
@@ -100,7 +102,9 @@ def _train_neuron(cost, w, b, x, y, eta, epochs, delta=None, sign=1.0, use_x=Tru
     return np.array(outputs, dtype=float)
 
 
-def reference_train_neuron(cost, w, b, x, y, eta, epochs):
+def reference_train_neuron(
+    cost: Cost, w: float, b: float, x: float, y: float, eta: float, epochs: int
+) -> np.ndarray:
     """Outputs of one sigmoid neuron before training and after each of ``epochs`` steps:
     network2's ``Network([1, 1])`` with weight w and bias b, one ``update_mini_batch`` on
     the example (x, y) per step."""
@@ -162,7 +166,7 @@ TRAIN_NEURON_MISTAKES = (
 )
 
 
-def check_train_neuron(train_neuron):
+def check_train_neuron(train_neuron: Any) -> None:
     """train_neuron(cost, w, b, x, y, eta, epochs) for both costs and random settings."""
     if not callable(train_neuron):
         raise CheckFailed("train_neuron: expected a function.")
@@ -271,7 +275,7 @@ def _cost_cases(rng):
     return cases
 
 
-def check_cross_entropy_fn(obj):
+def check_cross_entropy_fn(obj: Any) -> None:
     """CrossEntropyCost.fn(a, y) on random batches, one of them with exact 0s and 1s."""
     fn = student_function(obj, "fn")
     rng, seed = check_rng()
@@ -285,7 +289,7 @@ def check_cross_entropy_fn(obj):
     )
 
 
-def check_cross_entropy_edges(obj):
+def check_cross_entropy_edges(obj: Any) -> None:
     """CrossEntropyCost.fn where outputs are exactly 0 or 1: 0 ln 0 counts as 0, and no
     warning is printed."""
     fn = student_function(obj, "fn")
@@ -308,7 +312,7 @@ def check_cross_entropy_edges(obj):
     )
 
 
-def check_cross_entropy_delta(obj):
+def check_cross_entropy_delta(obj: Any) -> None:
     """CrossEntropyCost.delta(z, a, y) on random batches with a = sigma(z)."""
     fn = student_function(obj, "delta")
     rng, seed = check_rng()

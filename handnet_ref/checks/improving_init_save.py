@@ -18,7 +18,9 @@ and its test file line up.)
 import copy
 import json
 import os
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +58,7 @@ def _initialise(
     self.weights = [draw((y, x)) * scale(x, y) for x, y in zip(self.sizes[:-1], self.sizes[1:])]
 
 
-def reference_default_weight_initializer(self, rng):
+def reference_default_weight_initializer(self, rng: np.random.Generator) -> None:
     """Biases from N(0, 1); weights into a neuron with n_in inputs from N(0, 1/n_in)
     (``initializers.scaled_weights``, which draws in the notebook's order)."""
     self.weights, self.biases = scaled_weights(self.sizes, rng)
@@ -139,7 +141,7 @@ def _statistics_agree(s, t):
     return True
 
 
-def check_default_weight_initializer(obj):
+def check_default_weight_initializer(obj: Any) -> None:
     """default_weight_initializer(self, rng): shapes, N(0, 1/n_in) weights and N(0, 1)
     biases (judged by their statistics on a large network), and a seed fixes the result."""
     fn = student_function(obj, "default_weight_initializer")
@@ -298,7 +300,7 @@ def _saved(fn, net, what):
         return _file_summary(path)
 
 
-def check_save_json(obj):
+def check_save_json(obj: Any) -> None:
     """save(self, filename): the JSON file holds sizes, weights, biases and the cost's name."""
     fn = student_function(obj, "save")
     if not callable(fn):
@@ -315,7 +317,7 @@ def check_save_json(obj):
     _verdict("save", got, expected, variants, seed)
 
 
-def reference_load(filename):
+def reference_load(filename: str | Path) -> _Net:
     """The network saved in ``filename``: network2's ``Network`` (``_Net``) with the file's
     sizes, cost class, weights and biases."""
     with open(filename) as f:
@@ -378,7 +380,7 @@ def _net_summary(net):
     }
 
 
-def check_load_json(obj):
+def check_load_json(obj: Any) -> None:
     """load(filename): a network with the file's sizes, weights, biases (arrays) and cost
     class, for both costs."""
     if not callable(obj):

@@ -18,6 +18,8 @@ mistakes, each with its hint, kept in one module so that the notebook, this modu
 and its test file line up.)
 """
 
+from typing import Any
+
 import numpy as np
 
 from ..costs import CrossEntropyCost, QuadraticCost
@@ -57,7 +59,9 @@ def _update(
     ]
 
 
-def reference_update_mini_batch(self, X, Y, eta, lmbda, n):
+def reference_update_mini_batch(
+    self, X: np.ndarray, Y: np.ndarray, eta: float, lmbda: float, n: int
+) -> None:
     """w -> (1 - eta lmbda / n) w - (eta / m) nabla_w; b -> b - (eta / m) nabla_b:
     ``network2.Network.update_mini_batch`` on the columns of X (n_0, m) and Y (n_L, m)."""
     ReferenceNetwork.update_mini_batch(self, columns(X, Y), eta, lmbda, n)
@@ -118,7 +122,7 @@ UPDATE_MISTAKES = (
 )
 
 
-def check_l2_update(obj):
+def check_l2_update(obj: Any) -> None:
     """update_mini_batch(self, X, Y, eta, lmbda, n): one L2-regularised step, on random
     networks and batches, with ``self`` a reference network (its backprop is right)."""
     fn = student_function(obj, "update_mini_batch")
@@ -224,7 +228,7 @@ TOTAL_COST_MISTAKES = (
 )
 
 
-def check_total_cost(obj):
+def check_total_cost(obj: Any) -> None:
     """total_cost(self, (X, labels), lmbda) for both costs, with and without L2."""
     fn = student_function(obj, "total_cost")
     rng, seed = check_rng()
@@ -282,7 +286,7 @@ ACCURACY_MISTAKES = (
 )
 
 
-def check_monitor_accuracy(obj):
+def check_monitor_accuracy(obj: Any) -> None:
     """accuracy(self, (X, labels)) on random networks and data."""
     fn = student_function(obj, "accuracy")
     rng, seed = check_rng()
@@ -332,7 +336,7 @@ def _epochs_to_run(
     return len(accuracies)
 
 
-def reference_epochs_to_run(accuracies, n):
+def reference_epochs_to_run(accuracies: list[float], n: int) -> int:
     """How many epochs run when training stops once the accuracy has not beaten its best
     so far for n epochs in a row (all of them if that never happens): the epoch after
     which network2's SGD, with ``early_stopping_n = n``, stops (``EarlyStopping``)."""
@@ -394,7 +398,7 @@ def _accuracy_curve(rng, length):
     return [float(v) for v in np.round(curve / 0.005) * 0.005]  # ties happen
 
 
-def check_epochs_to_run(epochs_to_run):
+def check_epochs_to_run(epochs_to_run: Any) -> None:
     """epochs_to_run(accuracies, n) on noisy accuracy curves with ties and plateaus."""
     if not callable(epochs_to_run):
         raise CheckFailed("epochs_to_run: expected a function.")

@@ -11,6 +11,8 @@ mistakes, each with its hint, kept in one module so that the notebook, this modu
 and its test file line up.)
 """
 
+from typing import Any
+
 import numpy as np
 
 from .core import CheckFailed, Mistake, check_rng, compare_function, type_name
@@ -55,7 +57,7 @@ def _compare(fn, reference, cases, mistakes, what, seed):
 # --- hidden neurons ---------------------------------------------------------------------
 
 
-def reference_hidden_weight_images(weights):
+def reference_hidden_weight_images(weights: list[np.ndarray]) -> np.ndarray:
     """Row j of weights[0] as a 28 x 28 image: shape (n_hidden, 28, 28)."""
     W = np.asarray(weights[0])
     return W.reshape(len(W), SIDE, SIDE)
@@ -77,7 +79,7 @@ HIDDEN_WEIGHT_IMAGES_MISTAKES = (
 )
 
 
-def check_hidden_weight_images(hidden_weight_images):
+def check_hidden_weight_images(hidden_weight_images: Any) -> None:
     """hidden_weight_images(weights) for random networks with several hidden sizes."""
     rng, seed = check_rng()
     cases = [(_weights(rng, int(n)),) for n in (rng.integers(5, 15), 30, rng.integers(40, 60))]
@@ -91,7 +93,7 @@ def check_hidden_weight_images(hidden_weight_images):
     )
 
 
-def reference_strongest_hidden_neurons(weights, digit, k):
+def reference_strongest_hidden_neurons(weights: list[np.ndarray], digit: int, k: int) -> np.ndarray:
     """Indices of the k hidden neurons with the largest weights into output ``digit``,
     largest first."""
     return np.argsort(-np.asarray(weights[1])[digit], kind="stable")[:k]
@@ -124,7 +126,7 @@ STRONGEST_MISTAKES = (
 )
 
 
-def check_strongest_hidden_neurons(strongest_hidden_neurons):
+def check_strongest_hidden_neurons(strongest_hidden_neurons: Any) -> None:
     """strongest_hidden_neurons(weights, digit, k) on random networks."""
     rng, seed = check_rng()
     cases = []
@@ -146,7 +148,9 @@ def check_strongest_hidden_neurons(strongest_hidden_neurons):
 # --- the confusion matrix ---------------------------------------------------------------
 
 
-def reference_confusion_matrix(predictions, labels, n_classes=10):
+def reference_confusion_matrix(
+    predictions: np.ndarray, labels: np.ndarray, n_classes: int = 10
+) -> np.ndarray:
     """C[i, j] = how many examples with label i were guessed as j."""
     C = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(C, (np.asarray(labels), np.asarray(predictions)), 1)
@@ -185,7 +189,7 @@ def _predictions(rng, labels, n_classes, right=0.7):
     return guesses
 
 
-def check_confusion_matrix(confusion_matrix):
+def check_confusion_matrix(confusion_matrix: Any) -> None:
     """confusion_matrix(predictions, labels, n_classes) with 10 and fewer classes, one of
     them never a label."""
     rng, seed = check_rng()
@@ -205,7 +209,7 @@ def check_confusion_matrix(confusion_matrix):
     )
 
 
-def reference_most_confused(C):
+def reference_most_confused(C: np.ndarray) -> tuple[int, int]:
     """(label, guess) of the largest count off the diagonal of C."""
     C = np.asarray(C)
     off = np.where(np.eye(len(C), dtype=bool), -1, C)
@@ -237,7 +241,7 @@ def _confusion(rng, n_classes):
     return C
 
 
-def check_most_confused(most_confused):
+def check_most_confused(most_confused: Any) -> None:
     """most_confused(C) on random confusion matrices with one clear largest mistake."""
     rng, seed = check_rng()
     cases = [(_confusion(rng, 10),), (_confusion(rng, 10),), (_confusion(rng, 4),)]
@@ -251,7 +255,7 @@ def check_most_confused(most_confused):
     )
 
 
-def reference_per_class_accuracy(C):
+def reference_per_class_accuracy(C: np.ndarray) -> np.ndarray:
     """For each label i, the fraction of its examples guessed right: C[i, i] / sum_j C[i, j]."""
     C = np.asarray(C, dtype=np.float64)
     return np.diag(C) / C.sum(axis=1)
@@ -272,7 +276,7 @@ PER_CLASS_MISTAKES = (
 )
 
 
-def check_per_class_accuracy(per_class_accuracy):
+def check_per_class_accuracy(per_class_accuracy: Any) -> None:
     """per_class_accuracy(C) on random confusion matrices."""
     rng, seed = check_rng()
     cases = [(_confusion(rng, 10),), (_confusion(rng, 10),), (_confusion(rng, 3),)]
@@ -298,7 +302,9 @@ def _mistakes(outputs, labels, confidence="guess"):
     return wrong, outputs[rows, wrong]
 
 
-def reference_most_confident_mistakes(outputs, labels, k):
+def reference_most_confident_mistakes(
+    outputs: np.ndarray, labels: np.ndarray, k: int
+) -> np.ndarray:
     """Indices of the k wrong guesses whose guessed class has the largest output
     activation, most confident first (all the wrong guesses if there are fewer than k)."""
     wrong, confidence = _mistakes(outputs, labels)
@@ -351,7 +357,7 @@ def _outputs(rng, N, n_classes=10, right=0.7):
     return outputs, labels
 
 
-def check_most_confident_mistakes(most_confident_mistakes):
+def check_most_confident_mistakes(most_confident_mistakes: Any) -> None:
     """most_confident_mistakes(outputs, labels, k) on random outputs, including a case with
     fewer mistakes than k."""
     rng, seed = check_rng()

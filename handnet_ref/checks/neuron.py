@@ -1,5 +1,7 @@
 """Checks for assignment 1, the sigmoid neuron: perceptron, NAND, sigmoid, sigmoid_prime."""
 
+from typing import Any
+
 import numpy as np
 
 from ..activations import sigmoid as reference_sigmoid
@@ -9,12 +11,12 @@ from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, compa
 ASSIGNMENT = "01_neuron"
 
 
-def reference_perceptron(x, w, b):
+def reference_perceptron(x: np.ndarray, w: np.ndarray, b: float) -> int:
     """1 if w . x + b > 0 else 0; x and w of shape (n,), b a number."""
     return 1 if float(np.dot(w, x)) + b > 0 else 0
 
 
-def reference_sigmoid_neuron(x, w, b):
+def reference_sigmoid_neuron(x: np.ndarray, w: np.ndarray, b: float) -> float:
     """sigma(w . x + b) for x, w of shape (n,) and a number b."""
     return reference_sigmoid(float(np.dot(w, x)) + b)
 
@@ -112,7 +114,7 @@ def _inputs(rng, n):
     return rng.normal(0, 1, size=n), rng.normal(0, 2, size=n), float(rng.normal(0, 1))
 
 
-def check_perceptron(perceptron):
+def check_perceptron(perceptron: Any) -> None:
     """perceptron(x, w, b) on random inputs, and exactly at the threshold."""
     rng, seed = check_rng()
     cases = [_inputs(rng, int(rng.integers(2, 6))) for _ in range(20)]
@@ -128,7 +130,7 @@ def check_perceptron(perceptron):
     )
 
 
-def check_nand(w, b):
+def check_nand(w: Any, b: Any) -> None:
     """The perceptron with weights ``w`` and bias ``b`` computes NAND on all four inputs."""
     try:
         w = np.asarray(w, dtype=float).reshape(2)
@@ -147,7 +149,7 @@ def check_nand(w, b):
                 )
 
 
-def check_sigmoid(sigmoid):
+def check_sigmoid(sigmoid: Any) -> None:
     """sigmoid on random arrays of several shapes and on scalars, elementwise."""
     rng, seed = check_rng()
     cases = [(rng.normal(0, 4, size=shape),) for shape in [(7, 1), (3, 5), (12,), (2, 3, 4)]]
@@ -155,7 +157,7 @@ def check_sigmoid(sigmoid):
     compare_function(sigmoid, reference_sigmoid, cases, SIGMOID_MISTAKES, what="sigmoid", seed=seed)
 
 
-def check_sigmoid_extremes(sigmoid):
+def check_sigmoid_extremes(sigmoid: Any) -> None:
     """sigmoid(z) for |z| up to 1000: exactly 0 and 1 at the ends, no overflow warning."""
     z = np.array([-1000.0, -800.0, -50.0, 0.0, 50.0, 800.0, 1000.0])
     result, caught = call_student(sigmoid, (z,), "sigmoid")
@@ -169,7 +171,7 @@ def check_sigmoid_extremes(sigmoid):
     judge([result], [as_plain(reference_sigmoid(z))], (), "sigmoid at large |z|", atol=1e-12)
 
 
-def check_sigmoid_neuron(sigmoid_neuron):
+def check_sigmoid_neuron(sigmoid_neuron: Any) -> None:
     """sigmoid_neuron(x, w, b) on random inputs."""
     rng, seed = check_rng()
     cases = [_inputs(rng, int(rng.integers(2, 6))) for _ in range(10)]
@@ -183,7 +185,7 @@ def check_sigmoid_neuron(sigmoid_neuron):
     )
 
 
-def check_sigmoid_prime(sigmoid_prime):
+def check_sigmoid_prime(sigmoid_prime: Any) -> None:
     """sigmoid_prime on random arrays and scalars."""
     rng, seed = check_rng()
     cases = [(rng.normal(0, 3, size=shape),) for shape in [(7, 1), (4, 6), (9,)]]

@@ -18,9 +18,12 @@ and its test file line up.)
 """
 
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ..initializers import RngLike
 from ..network import Network as ReferenceNetwork
 from .core import CheckFailed, Mistake, as_plain, call_student, check_rng, judge, quietly
 
@@ -36,7 +39,11 @@ class _MissingAttribute(Misuse, AttributeError):
     """A stand-in has no such attribute (an AttributeError, so ``hasattr`` still works)."""
 
 
-def network_with(weights, biases, cls=ReferenceNetwork):
+def network_with(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    cls: type[ReferenceNetwork] = ReferenceNetwork,
+) -> ReferenceNetwork:
     """A reference network (or ``cls``) holding copies of the given parameters."""
     net = cls([weights[0].shape[1]] + [w.shape[0] for w in weights], rng=0)
     net.weights = [np.array(w, dtype=np.float64) for w in weights]
@@ -44,7 +51,9 @@ def network_with(weights, biases, cls=ReferenceNetwork):
     return net
 
 
-def parameters_of(net, after="the update"):
+def parameters_of(
+    net: ReferenceNetwork, after: str = "the update"
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(weights, biases) of ``net`` as float64 arrays, or Misuse saying that what ran
     (``after``) should have left lists of arrays."""
     try:
@@ -58,7 +67,9 @@ def parameters_of(net, after="the update"):
         ) from None
 
 
-def parameters_after(method, cls=ReferenceNetwork):
+def parameters_after(
+    method: Callable[..., Any], cls: type[ReferenceNetwork] = ReferenceNetwork
+) -> Callable[..., tuple[list[np.ndarray], list[np.ndarray]]]:
     """A function (weights, biases, mini_batch, eta) -> (weights, biases) after
     ``method(net, mini_batch, eta)`` on a network holding those parameters."""
 
@@ -73,7 +84,11 @@ def parameters_after(method, cls=ReferenceNetwork):
 # --- update_mini_batch -----------------------------------------------------------------
 
 
-def summed_gradients(net, mini_batch):
+# The network is named in quotes: a mistake written out with this function
+# (handnet_grader.classview.mistake_code) would otherwise carry the whole Network class.
+def summed_gradients(
+    net: "ReferenceNetwork", mini_batch: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(sum of nabla_b, sum of nabla_w) over the mini-batch, by the network's backprop."""
     nabla_b = [np.zeros(b.shape) for b in net.biases]
     nabla_w = [np.zeros(w.shape) for w in net.weights]
@@ -166,7 +181,7 @@ def _random_batch(rng, n_in, n_out, m):
     return [(rng.normal(0, 1, size=(n_in, 1)), rng.random((n_out, 1))) for _ in range(m)]
 
 
-def check_update_mini_batch(obj):
+def check_update_mini_batch(obj: Any) -> None:
     """update_mini_batch(self, mini_batch, eta) on random small networks and batches of
     2 to 5 examples, with a reference network as ``self``."""
     fn = getattr(obj, "update_mini_batch", obj)
@@ -192,7 +207,15 @@ def check_update_mini_batch(obj):
 # --- SGD -------------------------------------------------------------------------------
 
 
-def reference_SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, rng=None):
+def reference_SGD(
+    self,
+    training_data: list[tuple[np.ndarray, np.ndarray]],
+    epochs: int,
+    mini_batch_size: int,
+    eta: float,
+    test_data: list[tuple[np.ndarray, int]] | None = None,
+    rng: RngLike = None,
+) -> list[float]:
     """Mini-batch SGD; returns the test accuracy (a fraction) after each epoch, or []."""
     rng = np.random.default_rng(rng)
     n = len(training_data)
@@ -301,7 +324,9 @@ class _Recorder:
         self._batches, self._etas, self._calls, self._evaluated = [], [], [], []
         self._counts = list(counts)
 
-    def update_mini_batch(self, mini_batch, eta):
+    def update_mini_batch(
+        self, mini_batch: list[tuple[np.ndarray, np.ndarray]], eta: float
+    ) -> None:
         try:
             numbers = [int(round(float(np.asarray(x).reshape(-1)[0]))) for x, _ in mini_batch]
         except (TypeError, ValueError, IndexError):
@@ -312,7 +337,7 @@ class _Recorder:
         self._etas.append(eta)
         self._calls.append("update")
 
-    def evaluate(self, test_data):
+    def evaluate(self, test_data: list[tuple[np.ndarray, int]]) -> int:
         self._calls.append("evaluate")
         self._evaluated.append(test_data)
         return (
@@ -355,7 +380,7 @@ def _epochs(batches, n_batches):
     ]
 
 
-def check_SGD(obj):
+def check_SGD(obj: Any) -> None:
     """SGD(self, training_data, epochs, mini_batch_size, eta, test_data, rng) with a
     recording stand-in as ``self``; see the module docstring for what is checked."""
     fn = getattr(obj, "SGD", obj)
@@ -485,7 +510,9 @@ QUESTIONS = {
 }
 
 
-def check_choice(name, answer, questions=QUESTIONS):
+def check_choice(
+    name: str, answer: Any, questions: dict[str, tuple[str, dict[str, str]]] = QUESTIONS
+) -> None:
     """The notebook's multiple-choice question ``name`` (a key of ``questions``: the right
     letter and, per wrong letter, why it is wrong) was answered right."""
     right, why_not = questions[name]
@@ -500,12 +527,12 @@ def check_choice(name, answer, questions=QUESTIONS):
     )
 
 
-def check_parity_answer(answer):
+def check_parity_answer(answer: Any) -> None:
     """The answer to: why can Network([32, 2]) not learn the parity of the 1 bits?"""
     check_choice("parity_answer", answer)
 
 
-def check_eta_answer(answer):
+def check_eta_answer(answer: Any) -> None:
     """The answer to: why is eta = 100 stuck near chance?"""
     check_choice("eta_answer", answer)
 
