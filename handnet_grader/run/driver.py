@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..course.gradebook import GradebookLost, shown
 from ..course.root import load_config
-from .backends import Backend, Outcome
+from .backends import Backend, LocalBackend, Outcome
 from .records import Record, record_path
 from .scratch_folders import sweep
 from .submissions import find_submissions, up_to_date
@@ -201,6 +201,4 @@ def grade_class(
     the Records written (``missing``: leave out those whose record is up to date).
     Raises GradebookUnavailable before anything is graded when the gradebook cannot be
     reached, GradingStopped when it stops answering meanwhile."""
-    from .backends import LocalBackend
-
     return drive(prepare(root, assignment, student, missing), LocalBackend(workers), report).records
