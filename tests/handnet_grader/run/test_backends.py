@@ -1,36 +1,14 @@
 """This machine's backend with real worker processes: a job that kills its process is
 charged only its own deaths, the jobs beside it are graded, and nothing is left running.
 
-The jobs here stand in for ``jobs.grade_bundle`` (same signature: the course bundle and
-one submission bundle) so that a death can be planted."""
+The jobs here stand in for ``jobs.grade_bundle`` (``stand_in_jobs``) so that a death can
+be planted."""
 
-import os
 from pathlib import Path
 
+from stand_in_jobs import run_all, stand_in_job
+
 from handnet_grader.run.backends import LocalBackend, WorkerDied
-
-
-def stand_in_job(course, submission):
-    """Kills its own process when asked, raises when asked, else says who ran it where."""
-    if submission["how"] == "die":
-        os._exit(3)
-    if submission["how"] == "raise":
-        raise ValueError(f"{submission['name']} raised")
-    return {"name": submission["name"], "course": course["course"], "pid": os.getpid()}
-
-
-def run_all(backend, submissions):
-    """Submit as many as the backend takes, wait, until each has an outcome."""
-    waiting, in_flight, outcomes = list(submissions), set(), {}
-    while waiting or in_flight:
-        while waiting and len(in_flight) < backend.capacity():
-            name, how = waiting.pop(0)
-            backend.submit(name, {"name": name, "how": how})
-            in_flight.add(name)
-        for outcome in backend.wait(60):
-            in_flight.discard(outcome.key)
-            outcomes[outcome.key] = outcome
-    return outcomes
 
 
 def alive(pid):
