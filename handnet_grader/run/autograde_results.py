@@ -6,7 +6,7 @@ submission is graded (``autograde``) and where the driver writes it back (``writ
 """
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from nbgrader.api import Gradebook
 
 
-def _cell_messages(notebook_path):
-    """{grade_id: short message} for failed test cells of an autograded notebook."""
+def notebook_findings(notebook_path: str | Path) -> tuple[dict, dict[str, str]]:
+    """What an autograded notebook says besides its grades: (the grader's metadata
+    (status, events, integrity, sandbox, seconds), {grade_id: short message} for its
+    failed test cells)."""
     nb = nbformat.read(notebook_path, as_version=4)
     messages = {}
     for cell in filter(is_test_cell, nb.cells):
@@ -43,13 +45,17 @@ def _cell_messages(notebook_path):
     return nb.metadata.get("handnet", {}), messages
 
 
-def _collect(root, gradebook, student, assignment, record):
-    """Fill the record's points and cells from the gradebook and the graded notebook."""
+def _collect(root, gradebook, student, assignment, record, findings=None):
+    """Fill the record's points and cells from the gradebook and the graded notebooks
+    (their ``notebook_findings``, by notebook name, when ``findings`` holds them)."""
     submission = gradebook.find_submission(assignment, student)
     record.late_penalty = sum(float(nb.late_submission_penalty or 0) for nb in submission.notebooks)
     for nb in submission.notebooks:
-        path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
-        meta, messages = _cell_messages(path) if path.exists() else ({}, {})
+        if findings is not None:
+            meta, messages = findings.get(nb.name, ({}, {}))
+        else:
+            path = Path(root) / "autograded" / student / assignment / f"{nb.name}.ipynb"
+            meta, messages = notebook_findings(path) if path.exists() else ({}, {})
         record.events += meta.get("events", [])
         record.integrity += meta.get("integrity", [])
         record.sandbox = meta.get("sandbox", record.sandbox)
@@ -75,12 +81,19 @@ def _collect(root, gradebook, student, assignment, record):
 
 
 def read_record(
-    gradebook: "Gradebook", root: str | Path, student: str, assignment: str, note: str = ""
+    gradebook: "Gradebook",
+    root: str | Path,
+    student: str,
+    assignment: str,
+    note: str = "",
+    findings: dict[str, tuple[dict, dict[str, str]]] | None = None,
 ) -> Record:
     """The Record of a submission nbgrader has autograded: points and cells from the open
     ``gradebook``, status, events and integrity findings from the graded notebooks in
-    autograded/; a grader failure when the gradebook has no grades for it. ``note`` (a
-    repair, e.g. a renamed notebook) goes first in the message."""
+    autograded/ (or ``findings``: their ``notebook_findings`` by notebook name, as the
+    worker that graded them read them); a grader failure when the gradebook has no
+    grades for it. ``note`` (a repair, e.g. a renamed notebook) goes first in the
+    message."""
     retried = log_path(root, assignment, student)
     record = Record(
         student,
@@ -90,7 +103,7 @@ def read_record(
         log=str(retried.relative_to(root)) if retried.exists() else "",
     )
     try:
-        _collect(root, gradebook, student, assignment, record)
+        _collect(root, gradebook, student, assignment, record, findings)
     except Exception as e:  # no submission row: nbgrader failed before grading
         record = grader_failure(
             root, student, assignment, "no grades recorded", f"{type(e).__name__}: {e}"
@@ -110,14 +123,29 @@ def graded_record(
         return read_record(gradebook, root, student, assignment, note)
 
 
+def scan_submitted(root: str | Path, student: str, assignment: str) -> list[dict[str, Any]]:
+    """The integrity scan's findings in the submitted notebooks (``trust.integrity``)."""
+    found = []
+    for path in sorted(submitted_folder(root, student, assignment).glob("*.ipynb")):
+        found += scan_notebook(path)
+    return found
+
+
 def finish_record(
-    gradebook: "str | Gradebook", root: str | Path, record: Record, seconds: float, sha256: str
+    gradebook: "str | Gradebook",
+    root: str | Path,
+    record: Record,
+    seconds: float,
+    sha256: str,
+    scanned: list[dict[str, Any]] | None = None,
 ) -> Record:
-    """Complete a Record (integrity scan of the submitted notebooks, the assignment's
-    points when nothing was graded, the time taken, the files' hash) and write it.
-    ``gradebook``: its URL, or nbgrader's Gradebook open on it."""
-    for path in sorted(submitted_folder(root, record.student, record.assignment).glob("*.ipynb")):
-        record.integrity += scan_notebook(path)
+    """Complete a Record (integrity scan of the submitted notebooks, unless ``scanned``
+    holds its findings; the assignment's points when nothing was graded, the time taken,
+    the files' hash) and write it. ``gradebook``: its URL, or nbgrader's Gradebook open
+    on it."""
+    if scanned is None:
+        scanned = scan_submitted(root, record.student, record.assignment)
+    record.integrity += scanned
     if not record.max_points:
         record.max_points = _max_points(gradebook, record.assignment)
     record.seconds = round(seconds, 3)

@@ -36,6 +36,7 @@ from typing import Any
 from ..course.root import CONFIG_NAME
 from . import scratch_folders as scratch
 from .autograde import autograde_submission, grading_api
+from .autograde_results import notebook_findings, scan_submitted
 from .records import GRADER_FAILURE, log_path
 from .submissions import course_ignore, submission_files, submission_hash, submitted_folder
 
@@ -150,8 +151,11 @@ def grade_bundle(course: dict[str, Any], submission: dict[str, Any]) -> dict[str
     throw-away course; returns the result the driver writes: {"student", "assignment",
     "sha256", "record" (the raw Record's JSON), "graded" (nbgrader graded it: the
     autograded files and the gradebook hold its grades), "note" (a repair), "autograded"
-    ({relative path: bytes}), "log" (the grader-failure log's text, or ""), "seconds",
-    "host"}."""
+    ({relative path: bytes}), "findings" (each autograded notebook's
+    ``notebook_findings``, by name), "scanned" (the integrity scan of the submitted
+    notebooks), "log" (the grader-failure log's text, or ""), "seconds", "host"}. What
+    needs no gradebook is read here, on the worker, so that the driver, which writes
+    every result of the class, does not read it again."""
     student, assignment = submission["student"], submission["assignment"]
     if submission_hash(submission["files"]) != submission["sha256"]:
         raise ValueError(f"{student}/{assignment}: the files do not match their hash")
@@ -162,12 +166,18 @@ def grade_bundle(course: dict[str, Any], submission: dict[str, Any]) -> dict[str
         try:
             _fill_course(root, course)
             write_files(submitted_folder(root, student, assignment), submission["files"])
+            scanned = scan_submitted(root, student, assignment)  # before a repair adds a copy
             api = grading_api(root)
             with contextlib.redirect_stdout(io.StringIO()):
                 record, note = autograde_submission(api, root, student, assignment)
             graded = record.status not in UNGRADED
             autograded = root / "autograded" / student / assignment
             log = log_path(root, assignment, student)
+            findings = (
+                {p.stem: notebook_findings(p) for p in sorted(autograded.glob("*.ipynb"))}
+                if graded
+                else {}
+            )
             return {
                 "student": student,
                 "assignment": assignment,
@@ -176,6 +186,8 @@ def grade_bundle(course: dict[str, Any], submission: dict[str, Any]) -> dict[str
                 "graded": graded,
                 "note": note,
                 "autograded": _files_under(autograded) if graded else {},
+                "findings": findings,
+                "scanned": scanned,
                 "log": log.read_text() if log.exists() else "",
                 "seconds": round(time.monotonic() - started, 3),
                 "host": os.uname().nodename,

@@ -66,6 +66,71 @@ class _OneTransaction:
         return getattr(self.session, name)
 
 
+class _NotebookRows:
+    """The gradebook as SaveAutoGrades sees it for one submitted notebook: its grades and
+    comments read in one query each, where nbgrader's ``find_grade`` and ``find_comment``
+    would join six tables for each cell; ``db.commit`` does nothing (the Writer commits
+    the batch)."""
+
+    def __init__(self, gradebook: "Gradebook", submission: Any, notebook: str) -> None:
+        from nbgrader.api import Comment, Grade
+        from sqlalchemy.orm import joinedload
+
+        self.gradebook = gradebook
+        self.db = _NoCommit(gradebook.db)
+        (row,) = [nb for nb in submission.notebooks if nb.name == notebook]
+        query = gradebook.db.query
+        self._grades = {
+            g.cell.name: g
+            for g in query(Grade).options(joinedload(Grade.cell)).filter_by(notebook_id=row.id)
+        }
+        self._comments = {
+            c.cell.name: c
+            for c in query(Comment).options(joinedload(Comment.cell)).filter_by(notebook_id=row.id)
+        }
+
+    def find_grade(self, name: str, *where: str) -> Any:
+        return (
+            self._grades[name] if name in self._grades else self.gradebook.find_grade(name, *where)
+        )
+
+    def find_comment(self, name: str, *where: str) -> Any:
+        if name in self._comments:
+            return self._comments[name]
+        return self.gradebook.find_comment(name, *where)
+
+
+class _NoCommit:
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def commit(self) -> None:
+        pass
+
+
+def _read_scores_again(session: Any, submissions: Sequence[Any]) -> None:
+    """Read the scores of ``submissions`` (rows just written) again, in one query for each
+    table: the database computes them (nbgrader's column properties)."""
+    from nbgrader.api import Grade, SubmittedAssignment, SubmittedNotebook
+
+    notebooks = [nb.id for row in submissions for nb in row.notebooks]
+    for table, ids in (
+        (Grade.notebook_id, notebooks),
+        (SubmittedNotebook.id, notebooks),
+        (SubmittedAssignment.id, [row.id for row in submissions]),
+    ):
+        if ids:
+            session.query(table.class_).filter(table.in_(ids)).populate_existing().all()
+
+
+def _unvalidated(data: bytes) -> Any:
+    """A notebook the grader wrote, read without nbformat's schema check (the slow part
+    of reading it)."""
+    from nbformat import v4
+
+    return v4.reads(data.decode())
+
+
 class Writer:
     """Writes a run's results into the course at ``root`` (``api``: nbgrader's API on
     it); ``seconds`` counts the time spent writing. Use it as a context manager."""
@@ -145,46 +210,56 @@ class Writer:
                 )
         gradebook = self._open()
         session = gradebook.db.session
-        graded = [(r["student"], r["assignment"]) for r in results if r["graded"]]
-        for student, assignment in graded:
-            self._save_grades(gradebook, student, assignment)
+        graded = [r for r in results if r["graded"]]
+        written = [self._save_grades(gradebook, result) for result in graded]
         session.flush()
-        session.expire_all()  # scores are computed by the database: read them afresh
-        for student, assignment in graded:
-            self._assign_late_penalties(gradebook, student, assignment)
+        _read_scores_again(session, written)
+        for result in graded:
+            self._assign_late_penalties(gradebook, result["student"], result["assignment"])
         session.commit()
         records = []
         for result in results:
             s, a = result["student"], result["assignment"]
             if result["graded"]:
-                record = read_record(gradebook, self.root, s, a, result["note"])
+                record = read_record(
+                    gradebook, self.root, s, a, result["note"], result.get("findings")
+                )
             else:
                 record = Record.from_json(result["record"])
             records.append(
-                finish_record(gradebook, self.root, record, result["seconds"], result["sha256"])
+                finish_record(
+                    gradebook,
+                    self.root,
+                    record,
+                    result["seconds"],
+                    result["sha256"],
+                    result.get("scanned"),
+                )
             )
         return records
 
-    def _save_grades(self, gradebook: "Gradebook", student: str, assignment: str) -> None:
-        """What ``nbgrader autograde`` writes for the graded notebooks now in
-        autograded/<student>/<assignment>/: the student, the submission (with
-        submitted/'s timestamp), each cell's automatic grade and comment (nbgrader's
-        SaveAutoGrades, run on this session)."""
-        import nbformat
+    def _save_grades(self, gradebook: "Gradebook", result: dict[str, Any]) -> Any:
+        """What ``nbgrader autograde`` writes for the result's graded notebooks: the
+        student, the submission (with submitted/'s timestamp), each cell's automatic grade
+        and comment (nbgrader's SaveAutoGrades, run on this session, with each notebook's
+        grades and comments read in one query each); returns the submission's row."""
         from nbgrader.preprocessors import NbGraderPreprocessor
 
+        student, assignment = result["student"], result["assignment"]
         submitted = str(submitted_folder(self.root, student, assignment))
         timestamp = self.api.coursedir.get_existing_timestamp(submitted)
         gradebook.update_or_create_student(student)
-        gradebook.update_or_create_submission(
+        row = gradebook.update_or_create_submission(
             assignment, student, **({"timestamp": timestamp} if timestamp else {})
         )
         save = self._save
-        save.gradebook, save.assignment_id, save.student_id = gradebook, assignment, student
+        save.assignment_id, save.student_id = assignment, student
         for name in expected_notebooks(self.root, assignment):
-            path = self.root / "autograded" / student / assignment / name
             save.notebook_id = Path(name).stem
-            NbGraderPreprocessor.preprocess(save, nbformat.read(path, as_version=4), {})
+            save.gradebook = _NotebookRows(gradebook, row, save.notebook_id)
+            nb = _unvalidated(result["autograded"][name])  # the grader's own output
+            NbGraderPreprocessor.preprocess(save, nb, {})
+        return row
 
     def _assign_late_penalties(self, gradebook: "Gradebook", student: str, assignment: str) -> None:
         """Each notebook's late penalty, by nbgrader's AssignLatePenalties rule with the
