@@ -64,7 +64,6 @@ bench: $(STAMP)
 
 bench-grading: $(STAMP)
 	$(PY) bench/bench_grading.py
-	$(PY) bench/bench_writer.py
 
 # Rebuild the bundled MNIST subset from the full IDX files (deterministic).
 subset: $(STAMP)

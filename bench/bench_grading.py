@@ -16,9 +16,11 @@ All use the course's nbgrader_config.py, so the notebooks do the same work; what
 differs is the orchestration. The notebook's own work is the execution time recorded per
 submission; "overhead" is wall time per submission beyond it (for the CLI, whose runs
 record no execution time, the pipeline's 1-worker figure is used as the notebooks' work).
-From the 1-worker Dask run's per-notebook costs (a worker's time per submission, and this
-process's time writing one back, which no number of workers shares) it estimates how long
-a class of ``--estimate`` notebooks (7,000) takes on N workers.
+Then the driver's writer alone (``bench_writer``: results written back one at a time
+with a gradebook each, and in batches through one session, as a busy run writes them).
+From the 1-worker Dask run's time per submission on a worker and the writer's batched
+time per result (which no number of workers shares: the driver alone writes) it
+estimates how long a class of ``--estimate`` notebooks (7,000) takes on N workers.
 Usage: python bench/bench_grading.py [--all] [--json out.json] [--estimate N]
 """
 
@@ -39,6 +41,9 @@ from handnet_grader.cluster.dask_backend import grade_on_cluster  # noqa: E402
 from handnet_grader.course.release import generate_release  # noqa: E402
 from handnet_grader.course.root import assignments, put_python_first  # noqa: E402
 from handnet_grader.run.driver import grade_class  # noqa: E402
+
+sys.path.insert(0, str(REPO / "bench"))
+import bench_writer  # noqa: E402
 
 BASIC = ("reference", "untouched", "partial")
 
@@ -114,13 +119,14 @@ def main(argv=None):
         for workers in (1, 2):
             root = course_copy(tmp, f"dask{workers}", samples)
             results[f"dask_{workers}_workers"] = dask_run(root, workers)
+    results["writer"] = bench_writer.measure()
     work = results["pipeline_1_workers"]["execution_seconds"]
     base = results["nbgrader_cli"]["seconds"]
     print(f"\n{'how':<22}{'wall s':>9}{'s/notebook':>12}{'vs CLI':>8}{'overhead s/nb':>15}")
     for name, r in results.items():
         r["seconds_per_notebook"] = r["seconds"] / n
         r["speedup_vs_cli"] = base / r["seconds"]
-        if name == "untrusted_2_workers" or name.startswith("dask"):
+        if name in ("untrusted_2_workers", "writer") or name.startswith("dask"):
             continue
         workers = 2 if name.endswith("2_workers") else 1
         r["overhead_per_notebook"] = (r["seconds"] * workers - work) / n
@@ -175,16 +181,18 @@ def print_dask(results, n, estimate):
         r = results[name]
         print(f"{name:<22}{r['seconds']:>9.1f}{r['seconds'] / n:>12.2f}{r['points']:>9g}")
     one = results["dask_1_workers"]
-    grade, write = one["worker_seconds"] / n, one["writer_seconds"] / n
+    grade, run_write = one["worker_seconds"] / n, one["writer_seconds"] / n
     fixed = max(one["seconds"] - n * grade, 0.0)
     print(
         f"\nper notebook, 1 Dask worker: {grade:.2f} s on the worker (of which "
-        f"{one['execution_seconds'] / n:.2f} s running it), {write:.3f} s writing it back "
-        f"(the driver, one at a time); {fixed:.1f} s for the run's start"
+        f"{one['execution_seconds'] / n:.2f} s running it), {run_write:.3f} s writing it back "
+        f"in that run; {fixed:.1f} s for the run's start"
     )
+    bench_writer.report(results["writer"])
+    write = results["writer"]["seconds_per_result"]["batched"]
     print(
         f"estimate for {estimate:,} notebooks, one core per worker "
-        f"(start + {estimate:,} x max(worker time / N, write time)):"
+        f"(start + {estimate:,} x max(worker time / N, batched write time {write:.3f} s)):"
     )
     results["estimate"] = {
         "notebooks": estimate,
@@ -194,9 +202,9 @@ def print_dask(results, n, estimate):
         "hours": {},
     }
     for workers in (1, 2, 4, 8, 16, 32, 64):
-        hours = (fixed + estimate * max(grade / workers, write)) / 3600
-        results["estimate"]["hours"][workers] = hours
-        print(f"  {workers:>3} workers: {hours:6.2f} h")
+        seconds = fixed + estimate * max(grade / workers, write)
+        results["estimate"]["hours"][workers] = seconds / 3600
+        print(f"  {workers:>3} workers: {seconds / 3600:6.2f} h ({seconds / 60:5.1f} min)")
 
 
 if __name__ == "__main__":
