@@ -4,8 +4,9 @@ sockets, with an environment of its own.
 ``LimitedKernelManager`` starts the kernel under the memory, CPU, file-size and process
 limits of ``limited.py`` (``prlimit``), inside the bubblewrap sandbox of ``sandbox.py``
 where it works (the instructor-only packages hidden, as the leased user id when the
-grader is root), talking over Unix sockets. ``kernel_environment`` is the allow-list of
-the grader's environment variables that the kernel gets.
+grader is root), talking over Unix sockets; what a killed kernel leaves behind ends
+with it (``orphans``). ``kernel_environment`` is the allow-list of the grader's
+environment variables that the kernel gets.
 """
 
 import atexit
@@ -17,7 +18,7 @@ import tempfile
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, CaselessStrEnum, Integer, Unicode, default
 
-from . import sandbox
+from . import orphans, sandbox
 from .limits import limits_command
 
 INSTRUCTOR_PACKAGES = ("handnet_ref", "handnet_grader")
@@ -106,6 +107,20 @@ class LimitedKernelManager(AsyncKernelManager):
         256, help="Processes and threads a sandboxed grading kernel may run at once"
     ).tag(config=True)
     tmp_mb = Integer(256, help="Size of the sandboxed kernel's private /tmp (MiB)").tag(config=True)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: object) -> None:
+        # what the kernel leaves when it is killed comes back to this process (orphans)
+        orphans.adopt_orphans()
+        self._children_before = orphans.children()
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        orphans.end_adopted(getattr(self, "_children_before", orphans.children()))
+
+    # nbclient calls the public name when the kernel is already dead (AsyncKernelManager
+    # binds it to KernelManager's function, not to this override)
+    cleanup_resources = _async_cleanup_resources
 
     def sandboxed(self) -> bool:
         return self.sandbox and bool(self.exchange_dir) and sandbox.sandbox_status()[0]

@@ -92,6 +92,9 @@ def sandbox_status() -> tuple[bool, str]:
                 "/",
                 "--unshare-net",
                 "--unshare-pid",
+                # `true` is the namespace's init: without it, bwrap's own init would be
+                # left as an orphan when bwrap returns (see orphans.py)
+                "--as-pid-1",
                 *_user_arguments(),
                 "true",
             ],

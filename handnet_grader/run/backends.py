@@ -166,6 +166,17 @@ class LocalBackend(Backend):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            _stop_resource_tracker()
+
+
+def _stop_resource_tracker() -> None:
+    """Stop and wait for the process multiprocessing started to track the pool's
+    semaphores (it would outlive the run; the next pool starts another)."""
+    import gc
+    from multiprocessing import resource_tracker
+
+    gc.collect()  # the pool's queues unregister their semaphores as they go
+    resource_tracker._resource_tracker._stop()
 
 
 def _traceback(error: BaseException) -> str:

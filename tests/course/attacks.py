@@ -124,6 +124,18 @@ for pid in children:
 
 _PROCESSES = _forks(30, "kill")
 
+_LINGER = """
+import atexit, os, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(600)
+    os._exit(0)
+atexit.register(time.sleep, 600)
+print("DAEMONS started; the kernel will linger when asked to stop")
+"""
+
 _DISK = """
 import os
 for path, megabytes in [("big.bin", 300), ("/tmp/one.bin", 150), ("/tmp/two.bin", 150)]:
@@ -393,6 +405,16 @@ def attack_class(root):
             full=True,
             flag="processes or the network",
             expected_lines=("BLOCKED after",),
+        ),
+        Attack(
+            "attack-linger",
+            a1,
+            "leave two daemons (a new session, a double fork) and make the kernel linger "
+            "when asked to stop, so that it is killed",
+            _new_cell_after(neuron, "test_nand", _LINGER),
+            full=True,
+            flag="processes or the network",
+            expected_lines=("DAEMONS started",),
         ),
         Attack(
             "attack-disk",

@@ -3,8 +3,8 @@
 On a copy of the course the honest submissions (the reference of assignments 1, 3 and 4)
 are graded first; then the course tree, the gradebook's course definition and the honest
 students' grades are fingerprinted; then the attacks are graded, two workers at once.
-Each attack must end as its ``Attack`` says, and nothing outside the attackers' own
-folders may have changed.
+Each attack must end as its ``Attack`` says, nothing outside the attackers' own
+folders may have changed, and no process the run started may outlive it.
 
 The sandbox is part of what is tested: without bwrap the module is skipped, unless
 ``$HANDNET_REQUIRE_SANDBOX`` is 1 (CI), where that is a failure.
@@ -23,6 +23,7 @@ from course_files import ROOT, copy_course, grading_environment
 
 from handnet_grader.classview.sample_class import sample_class, write_sample_class
 from handnet_grader.course.release import generate_release
+from handnet_grader.kernel import orphans
 from handnet_grader.kernel.sandbox import sandbox_status
 from handnet_grader.run.driver import grade_class
 from handnet_grader.run.report import integrity_evidence, summary
@@ -93,7 +94,8 @@ def environment():
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory, environment):
     """(course root, {(student, assignment): Record}, changes outside the attackers'
-    folders) after grading the honest submissions, then the attacks."""
+    folders, {pid: (state, command)} of the processes the attacks' run left) after
+    grading the honest submissions, then the attacks."""
     _require_sandbox()
     root = copy_course(tmp_path_factory.mktemp("attacked"))
     generate_release(root)
@@ -128,9 +130,36 @@ def attacked(tmp_path_factory, environment):
         )
 
     before = fingerprint()
+    orphans.adopt_orphans()  # what the run leaves anywhere below comes back to this process
+    running = _descendants()
     records += grade_class(root, student=attackers, workers=2)
     after = fingerprint()
-    return root, {(r.student, r.assignment): r for r in records}, (before, after)
+    left = {pid: what for pid, what in _descendants().items() if pid not in running}
+    return root, {(r.student, r.assignment): r for r in records}, (before, after), left
+
+
+def _descendants():
+    """{pid: (state, command)} of every process below this one, zombies included."""
+    parents, about = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # it ended while we looked
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        parents[int(entry.name)] = int(rest[1])
+        about[int(entry.name)] = (rest[0], command.strip() or f"[{name}]")
+    me, found = os.getpid(), {}
+    for pid in parents:
+        ancestor = parents[pid]
+        while ancestor not in (me, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if ancestor == me:
+            found[pid] = about[pid]
+    return found
 
 
 def _outputs(root, attack):
@@ -148,7 +177,7 @@ def _outputs(root, attack):
 
 
 def test_honest_submissions_get_full_marks(attacked):
-    _, records, _ = attacked
+    _, records, _, _ = attacked
     honest = [r for (s, _), r in records.items() if s == HONEST]
     assert len(honest) == 3
     for r in honest:
@@ -157,7 +186,7 @@ def test_honest_submissions_get_full_marks(attacked):
 
 
 def test_nothing_outside_the_attackers_folders_changed(attacked):
-    _, _, (before, after) = attacked
+    _, _, (before, after), _ = attacked
     files_before, gradebook_before, repo_before = before
     files_after, gradebook_after, repo_after = after
     assert files_after == files_before, sorted(set(files_after.items()) ^ set(files_before.items()))
@@ -165,9 +194,18 @@ def test_nothing_outside_the_attackers_folders_changed(attacked):
     assert repo_after == repo_before
 
 
+def test_no_process_of_the_run_outlives_it(attacked):
+    """Graded with this process as the one orphans are given to (so that nothing the run
+    starts, at any depth, can hide under PID 1): when the attacks' run has returned, is
+    every process it started gone, zombies included, though one attack left daemons in
+    a session of their own and made its kernel linger until it was killed?"""
+    _, _, _, left = attacked
+    assert left == {}
+
+
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.student for a in ATTACKS])
 def test_attack_ends_as_it_must(attacked, attack):
-    root, records, _ = attacked
+    root, records, _, _ = attacked
     record = records[(attack.student, attack.assignment)]
     cells = {c.name: c for c in record.cells}
     evidence = "\n".join(integrity_evidence(record) + [record.message])
@@ -190,7 +228,7 @@ def test_attack_ends_as_it_must(attacked, attack):
 
 
 def test_summary_reports_the_attacks(attacked):
-    _, records, _ = attacked
+    _, records, _, _ = attacked
     text = summary(list(records.values()))
     assert "! integrity:" in text
     for attack in ATTACKS:
@@ -203,7 +241,7 @@ def test_a_fork_bomb_costs_the_submission_beside_it_nothing(attacked):
     """Graded side by side (two workers), does an honest submission keep full marks while
     the other holds every process its kernel may start, and is the hog stopped at its
     own limit?"""
-    root, _, _ = attacked
+    root, _, _, _ = attacked
     hog = fork_beside(root)
     write_attacks(root, [hog])
     beside = [
