@@ -119,7 +119,7 @@ def main(argv=None):
         for workers in (1, 2):
             root = course_copy(tmp, f"dask{workers}", samples)
             results[f"dask_{workers}_workers"] = dask_run(root, workers)
-    results["writer"] = bench_writer.measure()
+        results["writer"] = bench_writer.measure()  # before tmp goes: the cwd is in it
     work = results["pipeline_1_workers"]["execution_seconds"]
     base = results["nbgrader_cli"]["seconds"]
     print(f"\n{'how':<22}{'wall s':>9}{'s/notebook':>12}{'vs CLI':>8}{'overhead s/nb':>15}")
