@@ -33,20 +33,40 @@ def adopt_orphans() -> bool:
         return False
 
 
-def children(pid: int | None = None) -> set[int]:
-    """The processes whose parent is ``pid`` (this process by default), zombies included."""
-    pid = os.getpid() if pid is None else pid
-    found = set()
+def process_table() -> dict[int, tuple[int, str, str]]:
+    """{pid: (parent pid, state, command line or ``[name]``)} of every process now (from
+    /proc; zombies included, a process that ends while it is read left out)."""
+    table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
         except OSError:  # it ended while we looked
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.add(int(entry.name))
-    return found
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        table[int(entry.name)] = (int(rest[1]), rest[0], command or f"[{name}]")
+    return table
+
+
+def descendants(pid: int, table: dict[int, tuple[int, str, str]] | None = None) -> set[int]:
+    """The processes below ``pid`` in ``table`` (by default, the process table now)."""
+    table = process_table() if table is None else table
+    below = set()
+    for other in table:
+        ancestor = table[other][0]
+        while ancestor not in (pid, 0, 1) and ancestor in table:
+            ancestor = table[ancestor][0]
+        if ancestor == pid:
+            below.add(other)
+    return below
+
+
+def children(pid: int | None = None) -> set[int]:
+    """The processes whose parent is ``pid`` (this process by default), zombies included."""
+    pid = os.getpid() if pid is None else pid
+    return {other for other, (parent, _, _) in process_table().items() if parent == pid}
 
 
 def end_adopted(before: set[int], timeout: float = 10.0) -> list[int]:

@@ -8,7 +8,8 @@ leaves the same state: a backend runs a job again when its worker is lost.
 
 One ``Writer`` serves a whole run: one gradebook session (nbgrader's ``Gradebook`` costs a
 new engine and a look at every table each time it opens), and one transaction for each
-batch of results. A batch that fails is written again one result at a time, so one bad
+batch of results. What needs no gradebook (what the autograded notebooks say, the
+integrity scan of the submission) comes read with the result, from the worker. A batch that fails is written again one result at a time, so one bad
 result costs only its own submission; unless the gradebook stopped answering
 (``GradebookLost``), which stops the run.
 """
@@ -90,9 +91,9 @@ class _NotebookRows:
         }
 
     def find_grade(self, name: str, *where: str) -> Any:
-        return (
-            self._grades[name] if name in self._grades else self.gradebook.find_grade(name, *where)
-        )
+        if name in self._grades:
+            return self._grades[name]
+        return self.gradebook.find_grade(name, *where)
 
     def find_comment(self, name: str, *where: str) -> Any:
         if name in self._comments:
@@ -101,6 +102,8 @@ class _NotebookRows:
 
 
 class _NoCommit:
+    """A session whose ``commit`` does nothing."""
+
     def __init__(self, session: Any) -> None:
         self.session = session
 

@@ -140,26 +140,8 @@ def attacked(tmp_path_factory, environment):
 
 def _descendants():
     """{pid: (state, command)} of every process below this one, zombies included."""
-    parents, about = {}, {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:  # it ended while we looked
-            continue
-        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
-        parents[int(entry.name)] = int(rest[1])
-        about[int(entry.name)] = (rest[0], command.strip() or f"[{name}]")
-    me, found = os.getpid(), {}
-    for pid in parents:
-        ancestor = parents[pid]
-        while ancestor not in (me, 0, 1) and ancestor in parents:
-            ancestor = parents[ancestor]
-        if ancestor == me:
-            found[pid] = about[pid]
-    return found
+    table = orphans.process_table()
+    return {pid: table[pid][1:] for pid in orphans.descendants(os.getpid(), table)}
 
 
 def _outputs(root, attack):

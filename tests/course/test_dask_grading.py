@@ -24,6 +24,7 @@ from course_files import ROOT, copy_course, grading_environment
 from graded_alike import outcome
 
 from handnet_grader.classview.sample_class import sample_class, write_sample_class
+from handnet_grader.kernel import orphans
 from handnet_grader.run import scratch_folders as scratch
 from handnet_grader.run.driver import grade_class
 from handnet_grader.run.records import GRADER_FAILURE, load_records
@@ -224,24 +225,8 @@ def _kill_a_worker_mid_task(cluster, not_key, timeout=120):
 
 def _runs_a_kernel(pid):
     """Has process ``pid`` a grading kernel (an ipykernel) among its descendants?"""
-    parents, kernels = {}, []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:  # it ended while we looked
-            continue
-        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        if b"ipykernel" in command:
-            kernels.append(int(entry.name))
-    for kernel in kernels:
-        while kernel in parents and kernel != pid:
-            kernel = parents[kernel]
-        if kernel == pid:
-            return True
-    return False
+    table = orphans.process_table()
+    return any("ipykernel" in table[p][2] for p in orphans.descendants(pid, table))
 
 
 def _record_bytes(root):
