@@ -4,8 +4,8 @@ sockets, with an environment of its own.
 ``LimitedKernelManager`` starts the kernel under the memory, CPU, file-size and process
 limits of ``limited.py`` (``prlimit``), inside the bubblewrap sandbox of ``sandbox.py``
 where it works (the instructor-only packages hidden, as the leased user id when the
-grader is root), talking over Unix sockets; what a killed kernel leaves behind ends
-with it (``orphans``). ``kernel_environment`` is the allow-list of the grader's
+grader is root), talking over Unix sockets; what a kernel leaves behind ends with it
+(``orphans``). ``kernel_environment`` is the allow-list of the grader's
 environment variables that the kernel gets.
 """
 
@@ -109,7 +109,8 @@ class LimitedKernelManager(AsyncKernelManager):
     tmp_mb = Integer(256, help="Size of the sandboxed kernel's private /tmp (MiB)").tag(config=True)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: object) -> None:
-        # what the kernel leaves when it is killed comes back to this process (orphans)
+        # what the kernel leaves (bubblewrap's init; what outlives a killed kernel) comes
+        # back to this process, which ends it at cleanup (orphans)
         orphans.adopt_orphans()
         self._children_before = orphans.children()
         await super()._async_launch_kernel(kernel_cmd, **kw)
