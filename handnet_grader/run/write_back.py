@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Self
 from ..course.gradebook import ensure_answering
 from .autograde_results import finish_record, read_record
 from .backends import WorkerDied
+from .gradebook_rows import NotebookRows, OneTransaction, read_scores_again, unvalidated
 from .jobs import write_files
 from .records import Record, grader_failure, log_path
 from .submissions import expected_notebooks, submitted_folder
@@ -51,87 +52,6 @@ def _install_autograded(root, student, assignment, files):
         final.rename(old)
     incoming.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-
-
-class _OneTransaction:
-    """A gradebook session whose ``commit`` only flushes (nbgrader's methods commit after
-    each row), so that the batch commits once."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-
-    def commit(self) -> None:
-        self.session.flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.session, name)
-
-
-class _NotebookRows:
-    """The gradebook as SaveAutoGrades sees it for one submitted notebook: its grades and
-    comments read in one query each, where nbgrader's ``find_grade`` and ``find_comment``
-    would join six tables for each cell; ``db.commit`` does nothing (the Writer commits
-    the batch)."""
-
-    def __init__(self, gradebook: "Gradebook", submission: Any, notebook: str) -> None:
-        from nbgrader.api import Comment, Grade
-        from sqlalchemy.orm import joinedload
-
-        self.gradebook = gradebook
-        self.db = _NoCommit(gradebook.db)
-        (row,) = [nb for nb in submission.notebooks if nb.name == notebook]
-        query = gradebook.db.query
-        self._grades = {
-            g.cell.name: g
-            for g in query(Grade).options(joinedload(Grade.cell)).filter_by(notebook_id=row.id)
-        }
-        self._comments = {
-            c.cell.name: c
-            for c in query(Comment).options(joinedload(Comment.cell)).filter_by(notebook_id=row.id)
-        }
-
-    def find_grade(self, name: str, *where: str) -> Any:
-        if name in self._grades:
-            return self._grades[name]
-        return self.gradebook.find_grade(name, *where)
-
-    def find_comment(self, name: str, *where: str) -> Any:
-        if name in self._comments:
-            return self._comments[name]
-        return self.gradebook.find_comment(name, *where)
-
-
-class _NoCommit:
-    """A session whose ``commit`` does nothing."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-
-    def commit(self) -> None:
-        pass
-
-
-def _read_scores_again(session: Any, submissions: Sequence[Any]) -> None:
-    """Read the scores of ``submissions`` (rows just written) again, in one query for each
-    table: the database computes them (nbgrader's column properties)."""
-    from nbgrader.api import Grade, SubmittedAssignment, SubmittedNotebook
-
-    notebooks = [nb.id for row in submissions for nb in row.notebooks]
-    for table, ids in (
-        (Grade.notebook_id, notebooks),
-        (SubmittedNotebook.id, notebooks),
-        (SubmittedAssignment.id, [row.id for row in submissions]),
-    ):
-        if ids:
-            session.query(table.class_).filter(table.in_(ids)).populate_existing().all()
-
-
-def _unvalidated(data: bytes) -> Any:
-    """A notebook the grader wrote, read without nbformat's schema check (the slow part
-    of reading it)."""
-    from nbformat import v4
-
-    return v4.reads(data.decode())
 
 
 class Writer:
@@ -165,7 +85,7 @@ class Writer:
 
         if self._gradebook is None:
             self._gradebook = Gradebook(self.db_url, self.api.coursedir.course_id)
-            self._gradebook.db = _OneTransaction(self._gradebook.db)
+            self._gradebook.db = OneTransaction(self._gradebook.db)
         return self._gradebook
 
     def write(self, results: Sequence[dict[str, Any]]) -> list[Record]:
@@ -216,7 +136,7 @@ class Writer:
         graded = [r for r in results if r["graded"]]
         written = [self._save_grades(gradebook, result) for result in graded]
         session.flush()
-        _read_scores_again(session, written)
+        read_scores_again(session, written)
         for result in graded:
             self._assign_late_penalties(gradebook, result["student"], result["assignment"])
         session.commit()
@@ -259,8 +179,8 @@ class Writer:
         save.assignment_id, save.student_id = assignment, student
         for name in expected_notebooks(self.root, assignment):
             save.notebook_id = Path(name).stem
-            save.gradebook = _NotebookRows(gradebook, row, save.notebook_id)
-            nb = _unvalidated(result["autograded"][name])  # the grader's own output
+            save.gradebook = NotebookRows(gradebook, row, save.notebook_id)
+            nb = unvalidated(result["autograded"][name])  # the grader's own output
             NbGraderPreprocessor.preprocess(save, nb, {})
         return row
 

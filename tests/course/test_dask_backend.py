@@ -2,8 +2,10 @@
 restarts it when it dies): jobs spread over the workers, a job that kills its worker is
 charged only its own deaths, and the run's course leaves the workers with it.
 
-The jobs stand in for ``jobs.grade_bundle`` (``stand_in_jobs``) so that a death can be
-planted."""
+The jobs stand in for ``jobs.grade_bundle`` (``tests/stand_in_jobs.py``)
+so that a death can be planted. Here, not with the unit tests: a cluster whose worker is
+killed six times wants the machine to itself (a worker killed while its nanny starts it
+is not started again; the run then stops with the backend ``gone``)."""
 
 import dask
 import pytest

@@ -58,4 +58,5 @@ def run_all(backend, submissions):
         for outcome in backend.wait(60):
             in_flight.discard(outcome.key)
             outcomes[outcome.key] = outcome
+        assert not backend.gone, f"the backend went away: {backend.gone}"
     return outcomes
