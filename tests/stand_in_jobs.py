@@ -46,10 +46,11 @@ def _wait_for_files(folder, n, name=None, timeout=60):
     return False
 
 
-def run_all(backend, submissions):
-    """Submit as many as the backend takes, wait, until each has an outcome;
-    ``submissions`` are (name, how) or (name, how, more fields of its bundle)."""
-    waiting, in_flight, outcomes = list(submissions), set(), {}
+def run_all(backend, submissions, sent=()):
+    """Submit as many as the backend takes, wait, until each has an outcome (and each of
+    the jobs already ``sent``, by name); ``submissions`` are (name, how) or (name, how,
+    more fields of its bundle)."""
+    waiting, in_flight, outcomes = list(submissions), set(sent), {}
     while waiting or in_flight:
         while waiting and len(in_flight) < backend.capacity():
             name, how, *more = waiting.pop(0)

@@ -99,6 +99,7 @@ class LocalBackend(Backend):
         self._futures: dict[Future, str] = {}
         self._jobs: dict[str, tuple[dict[str, Any], int]] = {}  # key: (submission, deaths)
         self._suspects: list[str] = []  # to run alone, one after the other
+        self._unsent: list[str] = []  # submitted to a broken pool: sent again to the next
 
     def _new_pool(self) -> None:
         self._pool = ProcessPoolExecutor(
@@ -117,13 +118,25 @@ class LocalBackend(Backend):
 
     def _send(self, key: str) -> None:
         submission, _ = self._jobs[key]
-        self._futures[self._pool.submit(_run, self.job, submission)] = key
+        try:
+            self._futures[self._pool.submit(_run, self.job, submission)] = key
+        except BrokenProcessPool:  # a process died since the last wait: the next one sees to it
+            self._unsent.append(key)
+
+    def _renew_pool(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._new_pool()
 
     def submit(self, key: str, submission: dict[str, Any]) -> None:
         self._jobs[key] = (submission, 0)
         self._send(key)
 
     def wait(self, timeout: float) -> list[Outcome]:
+        if self._unsent and not self._futures:  # the pool broke with no job in it
+            self._renew_pool()
+            unsent, self._unsent = self._unsent, []
+            for key in unsent:
+                self._send(key)
         if self._suspects and not self._futures:
             self._send(self._suspects.pop(0))
         running = len(self._futures)
@@ -142,8 +155,7 @@ class LocalBackend(Backend):
                 outcomes.append(Outcome(key, error=error, traceback=_traceback(error)))
         if broken:
             broken += [self._futures.pop(f) for f in list(self._futures)]
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._new_pool()
+            self._renew_pool()
             if running == 1:  # it ran alone: the death is its own
                 (key,) = broken
                 submission, deaths = self._jobs[key]
@@ -152,7 +164,8 @@ class LocalBackend(Backend):
                     self._jobs.pop(key)
                     outcomes.append(Outcome(key, error=WorkerDied(key, deaths + 1)))
                     broken = []
-            self._suspects = broken + self._suspects
+            self._suspects = broken + self._suspects + self._unsent  # those never ran: no blame
+            self._unsent = []
         return outcomes
 
     def cancel(self) -> None:
@@ -161,6 +174,7 @@ class LocalBackend(Backend):
         self._futures.clear()
         self._jobs.clear()
         self._suspects.clear()
+        self._unsent.clear()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -176,7 +190,9 @@ def _stop_resource_tracker() -> None:
     from multiprocessing import resource_tracker
 
     gc.collect()  # the pool's queues unregister their semaphores as they go
-    resource_tracker._resource_tracker._stop()
+    tracker = resource_tracker._resource_tracker
+    if tracker._pid is not None:  # a spawned process shares its parent's: not its to stop
+        tracker._stop()
 
 
 def _traceback(error: BaseException) -> str:

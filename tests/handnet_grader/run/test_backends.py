@@ -47,6 +47,27 @@ def test_a_job_that_kills_its_process_is_given_up_alone(tmp_path):
     assert [pid for pid in pids if alive(pid)] == []
 
 
+def test_a_job_sent_after_a_death_the_backend_has_not_seen_yet_is_graded():
+    """A process dies and, before the next ``wait``, another job is sent to the broken
+    pool (the driver sends as soon as one job ends, while another may be dying): is the
+    new job graded, uncharged, and the dead one charged its own deaths?"""
+    from concurrent.futures import wait
+
+    backend = LocalBackend(workers=2, job=stand_in_job)
+    backend.start({"course": "handnet"})
+    try:
+        backend.submit("poison", {"name": "poison", "how": "die"})
+        wait(list(backend._futures))  # its process died: the pool is broken, not yet seen
+        assert backend._pool._broken
+        backend.submit("ann", {"name": "ann", "how": "ok"})
+        outcomes = run_all(backend, [], sent=["poison", "ann"])
+    finally:
+        backend.close()
+    assert outcomes["ann"].result["name"] == "ann"
+    died = outcomes["poison"].error
+    assert isinstance(died, WorkerDied) and died.deaths == 3
+
+
 def test_cancel_drops_what_was_sent(tmp_path):
     """After ``cancel``, does the backend give back only the jobs sent after it?"""
     backend = LocalBackend(workers=1, job=stand_in_job)
