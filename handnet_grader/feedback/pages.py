@@ -110,35 +110,54 @@ def generate_feedback(
     student: str | None = None,
 ) -> int:
     """Feedback pages for the graded submissions (nbgrader's generate_feedback, with the
-    preprocessors above) and a short page for each one that could not be graded.
+    preprocessors above, once for each assignment: its templates are compiled once, not
+    once for each student) and a short page for each one that could not be graded.
     Returns the number of pages written."""
-    written = 0
+    from nbgrader.utils import temp_attrs
+
+    written, graded = 0, {}
     for record in load_records(root, assignment):
         if student not in (None, record.student):
             continue
-        folder = Path(root) / "feedback" / record.student / record.assignment
         if record.status in ("invalid notebook", "missing notebook", GRADER_FAILURE):
-            folder.mkdir(parents=True, exist_ok=True)
-            submitted = Path(root) / "submitted" / record.student / record.assignment
-            for name in RELEASE_FILES:
-                if (submitted / name).is_file():
-                    shutil.copyfile(submitted / name, folder / name)
-            for name in record.notebooks or [f"{record.assignment}.ipynb"]:
-                page = GRADER_FAILURE_PAGE if record.status == GRADER_FAILURE else UNGRADED_PAGE
-                (folder / name.replace(".ipynb", ".html")).write_text(
-                    page.format(
-                        assignment=html.escape(record.assignment),
-                        status=html.escape(record.status),
-                        message=html.escape(record.message),
-                        points=record.points,
-                        max_points=record.max_points,
-                    )
+            written += _ungraded_pages(root, record)
+        else:
+            graded.setdefault(record.assignment, []).append(record)
+    for name, records in graded.items():
+        students = {r.student for r in records}
+        others = {p.parent.name for p in (Path(root) / "autograded").glob(f"*/{name}")} - students
+        with temp_attrs(api.coursedir, student_id_exclude=",".join(sorted(others))):
+            # a student's notebook that fails leaves no page; the others are written
+            api.generate_feedback(name, student or "*", force=True)
+        for record in records:
+            folder = Path(root) / "feedback" / record.student / record.assignment
+            if folder.is_dir():
+                keep_pages_only(folder)
+                written += sum(
+                    (folder / n.replace(".ipynb", ".html")).is_file() for n in record.notebooks
                 )
-                written += 1
-            continue
-        result = api.generate_feedback(record.assignment, record.student, force=True)
-        if folder.is_dir():
-            keep_pages_only(folder)
-        if result["success"]:
-            written += len(record.notebooks)
     return written
+
+
+def _ungraded_pages(root: str | Path, record: Any) -> int:
+    """The short page of a submission that could not be graded, with what
+    release_feedback needs beside it; returns the number of pages written."""
+    folder = Path(root) / "feedback" / record.student / record.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    submitted = Path(root) / "submitted" / record.student / record.assignment
+    for name in RELEASE_FILES:
+        if (submitted / name).is_file():
+            shutil.copyfile(submitted / name, folder / name)
+    names = record.notebooks or [f"{record.assignment}.ipynb"]
+    for name in names:
+        page = GRADER_FAILURE_PAGE if record.status == GRADER_FAILURE else UNGRADED_PAGE
+        (folder / name.replace(".ipynb", ".html")).write_text(
+            page.format(
+                assignment=html.escape(record.assignment),
+                status=html.escape(record.status),
+                message=html.escape(record.message),
+                points=record.points,
+                max_points=record.max_points,
+            )
+        )
+    return len(names)

@@ -45,10 +45,10 @@ def notebook_findings(notebook_path: str | Path) -> tuple[dict, dict[str, str]]:
     return nb.metadata.get("handnet", {}), messages
 
 
-def _collect(root, gradebook, student, assignment, record, findings=None):
-    """Fill the record's points and cells from the gradebook and the graded notebooks
-    (their ``notebook_findings``, by notebook name, when ``findings`` holds them)."""
-    submission = gradebook.find_submission(assignment, student)
+def _collect(root, submission, student, assignment, record, findings=None):
+    """Fill the record's points and cells from the gradebook's submission row and the
+    graded notebooks (their ``notebook_findings``, by notebook name, when ``findings``
+    holds them)."""
     record.late_penalty = sum(float(nb.late_submission_penalty or 0) for nb in submission.notebooks)
     for nb in submission.notebooks:
         if findings is not None:
@@ -87,13 +87,14 @@ def read_record(
     assignment: str,
     note: str = "",
     findings: dict[str, tuple[dict, dict[str, str]]] | None = None,
+    submission: Any = None,
 ) -> Record:
     """The Record of a submission nbgrader has autograded: points and cells from the open
     ``gradebook``, status, events and integrity findings from the graded notebooks in
     autograded/ (or ``findings``: their ``notebook_findings`` by notebook name, as the
     worker that graded them read them); a grader failure when the gradebook has no
     grades for it. ``note`` (a repair, e.g. a renamed notebook) goes first in the
-    message."""
+    message. ``submission``: the submission's row in ``gradebook``, when read already."""
     retried = log_path(root, assignment, student)
     record = Record(
         student,
@@ -103,7 +104,9 @@ def read_record(
         log=str(retried.relative_to(root)) if retried.exists() else "",
     )
     try:
-        _collect(root, gradebook, student, assignment, record, findings)
+        if submission is None:
+            submission = gradebook.find_submission(assignment, student)
+        _collect(root, submission, student, assignment, record, findings)
     except Exception as e:  # no submission row: nbgrader failed before grading
         record = grader_failure(
             root, student, assignment, "no grades recorded", f"{type(e).__name__}: {e}"

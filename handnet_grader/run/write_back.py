@@ -25,13 +25,18 @@ from typing import TYPE_CHECKING, Any, Self
 from ..course.gradebook import ensure_answering
 from .autograde_results import finish_record, read_record
 from .backends import WorkerDied
-from .gradebook_rows import NotebookRows, OneTransaction, read_scores_again, unvalidated
+from .gradebook_rows import (
+    BatchGradebook,
+    NotebookRows,
+    notebook_rows,
+    read_scores_again,
+    unvalidated,
+)
 from .jobs import write_files
 from .records import Record, grader_failure, log_path
 from .submissions import expected_notebooks, submitted_folder
 
 if TYPE_CHECKING:
-    from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
 
 
@@ -67,7 +72,7 @@ class Writer:
         self._save = SaveAutoGrades(config=api.config)
         self._late = AssignLatePenalties(config=api.config)
         self._late.init_plugin()
-        self._gradebook: Gradebook | None = None
+        self._gradebook: BatchGradebook | None = None
 
     def __enter__(self) -> Self:
         return self
@@ -80,12 +85,9 @@ class Writer:
             self._gradebook.close()
             self._gradebook = None
 
-    def _open(self) -> "Gradebook":
-        from nbgrader.api import Gradebook
-
+    def _open(self) -> BatchGradebook:
         if self._gradebook is None:
-            self._gradebook = Gradebook(self.db_url, self.api.coursedir.course_id)
-            self._gradebook.db = OneTransaction(self._gradebook.db)
+            self._gradebook = BatchGradebook(self.db_url, self.api.coursedir.course_id)
         return self._gradebook
 
     def write(self, results: Sequence[dict[str, Any]]) -> list[Record]:
@@ -106,7 +108,7 @@ class Writer:
     def _reset(self) -> None:
         if self._gradebook is not None:
             try:
-                self._gradebook.db.session.rollback()
+                self._gradebook.db.rollback()
             finally:
                 self.close()
 
@@ -132,68 +134,79 @@ class Writer:
                     self.root, result["student"], result["assignment"], result["autograded"]
                 )
         gradebook = self._open()
-        session = gradebook.db.session
-        graded = [r for r in results if r["graded"]]
-        written = [self._save_grades(gradebook, result) for result in graded]
-        session.flush()
-        read_scores_again(session, written)
-        for result in graded:
-            self._assign_late_penalties(gradebook, result["student"], result["assignment"])
-        session.commit()
-        records = []
+        graded = {(r["student"], r["assignment"]): r for r in results if r["graded"]}
+        rows = gradebook.read_batch(graded)
+        for student, assignment in graded:
+            submitted = str(submitted_folder(self.root, student, assignment))
+            timestamp = self.api.coursedir.get_existing_timestamp(submitted)
+            gradebook.ensure_submission(rows, student, assignment, timestamp)
+        gradebook.db.flush()  # the new rows, at once
+        written = [rows[key] for key in graded]
+        notebooks = notebook_rows(gradebook, written)
+        for key, result in graded.items():
+            self._save_grades(rows[key], notebooks, result)
+        gradebook.db.flush()
+        read_scores_again(gradebook.db, written)
+        for key in graded:
+            self._assign_late_penalties(rows[key])
+        records = []  # read before the commit, which would make the session read it again
         for result in results:
             s, a = result["student"], result["assignment"]
             if result["graded"]:
                 record = read_record(
-                    gradebook, self.root, s, a, result["note"], result.get("findings")
+                    gradebook,
+                    self.root,
+                    s,
+                    a,
+                    result["note"],
+                    result.get("findings"),
+                    submission=rows[s, a],
                 )
             else:
                 record = Record.from_json(result["record"])
-            records.append(
-                finish_record(
-                    gradebook,
-                    self.root,
-                    record,
-                    result["seconds"],
-                    result["sha256"],
-                    result.get("scanned"),
-                )
+            records.append(record)
+        gradebook.db.session.commit()
+        for record, result in zip(records, results, strict=True):
+            finish_record(
+                gradebook,
+                self.root,
+                record,
+                result["seconds"],
+                result["sha256"],
+                result.get("scanned"),
             )
         return records
 
-    def _save_grades(self, gradebook: "Gradebook", result: dict[str, Any]) -> Any:
-        """What ``nbgrader autograde`` writes for the result's graded notebooks: the
-        student, the submission (with submitted/'s timestamp), each cell's automatic grade
-        and comment (nbgrader's SaveAutoGrades, run on this session, with each notebook's
-        grades and comments read in one query each); returns the submission's row."""
+    def _save_grades(
+        self, submission: Any, notebooks: dict[str, NotebookRows], result: dict[str, Any]
+    ) -> None:
+        """What ``nbgrader autograde`` writes for each of the result's graded notebooks:
+        each cell's automatic grade and comment (nbgrader's SaveAutoGrades, run on this
+        session, with the notebook's rows read beforehand, ``notebooks``)."""
         from nbgrader.preprocessors import NbGraderPreprocessor
 
-        student, assignment = result["student"], result["assignment"]
-        submitted = str(submitted_folder(self.root, student, assignment))
-        timestamp = self.api.coursedir.get_existing_timestamp(submitted)
-        gradebook.update_or_create_student(student)
-        row = gradebook.update_or_create_submission(
-            assignment, student, **({"timestamp": timestamp} if timestamp else {})
-        )
         save = self._save
-        save.assignment_id, save.student_id = assignment, student
-        for name in expected_notebooks(self.root, assignment):
-            save.notebook_id = Path(name).stem
-            save.gradebook = NotebookRows(gradebook, row, save.notebook_id)
-            nb = unvalidated(result["autograded"][name])  # the grader's own output
-            NbGraderPreprocessor.preprocess(save, nb, {})
-        return row
+        save.assignment_id, save.student_id = result["assignment"], result["student"]
+        for name, nb in self._notebooks(submission):
+            save.notebook_id = nb.name
+            save.gradebook = notebooks[nb.id]
+            autograded = unvalidated(result["autograded"][name])  # the grader's own output
+            NbGraderPreprocessor.preprocess(save, autograded, {})
 
-    def _assign_late_penalties(self, gradebook: "Gradebook", student: str, assignment: str) -> None:
+    def _notebooks(self, submission: Any) -> list[tuple[str, Any]]:
+        """(file name, submitted notebook row) of each notebook the assignment expects."""
+        rows = {nb.name: nb for nb in submission.notebooks}
+        names = expected_notebooks(self.root, submission.assignment.name)
+        return [(name, rows[Path(name).stem]) for name in names]
+
+    def _assign_late_penalties(self, submission: Any) -> None:
         """Each notebook's late penalty, by nbgrader's AssignLatePenalties rule with the
         course's plugin and due date (0 when on time)."""
-        submission = gradebook.find_submission(assignment, student)
-        for name in expected_notebooks(self.root, assignment):
-            notebook = gradebook.find_submission_notebook(Path(name).stem, assignment, student)
+        for _, notebook in self._notebooks(submission):
             notebook.late_submission_penalty = None
             if submission.total_seconds_late > 0:
                 penalty = self._late.plugin_inst.late_submission_penalty(
-                    student, notebook.score, submission.total_seconds_late
+                    submission.student_id, notebook.score, submission.total_seconds_late
                 )
                 if penalty is not None:
                     notebook.late_submission_penalty = self._late._check_late_penalty(
