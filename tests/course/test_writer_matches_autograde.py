@@ -149,3 +149,56 @@ def test_the_writer_leaves_what_nbgrader_leaves_in_the_course(tmp_path):
         assert _rows(driver) == _rows(course)
         (_, _, _, grades, _) = _rows(course)["reference"][2][0]
         assert grades[0][2] == 1.0 and grades[0][3] is True  # kept, and needs a look
+
+
+def _as(root, result, student):
+    """``result`` (``grade_bundle``'s) as the same submission's of another ``student``,
+    whose submitted/ folder is a copy."""
+    import shutil
+
+    from handnet_grader.run.submissions import submitted_folder
+
+    shutil.copytree(
+        submitted_folder(root, result["student"], ASSIGNMENT),
+        submitted_folder(root, student, ASSIGNMENT),
+    )
+    return dict(result, student=student)
+
+
+def test_a_batch_leaves_the_rows_of_single_writes_in_the_same_few_statements(tmp_path):
+    """Written in one batch, do results leave the same rows as written one at a time (new
+    students, and graded again); and does a batch cost the gradebook as many SQL
+    statements with 3 results as with 6 or 9, so that none is spent on each row?"""
+    from sqlalchemy import event
+
+    from handnet_grader.run.jobs import course_bundle, grade_bundle, submission_bundle
+    from handnet_grader.run.write_back import Writer
+
+    picked = ("reference", LATE, "mistake-sigmoid-tanh")
+    with grading_environment(**SETTINGS):
+        root = _course(tmp_path / "course")
+        course = course_bundle(root, [ASSIGNMENT])
+        graded = [grade_bundle(course, submission_bundle(root, s, ASSIGNMENT)) for s in picked]
+        statements = []
+        with Writer(grading_api(root), root) as writer:
+            event.listen(
+                writer._open().engine,
+                "before_cursor_execute",
+                lambda *args: statements.append(args[2]),
+            )
+
+            def cost(results):
+                statements.clear()
+                writer.write(results)
+                return len(statements)
+
+            for n in range(9):
+                writer.write([_as(root, graded[n % 3], f"single{n}")])
+            batch = [_as(root, graded[n % 3], f"batch{n}") for n in range(9)]
+            first = cost(batch[:3]), cost(batch[3:])
+            again = cost(batch[:3]), cost(batch)
+    rows = _rows(root)
+    for n in range(9):
+        assert rows[f"batch{n}"] == rows[f"single{n}"], n
+    assert rows["batch1"][2][0][1] > 0  # the late one's penalty
+    assert first[0] == first[1] and again[0] == again[1], (first, again)
