@@ -24,6 +24,10 @@ class BatchGradebook(Gradebook):
         self._students: dict[str, Any] = {}
         self._assignments: dict[str, Any] = {}
 
+    def commit_batch(self) -> None:
+        """Commit what the batch wrote (the one real commit)."""
+        self.db.session.commit()
+
     def find_student(self, student_id: str) -> Any:
         if student_id not in self._students:
             self._students[student_id] = super().find_student(student_id)

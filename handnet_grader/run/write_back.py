@@ -165,7 +165,7 @@ class Writer:
             else:
                 record = Record.from_json(result["record"])
             records.append(record)
-        gradebook.db.session.commit()
+        gradebook.commit_batch()
         for record, result in zip(records, results, strict=True):
             finish_record(
                 gradebook,
