@@ -24,11 +24,12 @@ from pathlib import Path
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
-def adopt_orphans() -> bool:
-    """Make this process the child subreaper of its descendants (Linux); True if it is."""
+def adopt_orphans(adopt: bool = True) -> bool:
+    """Make this process the child subreaper of its descendants (Linux), or no longer
+    (``adopt`` False); True if that worked."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, int(adopt), 0, 0, 0) == 0
     except (OSError, AttributeError):  # not Linux
         return False
 

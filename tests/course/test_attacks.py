@@ -132,9 +132,12 @@ def attacked(tmp_path_factory, environment):
     before = fingerprint()
     orphans.adopt_orphans()  # what the run leaves anywhere below comes back to this process
     running = _descendants()
-    records += grade_class(root, student=attackers, workers=2)
-    after = fingerprint()
-    left = {pid: what for pid, what in _descendants().items() if pid not in running}
+    try:
+        records += grade_class(root, student=attackers, workers=2)
+        after = fingerprint()
+        left = {pid: what for pid, what in _descendants().items() if pid not in running}
+    finally:
+        orphans.adopt_orphans(False)  # the tests that follow in this process as before
     return root, {(r.student, r.assignment): r for r in records}, (before, after), left
 
 

@@ -38,5 +38,19 @@ def test_a_killed_childs_daemon_is_adopted_ended_and_waited_for():
         assert orphans.end_adopted(before) == [grandchild]
         assert _gone(grandchild) and earlier.poll() is None
     finally:
+        orphans.adopt_orphans(False)
         earlier.kill()
         earlier.wait()
+
+
+def test_a_process_that_gives_orphans_up_is_given_none():
+    """After ``adopt_orphans(False)``, does a killed child's daemon go elsewhere?"""
+    assert orphans.adopt_orphans() and orphans.adopt_orphans(False)
+    child = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    grandchild = int(child.stdout.readline())
+    try:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        assert grandchild not in orphans.children()
+    finally:
+        os.kill(grandchild, signal.SIGKILL)
