@@ -27,8 +27,10 @@ demo: $(STAMP) sandbox
 train: $(STAMP)
 	$(PY) scripts/train_reference.py
 
-# The tests that grade whole submissions, run servers or drive a browser use both cores
-# themselves: they run one at a time. Every other test runs on two pytest-xdist workers.
+# The tests that grade whole submissions, run servers or drive a browser run on two
+# pytest-xdist workers in two groups (tests/conftest.py): the ones that grade a whole
+# class, one at a time, beside the ones that mostly wait. Every other test runs on two
+# workers as it comes.
 HEAVY_TESTS = tests/course tests/student tests/browser
 
 # Unit tests in parallel, then the heavy ones (the 30 slowest of each named at the end, for
@@ -37,7 +39,7 @@ HEAVY_TESTS = tests/course tests/student tests/browser
 # notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
 test: $(STAMP) sandbox browser postgres hub-proxy lint
 	$(PY) -m pytest -n 2 --durations=30 $(HEAVY_TESTS:%=--ignore=%)
-	$(PY) -m pytest --durations=30 $(HEAVY_TESTS)
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=30 $(HEAVY_TESTS)
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 
