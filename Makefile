@@ -27,11 +27,13 @@ demo: $(STAMP) sandbox
 train: $(STAMP)
 	$(PY) scripts/train_reference.py
 
-# The tests that grade whole submissions, run servers or drive a browser run on two
-# pytest-xdist workers in two groups (tests/conftest.py): the ones that grade a whole
-# class, one at a time, beside the ones that mostly wait. Every other test runs on two
-# workers as it comes.
+# The tests that grade whole submissions, run servers or drive a browser use both cores
+# in bursts: they run as two pytest processes side by side, the ones that grade a whole
+# class (one after the other) beside all the others (one after the other). Every other
+# test runs on two pytest-xdist workers.
 HEAVY_TESTS = tests/course tests/student tests/browser
+GRADING_A_CLASS = tests/course/test_grading_contract.py tests/course/test_attacks.py \
+	tests/course/test_writer_matches_autograde.py
 
 # Unit tests in parallel, then the heavy ones (the 30 slowest of each named at the end, for
 # CI's time budget); then every notebook run by nbval: source/ and release/ in lax mode
@@ -39,7 +41,9 @@ HEAVY_TESTS = tests/course tests/student tests/browser
 # notebooks/ in strict mode (outputs compared, after notebooks/sanitize.cfg).
 test: $(STAMP) sandbox browser postgres hub-proxy lint
 	$(PY) -m pytest -n 2 --durations=30 $(HEAVY_TESTS:%=--ignore=%)
-	$(PY) -m pytest -n 2 --dist loadgroup --durations=30 $(HEAVY_TESTS)
+	$(PY) scripts/side_by_side.py \
+	  class "$(PY) -m pytest -p no:cacheprovider --durations=30 $(GRADING_A_CLASS)" \
+	  others "$(PY) -m pytest --durations=30 $(HEAVY_TESTS) $(GRADING_A_CLASS:%=--ignore=%)"
 	$(PY) -m pytest -q --nbval-lax $(NBVAL) source release
 	$(PY) -m pytest -q --nbval $(NBVAL) --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 

@@ -18,26 +18,6 @@ def full_mnist_dir():
     return FULL_MNIST
 
 
-# The heavy tests (the Makefile's HEAVY_TESTS) run on two pytest-xdist workers in two
-# groups (`--dist loadgroup`): those that keep both cores busy grading a class, one after
-# the other on one worker, and the rest, which mostly wait on servers, browsers, accounts
-# and small runs, on the other. Without `--dist loadgroup` the marks change nothing.
-HEAVY = ("course", "student", "browser")
-GRADING_A_CLASS = {
-    "test_grading_contract.py",
-    "test_attacks.py",
-    "test_writer_matches_autograde.py",
-}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        parts = item.path.relative_to(REPO).parts
-        if len(parts) > 2 and parts[0] == "tests" and parts[1] in HEAVY:
-            group = "grading" if item.path.name in GRADING_A_CLASS else "waiting"
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
