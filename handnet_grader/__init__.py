@@ -9,7 +9,8 @@ for each stage a submission passes through, from the lowest layer up:
 - ``cluster``: the Dask backend of a run;
 - ``feedback``: the students' feedback pages and their private release;
 - ``server``: the course server's layout and ACLs;
-- ``classview``: the instructor's view of a class and the sample class.
+- ``classview``: the instructor's view of a class and the sample class;
+- ``service``: the grading service (grade on submit): its queue of received submissions.
 
 Each room's docstring says which rooms it may import (``tests/test_layers.py`` holds it).
 """

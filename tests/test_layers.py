@@ -83,6 +83,7 @@ ROOMS = {
     "server": {"kernel"},
     "feedback": {"notebook", "run", "server"},
     "classview": {"notebook", "course", "run"},
+    "service": {"course", "run"},
 }
 
 

@@ -1,0 +1,4 @@
+"""The grading service (grade on submit): the durable queue of received submissions
+(``queue``), kept in the gradebook's database so that a restarted service loses nothing.
+
+May import ``course`` and ``run``."""
