@@ -162,6 +162,15 @@ class SubmissionQueue:
                 .values(state=state, changed=now_utc())
             )
 
+    def put_back(self, receipt_ids: list[int]) -> None:
+        """Make claimed receipts wait again (their grading did not happen)."""
+        with self.engine.begin() as db:
+            db.execute(
+                RECEIPTS.update()
+                .where(RECEIPTS.c.id.in_(receipt_ids), RECEIPTS.c.state == GRADING)
+                .values(state=WAITING, changed=now_utc())
+            )
+
     def recover(self) -> int:
         """Put every receipt being graded back to waiting (a service starting after one
         that died mid-grading); returns how many."""

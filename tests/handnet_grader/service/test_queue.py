@@ -113,3 +113,14 @@ def test_without_a_limit_nothing_is_refused(url):
         queue.receive("ann", "01_neuron", f"{n:064d}", received=at(0))
     states = [r.state for r in queue.receipts("ann")]
     assert states.count(WAITING) == 1 and states.count(REPLACED) == 49
+
+
+def test_put_back_makes_claimed_receipts_wait_again_and_nothing_else(url):
+    queue = SubmissionQueue(url)
+    ann = queue.receive("ann", "01_neuron", "1" * 64, received=at(0))
+    bob = queue.receive("bob", "01_neuron", "2" * 64, received=at(1))
+    queue.claim()
+    queue.claim()
+    queue.finish(bob.id, GRADED)
+    queue.put_back([ann.id, bob.id])
+    assert {r.id: r.state for r in queue.receipts()} == {ann.id: WAITING, bob.id: GRADED}
