@@ -20,7 +20,6 @@ import sqlalchemy as sa
 
 LIVE, REGRADE = "live", "regrade"
 WAITING, GRADING, GRADED, FAILED, REPLACED = "waiting", "grading", "graded", "failed", "replaced"
-ENDED = (GRADED, FAILED, REPLACED)
 
 METADATA = sa.MetaData()
 RECEIPTS = sa.Table(
