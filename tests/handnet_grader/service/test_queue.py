@@ -74,13 +74,19 @@ def test_claimers_at_once_never_take_the_same_receipt(url):
     assert errors == [] and sorted(taken) == sorted(ids)
 
 
-def test_recover_puts_back_what_a_dead_service_was_grading(url):
+def ann_claimed_bob_graded(url):
+    """A queue with two receipts claimed, Bob's then graded: (queue, Ann's, Bob's)."""
     queue = SubmissionQueue(url)
     ann = queue.receive("ann", "01_neuron", "1" * 64, received=at(0))
     bob = queue.receive("bob", "01_neuron", "2" * 64, received=at(1))
     queue.claim()
     queue.claim()
     queue.finish(bob.id, GRADED)
+    return queue, ann, bob
+
+
+def test_recover_puts_back_what_a_dead_service_was_grading(url):
+    queue, ann, bob = ann_claimed_bob_graded(url)
     assert SubmissionQueue(url).recover() == 1  # the next service starts
     states = {r.id: r.state for r in queue.receipts()}
     assert states == {ann.id: WAITING, bob.id: GRADED}
@@ -116,11 +122,6 @@ def test_without_a_limit_nothing_is_refused(url):
 
 
 def test_put_back_makes_claimed_receipts_wait_again_and_nothing_else(url):
-    queue = SubmissionQueue(url)
-    ann = queue.receive("ann", "01_neuron", "1" * 64, received=at(0))
-    bob = queue.receive("bob", "01_neuron", "2" * 64, received=at(1))
-    queue.claim()
-    queue.claim()
-    queue.finish(bob.id, GRADED)
+    queue, ann, bob = ann_claimed_bob_graded(url)
     queue.put_back([ann.id, bob.id])
     assert {r.id: r.state for r in queue.receipts()} == {ann.id: WAITING, bob.id: GRADED}
