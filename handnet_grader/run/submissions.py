@@ -64,24 +64,29 @@ def current_hashes(
     }
 
 
-def up_to_date(root: str | Path, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The pairs whose record was made from the submission's current files (the same
-    hash) and is final: every status but ``grader failure``, which asks to be graded
+def final_record_hashes(
+    root: str | Path, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """{(student, assignment): the SHA-256 of the files its record graded} for the pairs
+    whose record is final: every status but ``grader failure``, which asks to be graded
     again."""
-    hashes = current_hashes(root, pairs)
-    fresh = set()
+    found = {}
     for s, a in pairs:
-        path = record_path(root, a, s)
         try:
-            record = json.loads(path.read_text())
+            record = json.loads(record_path(root, a, s).read_text())
         except (OSError, ValueError):  # no record yet, or one cut short
             continue
-        if (
-            record.get("submission_sha256") == hashes[(s, a)]
-            and record.get("status") != GRADER_FAILURE
-        ):
-            fresh.add((s, a))
-    return fresh
+        if record.get("status") != GRADER_FAILURE:
+            found[(s, a)] = record.get("submission_sha256")
+    return found
+
+
+def up_to_date(root: str | Path, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The pairs whose final record (``final_record_hashes``) was made from the
+    submission's current files (the same hash)."""
+    hashes = current_hashes(root, pairs)
+    graded = final_record_hashes(root, pairs)
+    return {p for p in pairs if p in graded and graded[p] == hashes[p]}
 
 
 def expected_notebooks(root: str | Path, assignment: str) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..run.backends import Backend
 from ..run.driver import Plan, drive
 from ..run.records import GRADER_FAILURE, Record
-from ..run.submissions import current_hashes, up_to_date
+from ..run.submissions import current_hashes, final_record_hashes
 from .queue import FAILED, GRADED, LIVE, Receipt, SubmissionQueue
 
 
@@ -39,15 +39,8 @@ def grade_waiting(
     (GradingStopped) puts the receipts of its batch back, then raises."""
     done: list[tuple[Receipt, Record | None]] = []
     while claimed := _claim(queue, batch):
-        pairs = sorted({(r.student, r.assignment) for r in claimed})
-        graded_before = up_to_date(root, pairs)
-        hashes = current_hashes(root, pairs)
-        again = [
-            r
-            for r in claimed
-            if (r.student, r.assignment) in graded_before
-            and hashes[r.student, r.assignment] == r.sha256
-        ]
+        graded = final_record_hashes(root, [(r.student, r.assignment) for r in claimed])
+        again = [r for r in claimed if graded.get((r.student, r.assignment)) == r.sha256]
         for receipt in again:
             queue.finish(receipt.id, GRADED)
             done.append((receipt, None))
